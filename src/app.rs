@@ -1,0 +1,72 @@
+//! Application state and the actix `App`, shared by `zerda serve` and the tests.
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, web};
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::AppResult;
+use crate::time::SharedClock;
+use crate::urls::Urls;
+use crate::web::ratelimit::RateLimits;
+
+/// Largest urlencoded form body; a larger one gets 413 before parsing.
+pub const FORM_LIMIT: usize = 256 * 1024;
+/// Concurrent password hashes (each takes ~19 MiB for a fraction of a second).
+pub const HASHING_PERMITS: usize = 2;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub clock: SharedClock,
+    pub urls: Urls,
+    /// Key for CSRF tokens and signed cookies.
+    pub secret: Arc<Vec<u8>>,
+    pub limits: Arc<RateLimits>,
+    pub hashing: Arc<tokio::sync::Semaphore>,
+}
+
+impl AppState {
+    /// Builds the state on a migrated database (loads or creates the secret key).
+    pub fn new(config: Arc<Config>, db: Db, clock: SharedClock) -> AppResult<AppState> {
+        let secret = db.write_blocking(crate::domain::setup::load_or_create_secret)?;
+        Ok(AppState {
+            urls: Urls::new(&config.public_base()),
+            db,
+            config,
+            clock,
+            secret: Arc::new(secret),
+            limits: Arc::new(RateLimits::default()),
+            hashing: Arc::new(tokio::sync::Semaphore::new(HASHING_PERMITS)),
+        })
+    }
+
+    pub fn now(&self) -> crate::time::Timestamp {
+        self.clock.now()
+    }
+}
+
+/// The whole web application: state, limits, middleware and the route table.
+pub fn build_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(web::PayloadConfig::new(FORM_LIMIT))
+        .configure(crate::routes::configure)
+        .default_service(web::to(crate::web::pages::not_found))
+        .wrap(crate::web::middleware::RequestContext)
+        .wrap(actix_web::middleware::Compress::default())
+}

@@ -1,0 +1,439 @@
+//! The command line. Every command loads the same configuration; errors are
+//! one line on stderr and a non-zero exit code.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Config, ENV_CONFIG_FILE, Overrides};
+use crate::db::{self, Db, migrate};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "zerda",
+    version,
+    about = "A federated events-and-groups server, compatible with Mobilizon, in one binary with one SQLite file.",
+    long_about = None,
+    after_help = "Every setting can also come from a TOML file (--config or ZERDA_CONFIG) and from ZERDA_* \
+                  environment variables; zerda.example.toml lists them all."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct GlobalArgs {
+    /// Configuration file (TOML). Without it, the embedded defaults apply.
+    #[arg(long, global = true, env = ENV_CONFIG_FILE, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080] (env: ZERDA_LISTEN).
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Folder for the database, mail files and media [default: ./data] (env: ZERDA_DATA_DIR).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Public URL of the instance, e.g. https://events.example.org (env: ZERDA_PUBLIC_URL).
+    #[arg(long, global = true, value_name = "URL")]
+    pub public_url: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web server and the background workers (migrates the database first).
+    Serve,
+    /// Apply pending database migrations, or show them with --status.
+    Migrate {
+        /// Only list applied and pending migrations.
+        #[arg(long)]
+        status: bool,
+    },
+    /// Check the configuration and the database, and summarise the instance.
+    Check,
+    /// Make a consistent copy of the database while the server runs.
+    Backup {
+        /// Where to write the copy (must not exist yet).
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Exit 0 when the configured server answers its health check.
+    Healthcheck,
+    /// Administration tasks.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Tools for development and benchmarks.
+    Dev {
+        #[command(subcommand)]
+        command: DevCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create an account (and its first profile) without the web interface.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        /// The profile's username: lowercase letters, digits and _.
+        #[arg(long)]
+        username: String,
+        /// Make the account an administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from standard input (one line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Queue a test e-mail, sent by the running server's workers (or by --send-now).
+    TestMail {
+        #[arg(long)]
+        to: String,
+        /// Send it from this process instead of leaving it to the server.
+        #[arg(long)]
+        send_now: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DevCommand {
+    /// Fill the database with generated accounts, for benchmarks.
+    Seed {
+        /// How many accounts to create.
+        #[arg(long, default_value_t = 100)]
+        users: u32,
+    },
+}
+
+/// Entry point of the binary.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("zerda: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(global: &GlobalArgs) -> Result<Config, String> {
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let flags = Overrides {
+        listen: global.listen.clone(),
+        data_dir: global.data_dir.clone(),
+        public_url: global.public_url.clone(),
+    };
+    Config::load(global.config.as_deref(), &env, &flags).map_err(|e| e.to_string())
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use std::io::IsTerminal;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn open_db(config: &Config) -> Result<Db, String> {
+    Db::open(&config.db_path(), &config.database).map_err(|e| e.to_string())
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode, String> {
+    let config = load_config(&cli.global)?;
+    init_logging(&config);
+    match cli.command {
+        Command::Serve => crate::serve::run(config).map(|_| ExitCode::SUCCESS),
+        Command::Migrate { status } => migrate_command(&config, status),
+        Command::Check => check(&config),
+        Command::Backup { to } => backup(&config, &to),
+        Command::Healthcheck => healthcheck(&config),
+        Command::Admin {
+            command:
+                AdminCommand::CreateUser {
+                    email,
+                    username,
+                    admin,
+                    password_stdin: _,
+                },
+        } => create_user(&config, &email, &username, admin),
+        Command::Admin {
+            command: AdminCommand::TestMail { to, send_now },
+        } => test_mail(&config, &to, send_now),
+        Command::Dev {
+            command: DevCommand::Seed { users },
+        } => seed(&config, users),
+    }
+}
+
+fn migrate_command(config: &Config, status: bool) -> Result<ExitCode, String> {
+    let db = open_db(config)?;
+    if status {
+        let (current, pending) = db.with_writer(|conn| {
+            let current = migrate::current_version(conn).map_err(|e| e.to_string())?;
+            let pending = migrate::pending(conn).map_err(|e| e.to_string())?;
+            Ok::<_, String>((current, pending))
+        })?;
+        for (n, (name, _)) in migrate::MIGRATIONS.iter().enumerate() {
+            let state = if (n as i64) < current {
+                "applied"
+            } else {
+                "pending"
+            };
+            println!("{state:8} {name}");
+        }
+        println!(
+            "schema version {current} of {}; {} pending",
+            migrate::latest_version(),
+            pending.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let applied = db.migrate().map_err(|e| e.to_string())?;
+    if applied.is_empty() {
+        println!(
+            "the database is up to date (schema version {})",
+            migrate::latest_version()
+        );
+    }
+    for name in applied {
+        println!("applied {name}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(config: &Config) -> Result<ExitCode, String> {
+    println!("configuration: ok");
+    println!("public URL: {}", config.public_base());
+    println!("data folder: {}", config.data_dir.display());
+    let path = config.db_path();
+    if !path.exists() {
+        println!(
+            "database: none yet at {} (created on first `zerda serve`)",
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let db = open_db(config)?;
+    let pending = db.with_writer(|conn| migrate::pending(conn).map_err(|e| e.to_string()))?;
+    let report = db
+        .read_blocking(|conn| {
+            let integrity = db::integrity_check(conn);
+            let version = migrate::current_version(conn)?;
+            let (users, admins, jobs) = if pending.is_empty() {
+                (
+                    crate::db::users::count_users(conn)?,
+                    crate::db::users::count_admins(conn)?,
+                    crate::db::jobs::count_by_state(conn)?,
+                )
+            } else {
+                (0, 0, Vec::new())
+            };
+            Ok((integrity, version, users, admins, jobs))
+        })
+        .map_err(|e| e.to_string())?;
+    let (integrity, version, users, admins, jobs) = report;
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "database: {} ({} KiB), schema version {version}, {} pending migration(s)",
+        path.display(),
+        size / 1024,
+        pending.len()
+    );
+    if pending.is_empty() {
+        println!("accounts: {users} ({admins} administrator(s))");
+        let jobs: Vec<String> = jobs.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        println!(
+            "jobs: {}",
+            if jobs.is_empty() {
+                "none".into()
+            } else {
+                jobs.join(", ")
+            }
+        );
+    }
+    match integrity {
+        Ok(()) => {
+            println!("integrity check: ok");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(problems) => Err(format!("integrity check failed: {problems}")),
+    }
+}
+
+fn backup(config: &Config, to: &std::path::Path) -> Result<ExitCode, String> {
+    let started = std::time::Instant::now();
+    let size = db::backup_to(&config.db_path(), to)?;
+    println!(
+        "backup written to {} ({} KiB, integrity check ok, {} ms)",
+        to.display(),
+        size / 1024,
+        started.elapsed().as_millis()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn healthcheck(config: &Config) -> Result<ExitCode, String> {
+    let url = format!(
+        "{}{}",
+        config.local_base().map_err(|e| e.to_string())?,
+        crate::urls::health()
+    );
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(std::time::Duration::from_secs(5)))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    match agent.get(&url).call() {
+        Ok(response) if response.status() == 200 => {
+            println!("ok: {url}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(response) => Err(format!("{url} answered {}", response.status())),
+        Err(e) => Err(format!("{url}: {e}")),
+    }
+}
+
+fn migrated_db(config: &Config) -> Result<Db, String> {
+    let db = open_db(config)?;
+    db.migrate().map_err(|e| e.to_string())?;
+    Ok(db)
+}
+
+fn create_user(
+    config: &Config,
+    email: &str,
+    username: &str,
+    admin: bool,
+) -> Result<ExitCode, String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    let password = password.trim_end_matches(['\n', '\r']).to_string();
+    let db = migrated_db(config)?;
+    let input = crate::domain::accounts::AccountInput {
+        email: email.trim().to_string(),
+        username: username.to_string(),
+        password,
+    };
+    let errors = db
+        .read_blocking(|conn| crate::domain::accounts::validate(conn, &input))
+        .map_err(|e| e.to_string())?;
+    if let Some(first) = errors.0.first() {
+        let tr = crate::i18n::Tr::for_code("en");
+        return Err(format!(
+            "--{}: {}",
+            if first.field == "password" {
+                "password-stdin"
+            } else {
+                first.field
+            },
+            tr.t(first.message)
+        ));
+    }
+    let hash = crate::domain::passwords::hash(&input.password)?;
+    let role = if admin {
+        crate::db::users::Role::Administrator
+    } else {
+        crate::db::users::Role::User
+    };
+    let urls = crate::urls::Urls::new(&config.public_base());
+    let clock = crate::time::system_clock();
+    let (user_id, _) = db
+        .write_blocking(|tx| {
+            let ids =
+                crate::domain::accounts::create(tx, &urls, &input, &hash, role, None, clock.now())?;
+            if admin {
+                crate::domain::setup::consume_token(tx)?;
+            }
+            Ok(ids)
+        })
+        .map_err(|e| e.to_string())?;
+    println!(
+        "created {} account {user_id}: {} (@{username})",
+        role.as_str(),
+        input.email
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn test_mail(config: &Config, to: &str, send_now: bool) -> Result<ExitCode, String> {
+    if !crate::mail::is_valid_address(to) {
+        return Err(format!("--to: {to:?} is not a valid e-mail address"));
+    }
+    let db = migrated_db(config)?;
+    let tr = crate::i18n::Tr::for_code(&config.instance.default_locale);
+    let mail =
+        crate::mail::messages::test_mail(tr, &config.instance.name, &config.public_base(), to)
+            .map_err(|e| e.to_string())?;
+    let clock = crate::time::system_clock();
+    db.write_blocking(|tx| crate::mail::enqueue(tx, config, clock.now(), &mail))
+        .map_err(|e| e.to_string())?;
+    if send_now {
+        let ctx = crate::jobs::JobContext {
+            db,
+            config: Arc::new(config.clone()),
+            clock,
+            mailer: crate::mail::Mailer::from_config(config)?,
+        };
+        crate::jobs::run_due(&ctx).map_err(|e| e.to_string())?;
+        println!("test e-mail to {to} processed (see the log line above for where it went)");
+    } else {
+        println!("test e-mail to {to} queued; the running server sends it");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn seed(config: &Config, count: u32) -> Result<ExitCode, String> {
+    let db = migrated_db(config)?;
+    let urls = crate::urls::Urls::new(&config.public_base());
+    // One real hash reused: hashing thousands of passwords would dominate the run.
+    let hash = crate::domain::passwords::hash("seeded-password")?;
+    let now = crate::time::system_clock().now();
+    let created = db
+        .write_blocking(|tx| {
+            let start: i64 = tx.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
+            for n in 0..i64::from(count) {
+                let username = format!("seed_{}", start + n);
+                let input = crate::domain::accounts::AccountInput {
+                    email: format!("{username}@seed.invalid"),
+                    username,
+                    password: String::new(),
+                };
+                crate::domain::accounts::create(
+                    tx,
+                    &urls,
+                    &input,
+                    &hash,
+                    crate::db::users::Role::User,
+                    None,
+                    now,
+                )?;
+            }
+            Ok(count)
+        })
+        .map_err(|e| e.to_string())?;
+    println!("seeded {created} account(s) (password: seeded-password)");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,36 @@
+//! Business rules, shared by the web forms, the command line and (later) the
+//! federation inbox. Functions take plain values and a transaction; they never
+//! touch HTTP.
+
+pub mod accounts;
+pub mod passwords;
+pub mod setup;
+
+/// A field that failed validation and why (a catalog key).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: &'static str,
+}
+
+/// The field errors of one form; empty means valid.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, message: &'static str) {
+        self.0.push(FieldError { field, message });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, field: &str) -> Option<&'static str> {
+        self.0.iter().find(|e| e.field == field).map(|e| e.message)
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.get(field).is_some()
+    }
+}

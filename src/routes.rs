@@ -1,0 +1,43 @@
+//! THE route table. Every route is listed once, here, with its method; the
+//! same list is exported as `TABLE` so tests can walk every route (CSRF on
+//! every POST, admin guards, GET without side effects).
+
+use actix_web::web;
+
+use crate::web::{accounts, admin, assets, pages};
+
+macro_rules! routes {
+    ($( $method:ident $path:literal => $handler:path ),* $(,)?) => {
+        /// (method, path pattern) of every route, in registration order.
+        pub const TABLE: &[(&str, &str)] = &[ $( (stringify!($method), $path) ),* ];
+
+        pub fn configure(cfg: &mut web::ServiceConfig) {
+            $( routes!(@one cfg, $method, $path, $handler); )*
+        }
+    };
+    (@one $cfg:ident, GET, $path:literal, $handler:path) => {
+        $cfg.route($path, web::get().to($handler));
+    };
+    (@one $cfg:ident, POST, $path:literal, $handler:path) => {
+        $cfg.route($path, web::post().to($handler));
+    };
+}
+
+routes! {
+    GET  "/" => pages::home,
+    GET  "/about/instance" => pages::about_instance,
+    GET  "/terms" => pages::terms,
+    GET  "/privacy" => pages::privacy,
+    GET  "/rules" => pages::rules,
+    GET  "/robots.txt" => pages::robots_txt,
+    GET  "/healthz" => pages::healthz,
+    POST "/locale" => pages::set_locale,
+    GET  "/static/{path:.*}" => assets::serve,
+    GET  "/login" => accounts::login_form,
+    POST "/login" => accounts::login,
+    POST "/logout" => accounts::logout,
+    GET  "/setup/{token}" => accounts::setup_form,
+    POST "/setup/{token}" => accounts::setup_submit,
+    GET  "/admin" => admin::dashboard,
+    POST "/admin/test-mail" => admin::send_test_mail,
+}

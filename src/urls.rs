@@ -1,0 +1,157 @@
+//! Every local URL and ActivityPub id is built here and only here.
+//! Paths (for links in our own pages) are plain functions; absolute URLs
+//! (for mails, feeds and federation) go through `Urls`, which knows the base.
+
+#[derive(Debug, Clone)]
+pub struct Urls {
+    base: String,
+}
+
+impl Urls {
+    /// `base` is the public URL without a trailing slash.
+    pub fn new(base: &str) -> Urls {
+        Urls {
+            base: base.trim_end_matches('/').to_string(),
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn host(&self) -> String {
+        url::Url::parse(&self.base)
+            .ok()
+            .and_then(|u| {
+                u.host_str().map(|h| match u.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_string(),
+                })
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn actor(&self, username: &str) -> String {
+        self.absolute(&actor(username))
+    }
+
+    pub fn actor_inbox(&self, username: &str) -> String {
+        self.absolute(&format!("{}/inbox", actor(username)))
+    }
+
+    pub fn actor_outbox(&self, username: &str) -> String {
+        self.absolute(&format!("{}/outbox", actor(username)))
+    }
+
+    pub fn actor_followers(&self, username: &str) -> String {
+        self.absolute(&format!("{}/followers", actor(username)))
+    }
+
+    pub fn shared_inbox(&self) -> String {
+        self.absolute("/inbox")
+    }
+
+    pub fn setup(&self, token: &str) -> String {
+        self.absolute(&setup(token))
+    }
+}
+
+pub fn home() -> String {
+    "/".into()
+}
+
+pub fn login() -> String {
+    "/login".into()
+}
+
+pub fn logout() -> String {
+    "/logout".into()
+}
+
+pub fn setup(token: &str) -> String {
+    format!("/setup/{token}")
+}
+
+pub fn admin() -> String {
+    "/admin".into()
+}
+
+pub fn admin_test_mail() -> String {
+    "/admin/test-mail".into()
+}
+
+pub fn locale() -> String {
+    "/locale".into()
+}
+
+pub fn actor(username: &str) -> String {
+    format!("/@{username}")
+}
+
+pub fn about_instance() -> String {
+    "/about/instance".into()
+}
+
+pub fn terms() -> String {
+    "/terms".into()
+}
+
+pub fn privacy() -> String {
+    "/privacy".into()
+}
+
+pub fn rules() -> String {
+    "/rules".into()
+}
+
+pub fn health() -> String {
+    "/healthz".into()
+}
+
+/// A static asset, with a version parameter so it can be cached for long.
+pub fn asset(path: &str) -> String {
+    match crate::web::assets::version(path) {
+        Some(v) => format!("/static/{path}?v={v}"),
+        None => format!("/static/{path}"),
+    }
+}
+
+/// Only same-site paths are followed after a form: `/x`, never `//x` or `/\x`.
+pub fn safe_return_path(candidate: &str) -> Option<&str> {
+    let ok = candidate.starts_with('/')
+        && !candidate.starts_with("//")
+        && !candidate.starts_with("/\\")
+        && !candidate.chars().any(|c| c.is_control());
+    ok.then_some(candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_built_from_the_base() {
+        let urls = Urls::new("https://zerda.example/");
+        assert_eq!(urls.actor("alice"), "https://zerda.example/@alice");
+        assert_eq!(
+            urls.actor_inbox("alice"),
+            "https://zerda.example/@alice/inbox"
+        );
+        assert_eq!(urls.shared_inbox(), "https://zerda.example/inbox");
+        assert_eq!(urls.host(), "zerda.example");
+        assert_eq!(Urls::new("http://localhost:8080").host(), "localhost:8080");
+    }
+
+    #[test]
+    fn return_paths_stay_on_site() {
+        assert_eq!(safe_return_path("/admin"), Some("/admin"));
+        assert_eq!(safe_return_path("//evil.test"), None);
+        assert_eq!(safe_return_path("/\\evil.test"), None);
+        assert_eq!(safe_return_path("https://evil.test"), None);
+        assert_eq!(safe_return_path("/x\r\nSet-Cookie: a"), None);
+    }
+}

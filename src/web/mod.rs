@@ -1,0 +1,31 @@
+//! The HTML side: thin handlers over `domain/`, each rendering an askama page.
+
+pub mod accounts;
+pub mod admin;
+pub mod assets;
+pub mod context;
+pub mod cookies;
+pub mod csrf;
+pub mod errors;
+pub mod flash;
+pub mod middleware;
+pub mod pages;
+pub mod ratelimit;
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use askama::Template;
+
+use crate::error::AppResult;
+
+/// Renders a page with a status (200 for pages, 422 for a form with errors).
+pub fn render(status: StatusCode, page: &impl Template) -> AppResult<HttpResponse> {
+    let body = page.render()?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+pub fn ok(page: &impl Template) -> AppResult<HttpResponse> {
+    render(StatusCode::OK, page)
+}

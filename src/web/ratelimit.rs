@@ -1,0 +1,106 @@
+//! In-memory token buckets per (action, client). Losing them on restart is
+//! harmless; they only slow down guessing and flooding.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    /// Requests allowed at once.
+    pub burst: f64,
+    /// Requests regained per second.
+    pub per_second: f64,
+}
+
+/// Login: bursts of 10, then one a minute (SECURITY.md 2.4).
+pub const LOGIN: Limit = Limit {
+    burst: 10.0,
+    per_second: 1.0 / 60.0,
+};
+/// The setup page guards the first administrator account.
+pub const SETUP: Limit = Limit {
+    burst: 10.0,
+    per_second: 1.0 / 60.0,
+};
+
+const MAX_KEYS: usize = 50_000;
+
+#[derive(Default)]
+pub struct RateLimits {
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl RateLimits {
+    /// Takes one token for `key`, or says how long to wait.
+    pub fn check(&self, action: &str, client: &str, limit: Limit) -> Result<(), AppError> {
+        self.check_at(action, client, limit, Instant::now())
+    }
+
+    pub fn check_at(
+        &self,
+        action: &str,
+        client: &str,
+        limit: Limit,
+        now: Instant,
+    ) -> Result<(), AppError> {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if buckets.len() >= MAX_KEYS {
+            // Forget full buckets first: they hold no information.
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * 1e-3 < limit.burst
+            });
+            if buckets.len() >= MAX_KEYS {
+                buckets.clear();
+            }
+        }
+        let key = format!("{action}|{client}");
+        let (tokens, at) = buckets.entry(key).or_insert((limit.burst, now));
+        let refilled =
+            (*tokens + now.duration_since(*at).as_secs_f64() * limit.per_second).min(limit.burst);
+        if refilled >= 1.0 {
+            *tokens = refilled - 1.0;
+            *at = now;
+            Ok(())
+        } else {
+            let wait = ((1.0 - refilled) / limit.per_second).ceil() as u64;
+            Err(AppError::TooManyRequests {
+                retry_after: wait.max(1),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn bursts_then_refills() {
+        let limits = RateLimits::default();
+        let start = Instant::now();
+        let limit = Limit {
+            burst: 3.0,
+            per_second: 1.0,
+        };
+        for _ in 0..3 {
+            assert!(limits.check_at("login", "1.2.3.4", limit, start).is_ok());
+        }
+        match limits.check_at("login", "1.2.3.4", limit, start) {
+            Err(AppError::TooManyRequests { retry_after }) => assert_eq!(retry_after, 1),
+            other => panic!("expected 429, got {other:?}"),
+        }
+        assert!(
+            limits.check_at("login", "5.6.7.8", limit, start).is_ok(),
+            "other clients unaffected"
+        );
+        assert!(
+            limits
+                .check_at("login", "1.2.3.4", limit, start + Duration::from_secs(1))
+                .is_ok()
+        );
+    }
+}
