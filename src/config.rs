@@ -92,7 +92,7 @@ pub struct MailConfig {
     pub smtp_timeout: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct FederationConfig {
     /// Allow plain-http peers (tests and local demos only).
@@ -173,15 +173,6 @@ impl Default for MailConfig {
             smtp_username: String::new(),
             smtp_password: String::new(),
             smtp_timeout: 30,
-        }
-    }
-}
-
-impl Default for FederationConfig {
-    fn default() -> Self {
-        FederationConfig {
-            allow_http: false,
-            allow_private_addresses: false,
         }
     }
 }
@@ -280,6 +271,12 @@ impl Config {
         let i = &self.instance;
         if i.name.trim().is_empty() {
             return Err(bad("instance.name", "must not be empty"));
+        }
+        if i.name.chars().any(char::is_control) {
+            return Err(bad(
+                "instance.name",
+                "must be one line without control characters",
+            ));
         }
         if i.name.chars().count() > 100 {
             return Err(bad("instance.name", "must be at most 100 characters"));

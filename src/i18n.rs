@@ -2,9 +2,10 @@
 //! English source text (so `en.po` lists every key), compiled into the binary.
 //! Placeholders are `{name}`; plurals use each language's own rule.
 //!
-//! Code marks strings for the catalogs in one of three ways, which the catalog
-//! test scans for: `tr.t("…")`, `tr.tf("…", …)`, `tr.tn("…", "…", n)` in
-//! templates and code, and `msg!("…")` for a key stored now and translated later.
+//! Code marks strings for the catalogs in the ways the catalog test scans for:
+//! calls of `tr.t`, `tr.tf` (with placeholders) and `tr.tn` (singular and plural)
+//! whose first argument is a string literal, in templates and code, and the
+//! `msg!` macro for a key stored now and translated later.
 
 use std::collections::HashMap;
 use std::fmt::Display;

@@ -60,13 +60,12 @@ pub struct Mailer {
 
 impl Mailer {
     pub fn from_config(config: &Config) -> Result<Mailer, String> {
-        let from: Mailbox = format!(
-            "{} <{}>",
-            sanitize_display_name(&config.instance.name),
-            config.mail_from()
-        )
-        .parse()
-        .map_err(|e| format!("mail.from: {e}"))?;
+        let address: lettre::Address = config
+            .mail_from()
+            .parse()
+            .map_err(|e| format!("mail.from: {e}"))?;
+        // Built from parts, not parsed from text: the name is encoded, never interpreted.
+        let from = Mailbox::new(Some(sanitize_display_name(&config.instance.name)), address);
         let m = &config.mail;
         if m.smtp_host.is_empty() {
             return Ok(Mailer {

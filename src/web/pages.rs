@@ -24,10 +24,7 @@ pub struct HomePage {
 }
 
 pub async fn home(ctx: Ctx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let needs_setup = state
-        .db
-        .read(|conn| crate::domain::setup::needs_setup(conn))
-        .await?;
+    let needs_setup = state.db.read(crate::domain::setup::needs_setup).await?;
     super::ok(&HomePage {
         ctx,
         description: paragraphs(&state.config.instance.description),
@@ -57,10 +54,7 @@ pub struct AboutPage {
 }
 
 pub async fn about_instance(ctx: Ctx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let users = state
-        .db
-        .read(|conn| crate::db::users::count_users(conn))
-        .await?;
+    let users = state.db.read(crate::db::users::count_users).await?;
     let instance = &state.config.instance;
     super::ok(&AboutPage {
         ctx,

@@ -1,0 +1,732 @@
+#!/usr/bin/env node
+// Browser journeys of zerda with JavaScript switched off, checked with axe-core.
+//
+// Starts its own zerda (ZERDA_BIN, default ../../target/debug/zerda) on a free
+// loopback port with a fresh data dir, drives Debian's Chromium through
+// playwright-core, prints `ok - NAME` / `not ok - NAME: REASON` per test and
+// ends with `N passed, N failed`. Exit status 1 when a test failed.
+//
+// How the accessibility check works (found by trying): in a context with
+// `javaScriptEnabled: false`, `page.evaluate` still runs (it goes through the
+// DevTools protocol, not through the page), but `addScriptTag` silently runs
+// nothing and `axe.run` never settles because timers do not fire. In a context
+// with JavaScript on, the pages' CSP (`default-src 'none'`) blocks the injected
+// script. So the journey stays in the JS-off context, and each page it lands on
+// is handed, as the exact HTML it received (with its status and headers, CSP
+// included), to a second context with JavaScript on and `bypassCSP: true`: the
+// page URL is answered from that copy (stylesheets and images still come from
+// the server), axe-core is injected and run there. Our pages have no scripts,
+// so the rendering is identical, and pages that are the answer to a POST (a
+// form with errors) are checked as they were, not as a fresh GET would give
+// them. The "axe self-test" runs a deliberately bad page through the same path
+// and fails unless axe reports its violations.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const ZERDA_BIN = process.env.ZERDA_BIN
+  ? resolve(process.env.ZERDA_BIN)
+  : resolve(HERE, '../../target/debug/zerda');
+const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+const ARTIFACTS = join(HERE, 'artifacts');
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+// Every wait is bounded.
+const TIMEOUT = {
+  serverStart: 30_000,
+  browserLaunch: 30_000,
+  action: 10_000,
+  navigation: 20_000,
+  axe: 30_000,
+  mail: 15_000,
+  test: 120_000,
+  shutdown: 10_000,
+  whole: 10 * 60_000,
+};
+const VIEWPORT = { width: 1280, height: 800 };
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const ADMIN = {
+  email: 'admin@example.org',
+  username: 'admin_1',
+  password: 'correct horse battery staple',
+};
+
+// What each locale shows; the French texts come from locales/fr.po.
+const TEXT = {
+  en: {
+    home: 'Home',
+    about: 'About this instance',
+    terms: 'Terms of service',
+    privacy: 'Privacy policy',
+    rules: 'Instance rules',
+    login: 'Log in',
+    loginError: 'Your e-mail address or password is not right, or this account cannot log in.',
+    notFound: 'Page not found',
+  },
+  fr: {
+    home: 'Accueil',
+    about: 'À propos de cette instance',
+    terms: "Conditions d'utilisation",
+    privacy: 'Politique de confidentialité',
+    rules: "Règles de l'instance",
+    login: 'Se connecter',
+    loginError:
+      'Votre adresse e-mail ou votre mot de passe est incorrect, ou ce compte ne peut pas se connecter.',
+    notFound: 'Page introuvable',
+  },
+};
+
+// ---------------------------------------------------------------- helpers
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  const guard = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, guard]).finally(() => clearTimeout(timer));
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+function assertEqual(actual, expected, what) {
+  if (actual !== expected) {
+    throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  }
+}
+
+function slug(text) {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+// Names of the .eml files anywhere under dir.
+function emlFiles(dir) {
+  const found = [];
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...emlFiles(path));
+    else if (entry.name.endsWith('.eml')) found.push(path);
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------- zerda
+
+class Zerda {
+  constructor() {
+    this.log = '';
+    this.proc = null;
+    this.exit = null; // { code, signal } once it stopped
+    this.base = null;
+    this.setupUrl = null;
+    this.dataDir = mkdtempSync(join(tmpdir(), 'zerda-browser-'));
+  }
+
+  async start() {
+    const port = await freePort();
+    this.base = `http://127.0.0.1:${port}`;
+    // A clean configuration: no ZERDA_* setting from the caller's environment
+    // (zerda refuses unknown ZERDA_* names, ZERDA_BIN among them).
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !name.startsWith('ZERDA_')),
+    );
+    env.ZERDA_LOG = 'info';
+    env.NO_COLOR = '1';
+    this.proc = spawn(
+      ZERDA_BIN,
+      ['serve', '--data-dir', this.dataDir, '--listen', `127.0.0.1:${port}`, '--public-url', this.base],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.exited = new Promise((resolveExit) => {
+      this.proc.on('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolveExit(this.exit);
+      });
+    });
+    const ready = new Promise((resolveReady, reject) => {
+      this.proc.on('error', (e) => reject(new Error(`cannot start ${ZERDA_BIN}: ${e.message}`)));
+      this.exited.then((e) =>
+        reject(new Error(`zerda exited (code ${e.code}, signal ${e.signal}) before listening`)),
+      );
+      const onData = (chunk) => {
+        // eslint-disable-next-line no-control-regex
+        this.log += chunk.toString('utf8').replace(/\x1b\[[0-9;]*m/g, '');
+        const setup = this.log.match(/open (http:\/\/\S+\/setup\/[A-Za-z0-9_-]+) to create the first one/);
+        if (setup) this.setupUrl = setup[1];
+        if (this.log.includes(`listening on ${this.base}`)) resolveReady();
+      };
+      this.proc.stderr.on('data', onData);
+      this.proc.stdout.on('data', onData);
+    });
+    await withTimeout(ready, TIMEOUT.serverStart, 'waiting for zerda to listen');
+  }
+
+  get outbox() {
+    return join(this.dataDir, 'outbox');
+  }
+
+  // SIGTERM, then SIGKILL if it does not stop in time. Returns how it ended.
+  async stop() {
+    if (!this.proc) return null;
+    if (this.exit) return this.exit;
+    this.proc.kill('SIGTERM');
+    try {
+      return await withTimeout(this.exited, TIMEOUT.shutdown, 'waiting for zerda to stop');
+    } catch {
+      this.proc.kill('SIGKILL');
+      await withTimeout(this.exited, 5_000, 'waiting for zerda to die').catch(() => {});
+      return { code: null, signal: 'SIGKILL', forced: true };
+    }
+  }
+
+  cleanup() {
+    try {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      writeFileSync(join(ARTIFACTS, 'zerda.log'), this.log);
+    } catch {
+      /* the log is a convenience */
+    }
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- tests
+
+const results = [];
+let browser = null;
+let axeContext = null;
+let zerda = null;
+
+// One test: its own contexts, closed at the end; a bounded run time.
+async function test(name, fn) {
+  const t = new TestRun(name);
+  let error = null;
+  try {
+    await withTimeout(fn(t), TIMEOUT.test, 'test');
+  } catch (e) {
+    error = e;
+  } finally {
+    await t.close();
+  }
+  if (!error && t.a11y.length > 0) {
+    const rules = [...new Set(t.a11y.map((v) => `${v.id} (${v.impact}) on ${v.page}`))];
+    error = new Error(`accessibility violations: ${rules.join('; ')}`);
+  }
+  const ok = !error;
+  results.push({ name, ok });
+  if (ok) {
+    console.log(`ok - ${name}`);
+  } else {
+    const reason = String(error.message || error).split('\n')[0];
+    console.log(`not ok - ${name}: ${reason}`);
+  }
+  for (const line of t.notes) console.log(`# ${line}`);
+  return ok;
+}
+
+class TestRun {
+  constructor(name) {
+    this.name = name;
+    this.slug = slug(name.split(' ')[0]);
+    this.contexts = [];
+    this.a11y = []; // serious and critical violations
+    this.notes = [];
+  }
+
+  // A browser context with JavaScript off, the way the journeys run.
+  async context({ locale = 'en', storageState } = {}) {
+    const context = await browser.newContext({
+      javaScriptEnabled: false,
+      locale,
+      viewport: VIEWPORT,
+      storageState,
+    });
+    context.setDefaultTimeout(TIMEOUT.action);
+    context.setDefaultNavigationTimeout(TIMEOUT.navigation);
+    this.contexts.push(context);
+    const page = await context.newPage();
+    page.locale = locale;
+    page.failedSubresources = [];
+    page.on('requestfailed', (req) => {
+      if (!req.isNavigationRequest()) page.failedSubresources.push(`${req.url()} (${req.failure()?.errorText})`);
+    });
+    page.on('response', (res) => {
+      if (!res.request().isNavigationRequest() && res.status() >= 400) {
+        page.failedSubresources.push(`${res.url()} (HTTP ${res.status()})`);
+      }
+    });
+    return page;
+  }
+
+  async close() {
+    for (const context of this.contexts) {
+      await withTimeout(context.close(), 10_000, 'closing a context').catch(() => {});
+    }
+    this.contexts = [];
+  }
+
+  // Opens a path and checks the page; returns the response.
+  async visit(page, path, pageName, expect = {}) {
+    const response = await page.goto(zerda.base + path, { waitUntil: 'load' });
+    assert(response, `no response for ${path}`);
+    await this.check(page, response, pageName, expect);
+    return response;
+  }
+
+  // Clicks a submit button (a real form submission: no JavaScript) and waits
+  // for the page it ends on, after redirects. Returns that page's response.
+  async submit(page, button, pageName, expect = {}) {
+    const isFinalDocument = (res) =>
+      res.request().isNavigationRequest() &&
+      res.request().frame() === page.mainFrame() &&
+      !(res.status() >= 300 && res.status() < 400);
+    const [response] = await Promise.all([
+      page.waitForResponse(isFinalDocument, { timeout: TIMEOUT.navigation }),
+      button.click(),
+    ]);
+    await page.waitForLoadState('load', { timeout: TIMEOUT.navigation });
+    await this.check(page, response, pageName, expect);
+    return response;
+  }
+
+  // The checks for every page: status, language and direction, no script,
+  // the stylesheet applied, no failed subresource, a screenshot, axe.
+  async check(page, response, pageName, { status = 200, path } = {}) {
+    const where = `${pageName} (${new URL(page.url()).pathname})`;
+    assertEqual(response.status(), status, `HTTP status of ${where}`);
+    if (path !== undefined) assertEqual(new URL(page.url()).pathname, path, `path after ${pageName}`);
+    const html = page.locator('html');
+    assertEqual(await html.getAttribute('lang'), page.locale, `<html lang> of ${where}`);
+    assertEqual(await html.getAttribute('dir'), 'ltr', `<html dir> of ${where}`);
+    assertEqual(await page.locator('script').count(), 0, `<script> elements in ${where}`);
+    // page.evaluate works with JavaScript off (it goes through the DevTools protocol).
+    const bodyDisplay = await page.evaluate(() => getComputedStyle(document.body).display);
+    assertEqual(bodyDisplay, 'flex', `body display in ${where} (is style.css applied?)`);
+    assert(
+      page.failedSubresources.length === 0,
+      `subresources failed on ${where}: ${page.failedSubresources.join(', ')}`,
+    );
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const file = join(ARTIFACTS, `${this.slug}-${page.locale}-${slug(pageName)}.png`);
+    await page.screenshot({ path: file, fullPage: true, timeout: TIMEOUT.action });
+    const violations = await axeCheck(page, response);
+    this.report(violations, where);
+  }
+
+  report(violations, where) {
+    for (const v of violations) {
+      const targets = v.nodes.map((n) => n.target.join(' ')).join(', ');
+      const line = `axe ${v.impact} ${v.id} on ${where}: ${targets} — ${v.help}`;
+      if (v.impact === 'serious' || v.impact === 'critical') {
+        this.a11y.push({ id: v.id, impact: v.impact, page: where });
+        this.notes.push(line);
+      } else {
+        this.notes.push(`(not failing) ${line}`);
+      }
+    }
+  }
+}
+
+// Runs axe-core on the page the journey is on: its HTML, as received, is
+// served again to a JavaScript-enabled, CSP-bypassing page of the same URL.
+async function axeCheck(page, response) {
+  const url = page.url();
+  const html = await page.content();
+  const headers = { ...(await response.allHeaders()) };
+  delete headers['content-length'];
+  delete headers['content-encoding'];
+  delete headers['set-cookie'];
+  return runAxe(url, { status: response.status(), headers, body: html });
+}
+
+async function runAxe(url, document) {
+  const page = await axeContext.newPage();
+  try {
+    const documentUrl = url.split('#')[0];
+    await page.route(
+      (u) => u.href.split('#')[0] === documentUrl,
+      (route) =>
+        route.request().isNavigationRequest() ? route.fulfill(document) : route.continue(),
+    );
+    await page.goto(url, { waitUntil: 'load', timeout: TIMEOUT.navigation });
+    await page.addScriptTag({ content: AXE_SOURCE });
+    const violations = await withTimeout(
+      page.evaluate(async () => {
+        // eslint-disable-next-line no-undef
+        const result = await axe.run(document, { resultTypes: ['violations'] });
+        return result.violations.map((v) => ({
+          id: v.id,
+          impact: v.impact,
+          help: v.help,
+          nodes: v.nodes.map((n) => ({ target: n.target.map(String) })),
+        }));
+      }),
+      TIMEOUT.axe,
+      `axe on ${url}`,
+    );
+    return violations;
+  } finally {
+    await withTimeout(page.close(), 10_000, 'closing the axe page').catch(() => {});
+  }
+}
+
+// ---------------------------------------------------------------- journeys
+
+// A page with known problems, served through the same path as real pages
+// (JS-off journey page, then the axe context), under zerda's own CSP.
+async function axeSelfTest(t) {
+  const page = await t.context({ locale: 'en' });
+  const url = `${zerda.base}/__axe-self-test`;
+  const bad = `<!DOCTYPE html><html lang="en" dir="ltr"><head><meta charset="utf-8"><title>bad</title></head>
+<body><main><h1>Bad page</h1>
+<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
+<p style="color:#c8c8c8;background:#ffffff">Pale text on white.</p>
+<form><input type="text" name="q"></form></main></body></html>`;
+  const csp = (await fetch(zerda.base + '/')).headers.get('content-security-policy') || '';
+  assert(csp.includes("default-src 'none'"), `zerda's CSP is not what the test expects: ${csp}`);
+  await page.route(url, (route) =>
+    route.fulfill({
+      status: 200,
+      headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp },
+      body: bad,
+    }),
+  );
+  const response = await page.goto(url);
+  const violations = await axeCheck(page, response);
+  const found = new Map(violations.map((v) => [v.id, v.impact]));
+  for (const [id, impact] of [
+    ['image-alt', 'critical'],
+    ['color-contrast', 'serious'],
+    ['label', 'critical'],
+  ]) {
+    assertEqual(found.get(id), impact, `axe's verdict on a page breaking ${id}`);
+  }
+  t.notes.push(`axe ${violations.length} violations found on the bad page: ${[...found.keys()].join(', ')}`);
+}
+
+async function publicPages(locale) {
+  const text = TEXT[locale];
+  const pages = [
+    ['home', '/', async (page) => {
+      const current = page.locator('.site-header nav a[aria-current="page"]');
+      assertEqual((await current.textContent()).trim(), text.home, 'current nav link');
+    }],
+    ['about', '/about/instance', null, text.about],
+    ['terms', '/terms', null, text.terms],
+    ['privacy', '/privacy', null, text.privacy],
+    ['rules', '/rules', null, text.rules],
+    ['login', '/login', null, text.login],
+  ];
+  for (const [name, path, extra, heading] of pages) {
+    await test(`pages ${locale}: ${name}`, async (t) => {
+      const page = await t.context({ locale });
+      await t.visit(page, path, name);
+      if (heading) assertEqual((await page.locator('h1').textContent()).trim(), heading, `h1 of ${path}`);
+      if (extra) await extra(page);
+    });
+  }
+  await test(`pages ${locale}: wrong login`, async (t) => {
+    const page = await t.context({ locale });
+    await t.visit(page, '/login', 'login');
+    await page.fill('#email', 'nobody@example.org');
+    await page.fill('#password', 'not the password');
+    await t.submit(page, page.locator('main form button[type="submit"]'), 'wrong login', {
+      status: 422,
+      path: '/login',
+    });
+    const error = page.locator('#login-error');
+    assert(await error.isVisible(), 'the login error is not shown');
+    assertEqual((await error.textContent()).trim(), text.loginError, 'login error text');
+    assertEqual(await error.getAttribute('role'), 'alert', 'role of the login error');
+    assertEqual(await page.inputValue('#email'), 'nobody@example.org', 'e-mail kept in the form');
+    assertEqual(await page.inputValue('#password'), '', 'password field after a failure');
+  });
+  await test(`pages ${locale}: missing page`, async (t) => {
+    const page = await t.context({ locale });
+    await t.visit(page, '/no/such/page', 'missing page', { status: 404 });
+    assertEqual((await page.locator('h1').textContent()).trim(), text.notFound, 'h1 of the 404 page');
+  });
+}
+
+let adminState = null; // the logged-in browser state the setup journey ends with
+
+async function setupJourney(t) {
+  assert(zerda.setupUrl, 'zerda printed no setup URL');
+  const setupPath = new URL(zerda.setupUrl).pathname;
+  const page = await t.context({ locale: 'en' });
+  await t.visit(page, setupPath, 'setup form');
+  assertEqual(
+    (await page.locator('h1').textContent()).trim(),
+    'Create the first administrator',
+    'h1 of the setup page',
+  );
+
+  // Invalid input: every field wrong.
+  await page.fill('#email', 'not an address');
+  await page.fill('#username', 'Admin');
+  await page.fill('#password', 'short');
+  await t.submit(page, page.locator('main form button[type="submit"]'), 'setup errors', {
+    status: 422,
+    path: setupPath,
+  });
+  assert(await page.locator('.form-error[role="alert"]').isVisible(), 'no error summary');
+  const expected = {
+    email: 'This is not a valid e-mail address.',
+    username: 'A username has at most 64 characters: lowercase letters a to z, digits and _ only.',
+    password: 'A password needs at least 8 characters.',
+  };
+  for (const [field, message] of Object.entries(expected)) {
+    const error = page.locator(`#${field}-error`);
+    assert(await error.isVisible(), `no error shown for ${field}`);
+    assertEqual((await error.textContent()).trim(), message, `error for ${field}`);
+    assertEqual(await page.getAttribute(`#${field}`, 'aria-invalid'), 'true', `aria-invalid of ${field}`);
+    const describedBy = (await page.getAttribute(`#${field}`, 'aria-describedby')) || '';
+    assert(describedBy.split(' ').includes(`${field}-error`), `${field} is not described by its error`);
+  }
+  assertEqual(await page.inputValue('#username'), 'Admin', 'username kept in the form');
+  assertEqual(await page.inputValue('#password'), '', 'password field after errors');
+
+  // Valid input: lands on /admin, logged in.
+  await page.fill('#email', ADMIN.email);
+  await page.fill('#username', ADMIN.username);
+  await page.fill('#password', ADMIN.password);
+  await t.submit(page, page.locator('main form button[type="submit"]'), 'admin after setup', {
+    path: '/admin',
+  });
+  assertEqual(
+    (await page.locator('.flash[role="status"]').textContent()).trim(),
+    'Welcome! Your administrator account is ready.',
+    'flash after setup',
+  );
+  assert(await page.locator('.site-header button:has-text("Log out")').isVisible(), 'no log-out button');
+  adminState = await page.context().storageState();
+
+  // The link works once.
+  await t.visit(page, setupPath, 'setup used', { status: 404 });
+}
+
+async function adminJourney(t) {
+  assert(adminState, 'the setup journey did not leave a logged-in administrator');
+  const page = await t.context({ locale: 'en', storageState: adminState });
+  await t.visit(page, '/admin', 'dashboard');
+  assertEqual((await page.locator('h1').textContent()).trim(), 'Administration', 'h1 of /admin');
+
+  const before = emlFiles(zerda.outbox).length;
+  assertEqual(await page.inputValue('#test-mail-email'), ADMIN.email, 'recipient prefilled');
+  await t.submit(page, page.locator('form:has(#test-mail-email) button[type="submit"]'), 'test mail sent', {
+    path: '/admin',
+  });
+  assertEqual(
+    (await page.locator('.flash[role="status"]').textContent()).trim(),
+    'The test e-mail is queued. It is sent in the background.',
+    'flash after the test e-mail',
+  );
+  const deadline = Date.now() + TIMEOUT.mail;
+  let files = emlFiles(zerda.outbox);
+  while (files.length <= before && Date.now() < deadline) {
+    await sleep(200);
+    files = emlFiles(zerda.outbox);
+  }
+  assert(files.length > before, `no .eml file in ${zerda.outbox} after ${TIMEOUT.mail} ms`);
+  const mail = readFileSync(files[files.length - 1], 'utf8');
+  assert(mail.includes(ADMIN.email), 'the .eml file does not name the recipient');
+  t.notes.push(`mail written: ${files.length - before} file(s) in the outbox`);
+
+  // Log out with the header button.
+  await t.submit(page, page.locator('.site-header button:has-text("Log out")'), 'logged out', { path: '/' });
+  assertEqual(
+    (await page.locator('.flash[role="status"]').textContent()).trim(),
+    'You are now logged out.',
+    'flash after logging out',
+  );
+  assert(await page.locator('.site-header a:has-text("Log in")').isVisible(), 'no log-in link after logout');
+  const dashboard = await page.goto(zerda.base + '/admin');
+  assertEqual(new URL(page.url()).pathname, '/login', 'where /admin sends a logged-out visitor');
+  assertEqual(dashboard.status(), 200, 'status of the login page /admin redirects to');
+
+  // Log in again through /login.
+  await t.visit(page, '/login', 'login again');
+  await page.fill('#email', ADMIN.email);
+  await page.fill('#password', ADMIN.password);
+  await t.submit(page, page.locator('main form button[type="submit"]'), 'logged in', { path: '/' });
+  assertEqual(
+    (await page.locator('.flash[role="status"]').textContent()).trim(),
+    'You are now logged in.',
+    'flash after logging in',
+  );
+  assert(await page.locator('.site-header button:has-text("Log out")').isVisible(), 'no log-out button');
+  await t.visit(page, '/admin', 'dashboard again');
+}
+
+async function languagePicker(t) {
+  const page = await t.context({ locale: 'en' });
+  await t.visit(page, '/about/instance', 'about');
+  assertEqual((await page.locator('h1').textContent()).trim(), TEXT.en.about, 'h1 in English');
+  await page.selectOption('#locale-picker', 'fr');
+  page.locale = 'fr'; // what the next page must be in
+  await t.submit(page, page.locator('form.locale-form button[type="submit"]'), 'about after switch', {
+    path: '/about/instance',
+  });
+  assertEqual((await page.locator('h1').textContent()).trim(), TEXT.fr.about, 'h1 after switching');
+  assertEqual(await page.inputValue('#locale-picker'), 'fr', 'the picker shows the new language');
+  // The choice sticks, whatever Accept-Language says.
+  await t.visit(page, '/', 'home after switch');
+  assertEqual(
+    (await page.locator('.site-header nav a[aria-current="page"]').textContent()).trim(),
+    TEXT.fr.home,
+    'nav in French',
+  );
+}
+
+async function serverStops() {
+  const exit = await zerda.stop();
+  assert(exit && !exit.forced, `zerda did not stop within ${TIMEOUT.shutdown} ms of SIGTERM`);
+  assert(exit.code === 0, `zerda stopped with code ${exit.code}, signal ${exit.signal}`);
+}
+
+function serverLogClean() {
+  const bad = zerda.log
+    .split('\n')
+    .filter((line) => /\b(ERROR|panicked)\b/.test(line));
+  assert(bad.length === 0, `the server logged errors: ${bad.slice(0, 3).join(' | ')}`);
+}
+
+// ---------------------------------------------------------------- main
+
+async function cleanup() {
+  if (browser) {
+    await withTimeout(browser.close(), 15_000, 'closing the browser').catch(() => {});
+    browser = null;
+  }
+  if (zerda) {
+    await zerda.stop().catch(() => {});
+    zerda.cleanup();
+  }
+}
+
+function summary() {
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed;
+}
+
+async function main() {
+  const started = Date.now();
+  rmSync(ARTIFACTS, { recursive: true, force: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
+
+  zerda = new Zerda();
+  let startError = null;
+  try {
+    await zerda.start();
+  } catch (e) {
+    startError = e;
+  }
+  await test('server starts', async () => {
+    if (startError) throw startError;
+  });
+  if (!startError) {
+    browser = await withTimeout(
+      chromium.launch({
+        executablePath: CHROMIUM,
+        args: CHROMIUM_ARGS,
+        timeout: TIMEOUT.browserLaunch,
+      }),
+      TIMEOUT.browserLaunch + 5_000,
+      'launching Chromium',
+    );
+    axeContext = await browser.newContext({
+      javaScriptEnabled: true,
+      bypassCSP: true,
+      viewport: VIEWPORT,
+    });
+    axeContext.setDefaultTimeout(TIMEOUT.action);
+    await test('axe self-test', axeSelfTest);
+    for (const locale of ['en', 'fr']) await publicPages(locale);
+    await test('setup journey', setupJourney);
+    await test('admin journey', adminJourney);
+    await test('language picker', languagePicker);
+    await withTimeout(browser.close(), 15_000, 'closing the browser').catch(() => {});
+    browser = null;
+    await test('server stops on SIGTERM', serverStops);
+    await test('server log has no errors', serverLogClean);
+  }
+  await cleanup();
+  console.log(`# ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${ARTIFACTS}`);
+  return summary();
+}
+
+let finished = false;
+const watchdog = setTimeout(async () => {
+  if (finished) return;
+  console.log(`not ok - run: did not finish within ${TIMEOUT.whole / 1000} s`);
+  results.push({ name: 'run', ok: false });
+  await withTimeout(cleanup(), 30_000, 'cleanup').catch(() => {});
+  summary();
+  process.exit(1);
+}, TIMEOUT.whole);
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, async () => {
+    console.log(`not ok - run: interrupted by ${signal}`);
+    results.push({ name: 'run', ok: false });
+    await withTimeout(cleanup(), 30_000, 'cleanup').catch(() => {});
+    summary();
+    process.exit(1);
+  });
+}
+
+main()
+  .then((failed) => {
+    finished = true;
+    clearTimeout(watchdog);
+    process.exit(failed > 0 ? 1 : 0);
+  })
+  .catch(async (e) => {
+    finished = true;
+    clearTimeout(watchdog);
+    console.log(`not ok - run: ${String(e && e.message ? e.message : e).split('\n')[0]}`);
+    results.push({ name: 'run', ok: false });
+    await withTimeout(cleanup(), 30_000, 'cleanup').catch(() => {});
+    summary();
+    process.exit(1);
+  });

@@ -1,0 +1,255 @@
+//! Shared test fixtures: `TestApp` (the real app on a real SQLite file in a
+//! temp dir, driven in-process), a `FixedClock`, the standard world, a
+//! `FakePeer` HTTP server on loopback, and `ZerdaProcess` (the real binary).
+#![allow(dead_code)]
+
+pub mod peer;
+pub mod process;
+pub mod world;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::test;
+use zerda::app::{AppState, build_app};
+use zerda::config::Config;
+use zerda::db::Db;
+use zerda::jobs::JobContext;
+use zerda::time::FixedClock;
+
+/// 2026-11-29 12:00:00 UTC: tests start here and move the clock by hand.
+pub const T0: i64 = 1_795_953_600;
+
+pub fn test_config(dir: &std::path::Path) -> Config {
+    Config {
+        data_dir: dir.to_path_buf(),
+        public_url: "http://zerda.test".into(),
+        ..Config::default()
+    }
+}
+
+pub struct TestApp<S> {
+    pub service: S,
+    pub state: AppState,
+    pub clock: Arc<FixedClock>,
+    pub dir: tempfile::TempDir,
+    /// Cookies of the one browser this app is talking to.
+    pub cookies: BTreeMap<String, String>,
+    pub peer: std::net::SocketAddr,
+    pub headers: Vec<(String, String)>,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: actix_web::http::header::HeaderMap,
+    pub body: String,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.header("location")
+    }
+
+    /// The first `csrf_token` value in the page.
+    pub fn csrf_token(&self) -> Option<String> {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = self.body.find(marker)? + marker.len();
+        let end = self.body[start..].find('"')?;
+        Some(self.body[start..start + end].to_string())
+    }
+}
+
+/// Builds the app on a fresh migrated database in a temp dir.
+pub async fn app() -> TestApp<
+    impl Service<
+        actix_http::Request,
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+    >,
+> {
+    app_with(|_| {}).await
+}
+
+pub async fn app_with(
+    tweak: impl FnOnce(&mut Config),
+) -> TestApp<
+    impl Service<
+        actix_http::Request,
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+    >,
+> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = test_config(dir.path());
+    tweak(&mut config);
+    config.validate().expect("test config is valid");
+    let db = Db::open(&config.db_path(), &config.database).expect("open db");
+    db.migrate().expect("migrate");
+    let clock = FixedClock::new(T0);
+    let state = AppState::new(Arc::new(config), db, clock.clone()).expect("state");
+    let service = test::init_service(build_app(state.clone())).await;
+    TestApp {
+        service,
+        state,
+        clock,
+        dir,
+        cookies: BTreeMap::new(),
+        peer: "192.0.2.10:40000".parse().expect("addr"),
+        headers: Vec::new(),
+    }
+}
+
+impl<S, B> TestApp<S>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    /// A job context on the same database and clock, with mail written to files.
+    pub fn jobs(&self) -> JobContext {
+        JobContext {
+            db: self.state.db.clone(),
+            config: self.state.config.clone(),
+            clock: self.clock.clone(),
+            mailer: zerda::mail::Mailer::from_config(&self.state.config).expect("mailer"),
+        }
+    }
+
+    pub async fn request(&mut self, req: test::TestRequest) -> Response {
+        let mut req = req.peer_addr(self.peer);
+        if !self.cookies.is_empty() {
+            let header = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            req = req.insert_header(("cookie", header));
+        }
+        for (name, value) in &self.headers {
+            req = req.insert_header((name.as_str(), value.as_str()));
+        }
+        let response = test::call_service(&self.service, req.to_request()).await;
+        let status = response.status();
+        let headers = response.headers().clone();
+        for value in headers.get_all("set-cookie") {
+            if let Ok(cookie) =
+                actix_web::cookie::Cookie::parse(value.to_str().unwrap_or_default().to_string())
+            {
+                let expired =
+                    cookie.max_age().is_some_and(|a| a.is_zero()) || cookie.value().is_empty();
+                if expired {
+                    self.cookies.remove(cookie.name());
+                } else {
+                    self.cookies
+                        .insert(cookie.name().to_string(), cookie.value().to_string());
+                }
+            }
+        }
+        let bytes = test::read_body(response).await;
+        Response {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Response {
+        self.request(test::TestRequest::get().uri(path)).await
+    }
+
+    /// Posts a form exactly as given (no token added).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let body = serde_urlencoded::to_string(fields).expect("encode");
+        self.request(
+            test::TestRequest::post()
+                .uri(path)
+                .insert_header(("content-type", "application/x-www-form-urlencoded"))
+                .set_payload(body),
+        )
+        .await
+    }
+
+    /// A valid CSRF token for this browser (fetched from a page with a form).
+    pub async fn csrf(&mut self) -> String {
+        self.get("/terms")
+            .await
+            .csrf_token()
+            .expect("every page has a form with a csrf token")
+    }
+
+    /// Posts a form with a valid CSRF token, as a browser would.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    pub async fn login(&mut self, email: &str, password: &str) -> Response {
+        let response = self
+            .post("/login", &[("email", email), ("password", password)])
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::SEE_OTHER,
+            "login as {email} failed: {}",
+            response.body
+        );
+        response
+    }
+
+    pub fn logout_browser(&mut self) {
+        self.cookies.clear();
+    }
+
+    /// Every row of every table but sessions, as text: "nothing changed" means
+    /// this is equal before and after.
+    pub fn fingerprint(&self) -> String {
+        self.state
+            .db
+            .read_blocking(|conn| {
+                let mut out = String::new();
+                let mut tables = conn.prepare(
+                    "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('sessions') AND name NOT LIKE 'sqlite_%' ORDER BY name",
+                )?;
+                let names: Vec<String> = tables.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+                for name in names {
+                    let mut stmt = conn.prepare(&format!("SELECT * FROM \"{name}\" ORDER BY 1"))?;
+                    let columns = stmt.column_count();
+                    let rows = stmt.query_map([], |r| {
+                        let mut row = Vec::new();
+                        for i in 0..columns {
+                            row.push(format!("{:?}", r.get_ref(i)?));
+                        }
+                        Ok(row.join("|"))
+                    })?;
+                    out.push_str(&format!("[{name}]\n"));
+                    for row in rows {
+                        out.push_str(&row?);
+                        out.push('\n');
+                    }
+                }
+                Ok(out)
+            })
+            .expect("fingerprint")
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        let sql = sql.to_string();
+        self.state
+            .db
+            .read_blocking(move |conn| Ok(conn.query_row(&sql, [], |r| r.get(0))?))
+            .expect("count")
+    }
+}

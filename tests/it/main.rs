@@ -1,0 +1,13 @@
+//! zerda's integration tests: one binary, one module per area.
+
+mod common;
+
+mod accounts;
+mod binary;
+mod catalogs;
+mod config;
+mod jobs;
+mod mail;
+mod migrations;
+mod pages;
+mod web_security;
