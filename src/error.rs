@@ -170,3 +170,48 @@ impl From<serde_json::Error> for AppError {
         AppError::Internal(format!("json: {e}"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_never_show_their_cause() {
+        let response = AppError::internal("password=hunter2 in /etc/secret").error_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let page = response
+            .extensions()
+            .get::<ErrorPage>()
+            .copied()
+            .expect("marked for the error page");
+        assert!(!page.message.contains("hunter2"));
+    }
+
+    #[test]
+    fn a_full_disk_is_reported_as_such() {
+        let full = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            None,
+        );
+        assert!(matches!(AppError::from(full), AppError::StorageFull));
+        assert_eq!(
+            AppError::StorageFull.status_code(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let enospc = std::io::Error::from_raw_os_error(28);
+        assert!(matches!(AppError::from(enospc), AppError::StorageFull));
+    }
+
+    #[test]
+    fn rate_limited_responses_say_when_to_come_back() {
+        let response = AppError::TooManyRequests { retry_after: 42 }.error_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok()),
+            Some("42")
+        );
+    }
+}

@@ -29,6 +29,8 @@ pub const SESSION_ABSOLUTE: i64 = 90 * 24 * 3600;
 
 pub const CSP: &str = "default-src 'none'; img-src 'self' data:; style-src 'self'; font-src 'self'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+pub const CSP_HTTPS: &str = "default-src 'none'; img-src 'self' data:; style-src 'self'; font-src 'self'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'; upgrade-insecure-requests";
 const PERMISSIONS: &str = "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), \
      microphone=(), payment=(), usb=(), interest-cohort=()";
 
@@ -78,11 +80,11 @@ where
             if let Err(refusal) = cross_site_check(&req, &state) {
                 req.extensions_mut().insert(prepared.ctx.clone());
                 let response = req.into_response(refusal.error_response_boxed());
-                return Ok(finish(response, &state, &prepared, https));
+                return Ok(finish(response, &prepared, https));
             }
             req.extensions_mut().insert(prepared.ctx.clone());
             let response = service.call(req).await?.map_into_boxed_body();
-            Ok(finish(response, &state, &prepared, https))
+            Ok(finish(response, &prepared, https))
         })
     }
 }
@@ -301,7 +303,6 @@ fn cross_site_check(req: &ServiceRequest, state: &AppState) -> Result<(), AppErr
 
 fn finish(
     mut response: ServiceResponse<BoxBody>,
-    state: &AppState,
     prepared: &Prepared,
     https: bool,
 ) -> ServiceResponse<BoxBody> {
@@ -347,8 +348,7 @@ fn finish(
     if prepared.flash_consumed && !status.is_redirection() {
         add_cookie(cookies::removal(cookies::FLASH, https));
     }
-    set_security_headers(response.headers_mut(), prepared.ctx.user.is_some());
-    let _ = state;
+    set_security_headers(response.headers_mut(), prepared.ctx.user.is_some(), https);
     response
 }
 
@@ -389,13 +389,21 @@ fn generic_message(status: StatusCode) -> &'static str {
     }
 }
 
-pub fn set_security_headers(headers: &mut actix_web::http::header::HeaderMap, logged_in: bool) {
+pub fn set_security_headers(
+    headers: &mut actix_web::http::header::HeaderMap,
+    logged_in: bool,
+    https: bool,
+) {
     let mut set_default = |name: header::HeaderName, value: &'static str| {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
         }
     };
-    set_default(header::CONTENT_SECURITY_POLICY, CSP);
+    // Over plain http (local use) upgrading would break every form, so only behind https.
+    set_default(
+        header::CONTENT_SECURITY_POLICY,
+        if https { CSP_HTTPS } else { CSP },
+    );
     set_default(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set_default(header::REFERRER_POLICY, "same-origin");
     set_default(header::X_FRAME_OPTIONS, "DENY");

@@ -6,6 +6,7 @@ mod accounts;
 mod binary;
 mod catalogs;
 mod config;
+mod fake_peer;
 mod jobs;
 mod mail;
 mod migrations;

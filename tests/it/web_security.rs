@@ -274,4 +274,9 @@ async fn cookies_are_httponly_and_lax_and_host_prefixed_behind_https() {
         assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
     }
     assert!(!cookie.contains("Domain"), "{cookie}");
+    let csp = r.header("content-security-policy").unwrap_or_default();
+    assert!(
+        csp.contains("upgrade-insecure-requests"),
+        "behind https: {csp}"
+    );
 }
