@@ -117,11 +117,7 @@ pub fn run() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
     match dispatch(cli) {
@@ -169,20 +165,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode, String> {
         Command::Backup { to } => backup(&config, &to),
         Command::Healthcheck => healthcheck(&config),
         Command::Admin {
-            command:
-                AdminCommand::CreateUser {
-                    email,
-                    username,
-                    admin,
-                    password_stdin: _,
-                },
+            command: AdminCommand::CreateUser { email, username, admin, password_stdin: _ },
         } => create_user(&config, &email, &username, admin),
-        Command::Admin {
-            command: AdminCommand::TestMail { to, send_now },
-        } => test_mail(&config, &to, send_now),
-        Command::Dev {
-            command: DevCommand::Seed { users },
-        } => seed(&config, users),
+        Command::Admin { command: AdminCommand::TestMail { to, send_now } } => {
+            test_mail(&config, &to, send_now)
+        }
+        Command::Dev { command: DevCommand::Seed { users } } => seed(&config, users),
     }
 }
 
@@ -195,26 +183,15 @@ fn migrate_command(config: &Config, status: bool) -> Result<ExitCode, String> {
             Ok::<_, String>((current, pending))
         })?;
         for (n, (name, _)) in migrate::MIGRATIONS.iter().enumerate() {
-            let state = if (n as i64) < current {
-                "applied"
-            } else {
-                "pending"
-            };
+            let state = if (n as i64) < current { "applied" } else { "pending" };
             println!("{state:8} {name}");
         }
-        println!(
-            "schema version {current} of {}; {} pending",
-            migrate::latest_version(),
-            pending.len()
-        );
+        println!("schema version {current} of {}; {} pending", migrate::latest_version(), pending.len());
         return Ok(ExitCode::SUCCESS);
     }
     let applied = db.migrate().map_err(|e| e.to_string())?;
     if applied.is_empty() {
-        println!(
-            "the database is up to date (schema version {})",
-            migrate::latest_version()
-        );
+        println!("the database is up to date (schema version {})", migrate::latest_version());
     }
     for name in applied {
         println!("applied {name}");
@@ -228,10 +205,7 @@ fn check(config: &Config) -> Result<ExitCode, String> {
     println!("data folder: {}", config.data_dir.display());
     let path = config.db_path();
     if !path.exists() {
-        println!(
-            "database: none yet at {} (created on first `zerda serve`)",
-            path.display()
-        );
+        println!("database: none yet at {} (created on first `zerda serve`)", path.display());
         return Ok(ExitCode::SUCCESS);
     }
     let db = open_db(config)?;
@@ -263,14 +237,7 @@ fn check(config: &Config) -> Result<ExitCode, String> {
     if pending.is_empty() {
         println!("accounts: {users} ({admins} administrator(s))");
         let jobs: Vec<String> = jobs.iter().map(|(s, n)| format!("{n} {s}")).collect();
-        println!(
-            "jobs: {}",
-            if jobs.is_empty() {
-                "none".into()
-            } else {
-                jobs.join(", ")
-            }
-        );
+        println!("jobs: {}", if jobs.is_empty() { "none".into() } else { jobs.join(", ") });
     }
     match integrity {
         Ok(()) => {
@@ -294,11 +261,7 @@ fn backup(config: &Config, to: &std::path::Path) -> Result<ExitCode, String> {
 }
 
 fn healthcheck(config: &Config) -> Result<ExitCode, String> {
-    let url = format!(
-        "{}{}",
-        config.local_base().map_err(|e| e.to_string())?,
-        crate::urls::health()
-    );
+    let url = format!("{}{}", config.local_base().map_err(|e| e.to_string())?, crate::urls::health());
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(std::time::Duration::from_secs(5)))
         .http_status_as_error(false)
@@ -320,16 +283,9 @@ fn migrated_db(config: &Config) -> Result<Db, String> {
     Ok(db)
 }
 
-fn create_user(
-    config: &Config,
-    email: &str,
-    username: &str,
-    admin: bool,
-) -> Result<ExitCode, String> {
+fn create_user(config: &Config, email: &str, username: &str, admin: bool) -> Result<ExitCode, String> {
     let mut password = String::new();
-    std::io::stdin()
-        .read_to_string(&mut password)
-        .map_err(|e| format!("cannot read the password: {e}"))?;
+    std::io::stdin().read_to_string(&mut password).map_err(|e| format!("cannot read the password: {e}"))?;
     let password = password.trim_end_matches(['\n', '\r']).to_string();
     let db = migrated_db(config)?;
     let input = crate::domain::accounts::AccountInput {
@@ -344,37 +300,24 @@ fn create_user(
         let tr = crate::i18n::Tr::for_code("en");
         return Err(format!(
             "--{}: {}",
-            if first.field == "password" {
-                "password-stdin"
-            } else {
-                first.field
-            },
+            if first.field == "password" { "password-stdin" } else { first.field },
             tr.t(first.message)
         ));
     }
     let hash = crate::domain::passwords::hash(&input.password)?;
-    let role = if admin {
-        crate::db::users::Role::Administrator
-    } else {
-        crate::db::users::Role::User
-    };
+    let role = if admin { crate::db::users::Role::Administrator } else { crate::db::users::Role::User };
     let urls = crate::urls::Urls::new(&config.public_base());
     let clock = crate::time::system_clock();
     let (user_id, _) = db
         .write_blocking(|tx| {
-            let ids =
-                crate::domain::accounts::create(tx, &urls, &input, &hash, role, None, clock.now())?;
+            let ids = crate::domain::accounts::create(tx, &urls, &input, &hash, role, None, clock.now())?;
             if admin {
                 crate::domain::setup::consume_token(tx)?;
             }
             Ok(ids)
         })
         .map_err(|e| e.to_string())?;
-    println!(
-        "created {} account {user_id}: {} (@{username})",
-        role.as_str(),
-        input.email
-    );
+    println!("created {} account {user_id}: {} (@{username})", role.as_str(), input.email);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -384,9 +327,8 @@ fn test_mail(config: &Config, to: &str, send_now: bool) -> Result<ExitCode, Stri
     }
     let db = migrated_db(config)?;
     let tr = crate::i18n::Tr::for_code(&config.instance.default_locale);
-    let mail =
-        crate::mail::messages::test_mail(tr, &config.instance.name, &config.public_base(), to)
-            .map_err(|e| e.to_string())?;
+    let mail = crate::mail::messages::test_mail(tr, &config.instance.name, &config.public_base(), to)
+        .map_err(|e| e.to_string())?;
     let clock = crate::time::system_clock();
     db.write_blocking(|tx| crate::mail::enqueue(tx, config, clock.now(), &mail))
         .map_err(|e| e.to_string())?;

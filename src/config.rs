@@ -145,21 +145,13 @@ impl Default for InstanceConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig {
-            workers: 0,
-            trusted_proxies: Vec::new(),
-            shutdown_timeout: 30,
-        }
+        HttpConfig { workers: 0, trusted_proxies: Vec::new(), shutdown_timeout: 30 }
     }
 }
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        DatabaseConfig {
-            synchronous: "full".into(),
-            readers: 4,
-            cache_size_kib: 2048,
-        }
+        DatabaseConfig { synchronous: "full".into(), readers: 4, cache_size_kib: 2048 }
     }
 }
 
@@ -179,10 +171,7 @@ impl Default for MailConfig {
 
 impl Default for JobsConfig {
     fn default() -> Self {
-        JobsConfig {
-            workers: 2,
-            max_attempts: 10,
-        }
+        JobsConfig { workers: 2, max_attempts: 10 }
     }
 }
 
@@ -247,10 +236,7 @@ impl Config {
         if !self.public_url.is_empty() {
             let url = url::Url::parse(&self.public_url).map_err(|e| bad("public_url", e))?;
             if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-                return Err(bad(
-                    "public_url",
-                    "must be an http:// or https:// URL with a host",
-                ));
+                return Err(bad("public_url", "must be an http:// or https:// URL with a host"));
             }
             if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
                 return Err(bad(
@@ -263,20 +249,14 @@ impl Config {
             return Err(bad("data_dir", "must not be empty"));
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log).is_err() {
-            return Err(bad(
-                "log",
-                format!("not a valid log filter: {:?}", self.log),
-            ));
+            return Err(bad("log", format!("not a valid log filter: {:?}", self.log)));
         }
         let i = &self.instance;
         if i.name.trim().is_empty() {
             return Err(bad("instance.name", "must not be empty"));
         }
         if i.name.chars().any(char::is_control) {
-            return Err(bad(
-                "instance.name",
-                "must be one line without control characters",
-            ));
+            return Err(bad("instance.name", "must be one line without control characters"));
         }
         if i.name.chars().count() > 100 {
             return Err(bad("instance.name", "must be at most 100 characters"));
@@ -287,11 +267,7 @@ impl Config {
                 format!(
                     "unknown locale {:?}; known: {}",
                     i.default_locale,
-                    crate::i18n::Locale::ALL
-                        .iter()
-                        .map(|l| l.code)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    crate::i18n::Locale::ALL.iter().map(|l| l.code).collect::<Vec<_>>().join(", ")
                 ),
             ));
         }
@@ -313,10 +289,7 @@ impl Config {
             return Err(bad("http.shutdown_timeout", "must be at least 1 second"));
         }
         if !matches!(self.database.synchronous.as_str(), "full" | "normal") {
-            return Err(bad(
-                "database.synchronous",
-                "must be \"full\" or \"normal\"",
-            ));
+            return Err(bad("database.synchronous", "must be \"full\" or \"normal\""));
         }
         if self.database.readers == 0 || self.database.readers > 64 {
             return Err(bad("database.readers", "must be between 1 and 64"));
@@ -326,10 +299,7 @@ impl Config {
             return Err(bad("mail.from", "not a valid e-mail address"));
         }
         if !matches!(m.smtp_security.as_str(), "starttls" | "tls" | "none") {
-            return Err(bad(
-                "mail.smtp_security",
-                "must be \"starttls\", \"tls\" or \"none\"",
-            ));
+            return Err(bad("mail.smtp_security", "must be \"starttls\", \"tls\" or \"none\""));
         }
         if !m.smtp_host.is_empty() && m.smtp_port == 0 {
             return Err(bad("mail.smtp_port", "must not be 0"));
@@ -353,12 +323,7 @@ impl Config {
     }
 
     pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
-        self.listen.parse().map_err(|_| {
-            bad(
-                "listen",
-                format!("not an address:port, got {:?}", self.listen),
-            )
-        })
+        self.listen.parse().map_err(|_| bad("listen", format!("not an address:port, got {:?}", self.listen)))
     }
 
     /// The public base URL without a trailing slash.
@@ -393,10 +358,7 @@ impl Config {
 
     pub fn http_workers(&self) -> usize {
         match self.http.workers {
-            0 => std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-                .min(4),
+            0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(4),
             n => n,
         }
     }
@@ -431,11 +393,7 @@ impl Config {
 
 fn flatten_keys(prefix: &str, table: &toml::Table, out: &mut Vec<String>) {
     for (key, value) in table {
-        let path = if prefix.is_empty() {
-            key.clone()
-        } else {
-            format!("{prefix}.{key}")
-        };
+        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
         match value {
             toml::Value::Table(inner) => flatten_keys(&path, inner, out),
             _ => out.push(path),
@@ -466,13 +424,10 @@ fn apply_env(table: &mut toml::Table, env: &[(String, String)]) -> Result<(), Co
             Some(_) => {
                 // Numbers, booleans and lists are written as TOML values: 8, true, ["a"].
                 let doc = format!("v = {raw}");
-                let parsed = doc.parse::<toml::Table>().map_err(|_| {
-                    ConfigError(format!("{name}: {raw:?} is not a valid value for {key}"))
-                })?;
-                parsed
-                    .get("v")
-                    .cloned()
-                    .unwrap_or(toml::Value::String(raw.clone()))
+                let parsed = doc
+                    .parse::<toml::Table>()
+                    .map_err(|_| ConfigError(format!("{name}: {raw:?} is not a valid value for {key}")))?;
+                parsed.get("v").cloned().unwrap_or(toml::Value::String(raw.clone()))
             }
         };
         insert(table, &path, value);
@@ -497,9 +452,7 @@ fn insert(table: &mut toml::Table, path: &[&str], value: toml::Value) {
         table.insert((*first).to_string(), value);
         return;
     }
-    let entry = table
-        .entry((*first).to_string())
-        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let entry = table.entry((*first).to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
     if !entry.is_table() {
         *entry = toml::Value::Table(toml::Table::new());
     }
@@ -518,15 +471,8 @@ fn from_table(table: toml::Table) -> Result<Config, ConfigError> {
 
 fn describe_toml_error(error: &toml::de::Error, text: &str) -> String {
     let message = error.message().to_string();
-    let key = error
-        .span()
-        .and_then(|span| key_at(text, span.start))
-        .unwrap_or_default();
-    if key.is_empty() {
-        message
-    } else {
-        format!("{key}: {message}")
-    }
+    let key = error.span().and_then(|span| key_at(text, span.start)).unwrap_or_default();
+    if key.is_empty() { message } else { format!("{key}: {message}") }
 }
 
 /// The dotted key whose line contains byte offset `at` in a rendered TOML document.
@@ -543,11 +489,7 @@ fn key_at(text: &str, at: usize) -> Option<String> {
                 return Some(section);
             }
             let key = trimmed.split('=').next()?.trim().trim_matches('"');
-            return Some(if section.is_empty() {
-                key.to_string()
-            } else {
-                format!("{section}.{key}")
-            });
+            return Some(if section.is_empty() { key.to_string() } else { format!("{section}.{key}") });
         }
         offset += line.len();
     }
@@ -555,9 +497,5 @@ fn key_at(text: &str, at: usize) -> Option<String> {
 }
 
 fn one_line(e: &toml::de::Error) -> String {
-    e.to_string()
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    e.to_string().lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" ")
 }

@@ -55,13 +55,13 @@ impl AppError {
             AppError::TooManyRequests { .. } => {
                 msg!("Too many attempts. Please wait a little and try again.")
             }
-            AppError::StorageFull => msg!(
-                "The server's storage is full: nothing was saved. Please tell the administrator."
-            ),
+            AppError::StorageFull => {
+                msg!("The server's storage is full: nothing was saved. Please tell the administrator.")
+            }
             AppError::Unavailable => msg!("The server is busy. Please try again in a moment."),
-            AppError::Internal(_) => msg!(
-                "Something went wrong on our side. It has been logged; please try again later."
-            ),
+            AppError::Internal(_) => {
+                msg!("Something went wrong on our side. It has been logged; please try again later.")
+            }
         }
     }
 }
@@ -100,9 +100,7 @@ impl ResponseError for AppError {
                 crate::urls::login(),
                 url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
             );
-            return HttpResponse::SeeOther()
-                .insert_header(("Location", target))
-                .finish();
+            return HttpResponse::SeeOther().insert_header(("Location", target)).finish();
         }
         let mut response = HttpResponse::build(status);
         match self {
@@ -114,13 +112,8 @@ impl ResponseError for AppError {
             }
             _ => {}
         }
-        let mut response = response
-            .content_type("text/plain; charset=utf-8")
-            .body(self.message());
-        response.extensions_mut().insert(ErrorPage {
-            status,
-            message: self.message(),
-        });
+        let mut response = response.content_type("text/plain; charset=utf-8").body(self.message());
+        response.extensions_mut().insert(ErrorPage { status, message: self.message() });
         response
     }
 }
@@ -179,25 +172,16 @@ mod tests {
     fn internal_errors_never_show_their_cause() {
         let response = AppError::internal("password=hunter2 in /etc/secret").error_response();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        let page = response
-            .extensions()
-            .get::<ErrorPage>()
-            .copied()
-            .expect("marked for the error page");
+        let page = response.extensions().get::<ErrorPage>().copied().expect("marked for the error page");
         assert!(!page.message.contains("hunter2"));
     }
 
     #[test]
     fn a_full_disk_is_reported_as_such() {
-        let full = rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
-            None,
-        );
+        let full =
+            rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL), None);
         assert!(matches!(AppError::from(full), AppError::StorageFull));
-        assert_eq!(
-            AppError::StorageFull.status_code(),
-            StatusCode::SERVICE_UNAVAILABLE
-        );
+        assert_eq!(AppError::StorageFull.status_code(), StatusCode::SERVICE_UNAVAILABLE);
         let enospc = std::io::Error::from_raw_os_error(28);
         assert!(matches!(AppError::from(enospc), AppError::StorageFull));
     }
@@ -206,12 +190,6 @@ mod tests {
     fn rate_limited_responses_say_when_to_come_back() {
         let response = AppError::TooManyRequests { retry_after: 42 }.error_response();
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-        assert_eq!(
-            response
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok()),
-            Some("42")
-        );
+        assert_eq!(response.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("42"));
     }
 }

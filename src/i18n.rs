@@ -64,11 +64,7 @@ impl Locale {
     ];
 
     pub fn from_code(code: &str) -> Option<&'static Locale> {
-        let primary = code
-            .split(['-', '_'])
-            .next()
-            .unwrap_or(code)
-            .to_ascii_lowercase();
+        let primary = code.split(['-', '_']).next().unwrap_or(code).to_ascii_lowercase();
         Locale::ALL.iter().find(|l| l.code == primary)
     }
 
@@ -87,11 +83,7 @@ impl Locale {
 
 /// Scripts written right to left, by primary language subtag.
 pub fn is_rtl(code: &str) -> bool {
-    let primary = code
-        .split(['-', '_'])
-        .next()
-        .unwrap_or(code)
-        .to_ascii_lowercase();
+    let primary = code.split(['-', '_']).next().unwrap_or(code).to_ascii_lowercase();
     matches!(
         primary.as_str(),
         "ar" | "arc" | "ckb" | "dv" | "fa" | "he" | "ku" | "ps" | "sd" | "ug" | "ur" | "yi"
@@ -126,13 +118,7 @@ impl Catalog {
             if let Some(key) = id.take()
                 && !key.is_empty()
             {
-                catalog.entries.insert(
-                    key,
-                    Entry {
-                        plural: plural.take(),
-                        forms: std::mem::take(forms),
-                    },
-                );
+                catalog.entries.insert(key, Entry { plural: plural.take(), forms: std::mem::take(forms) });
             }
             *plural = None;
             forms.clear();
@@ -225,10 +211,7 @@ pub struct Tr {
 impl Tr {
     pub fn new(locale: &'static Locale) -> Tr {
         let index = Locale::ALL.iter().position(|l| l == locale).unwrap_or(0);
-        Tr {
-            locale,
-            catalog: &catalogs()[index],
-        }
+        Tr { locale, catalog: &catalogs()[index] }
     }
 
     pub fn for_code(code: &str) -> Tr {
@@ -307,19 +290,13 @@ pub fn negotiate(accept_language: &str) -> Option<&'static Locale> {
             let mut bits = part.trim().split(';');
             let tag = bits.next()?.trim();
             let q = bits
-                .find_map(|b| {
-                    b.trim()
-                        .strip_prefix("q=")
-                        .and_then(|q| q.parse::<f32>().ok())
-                })
+                .find_map(|b| b.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
                 .unwrap_or(1.0);
             (!tag.is_empty() && q > 0.0).then_some((q, order, tag))
         })
         .collect();
     choices.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    choices
-        .into_iter()
-        .find_map(|(_, _, tag)| Locale::from_code(tag))
+    choices.into_iter().find_map(|(_, _, tag)| Locale::from_code(tag))
 }
 
 #[cfg(test)]
@@ -366,10 +343,7 @@ msgstr ""
 
     #[test]
     fn negotiation_respects_quality_and_falls_back() {
-        assert_eq!(
-            negotiate("de-DE, fr;q=0.8, en;q=0.9").map(|l| l.code),
-            Some("en")
-        );
+        assert_eq!(negotiate("de-DE, fr;q=0.8, en;q=0.9").map(|l| l.code), Some("en"));
         assert_eq!(negotiate("fr-CA,fr;q=0.9").map(|l| l.code), Some("fr"));
         assert_eq!(negotiate("de, *;q=0.1"), None);
         assert_eq!(negotiate(""), None);
@@ -388,9 +362,6 @@ msgstr ""
     #[test]
     fn placeholders_are_filled() {
         let en = Tr::for_code("en");
-        assert_eq!(
-            en.tf("Welcome to {name}", &[("name", "Zerda")]),
-            "Welcome to Zerda"
-        );
+        assert_eq!(en.tf("Welcome to {name}", &[("name", "Zerda")]), "Welcome to Zerda");
     }
 }

@@ -12,12 +12,8 @@ use crate::jobs::{JobContext, Workers};
 
 pub fn run(config: Config) -> Result<(), String> {
     let config = Arc::new(config);
-    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-        format!(
-            "cannot create the data folder {}: {e}",
-            config.data_dir.display()
-        )
-    })?;
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("cannot create the data folder {}: {e}", config.data_dir.display()))?;
     let db = Db::open(&config.db_path(), &config.database).map_err(|e| e.to_string())?;
     for name in db.migrate().map_err(|e| e.to_string())? {
         tracing::info!("applied migration {name}");
@@ -31,16 +27,10 @@ pub fn run(config: Config) -> Result<(), String> {
             config.federation.allow_private_addresses
         );
     }
-    let state =
-        AppState::new(config.clone(), db.clone(), clock.clone()).map_err(|e| e.to_string())?;
+    let state = AppState::new(config.clone(), db.clone(), clock.clone()).map_err(|e| e.to_string())?;
     let mailer = crate::mail::Mailer::from_config(&config)?;
     tracing::info!("mail goes to {}", mailer.describe());
-    let jobs = Arc::new(JobContext {
-        db: db.clone(),
-        config: config.clone(),
-        clock: clock.clone(),
-        mailer,
-    });
+    let jobs = Arc::new(JobContext { db: db.clone(), config: config.clone(), clock: clock.clone(), mailer });
     crate::jobs::prepare(&jobs).map_err(|e| e.to_string())?;
     let workers = Workers::start(jobs, config.jobs.workers);
 

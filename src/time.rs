@@ -58,19 +58,14 @@ pub fn parse_zone(name: &str) -> Option<Tz> {
 /// An instant shown in a zone, for pages and mails ("2026-11-29 14:05 CET").
 pub fn format_in_zone(at: Timestamp, zone: Tz) -> String {
     match Utc.timestamp_opt(at, 0).single() {
-        Some(utc) => utc
-            .with_timezone(&zone)
-            .format("%Y-%m-%d %H:%M %Z")
-            .to_string(),
+        Some(utc) => utc.with_timezone(&zone).format("%Y-%m-%d %H:%M %Z").to_string(),
         None => String::new(),
     }
 }
 
 /// RFC 3339 in UTC, for machine-readable output.
 pub fn rfc3339(at: Timestamp) -> String {
-    DateTime::<Utc>::from_timestamp(at, 0)
-        .map(|d| d.to_rfc3339())
-        .unwrap_or_default()
+    DateTime::<Utc>::from_timestamp(at, 0).map(|d| d.to_rfc3339()).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -10,9 +10,7 @@ pub struct Urls {
 impl Urls {
     /// `base` is the public URL without a trailing slash.
     pub fn new(base: &str) -> Urls {
-        Urls {
-            base: base.trim_end_matches('/').to_string(),
-        }
+        Urls { base: base.trim_end_matches('/').to_string() }
     }
 
     pub fn base(&self) -> &str {
@@ -137,10 +135,7 @@ mod tests {
     fn ids_are_built_from_the_base() {
         let urls = Urls::new("https://zerda.example/");
         assert_eq!(urls.actor("alice"), "https://zerda.example/@alice");
-        assert_eq!(
-            urls.actor_inbox("alice"),
-            "https://zerda.example/@alice/inbox"
-        );
+        assert_eq!(urls.actor_inbox("alice"), "https://zerda.example/@alice/inbox");
         assert_eq!(urls.shared_inbox(), "https://zerda.example/inbox");
         assert_eq!(urls.host(), "zerda.example");
         assert_eq!(Urls::new("http://localhost:8080").host(), "localhost:8080");

@@ -9,11 +9,7 @@ pub const SETUP_TOKEN_HASH: &str = "setup_token_hash";
 
 pub fn find_setting(conn: &Connection, key: &str) -> AppResult<Option<String>> {
     Ok(conn
-        .query_row(
-            "SELECT value FROM instance_settings WHERE key = ?1",
-            [key],
-            |r| r.get(0),
-        )
+        .query_row("SELECT value FROM instance_settings WHERE key = ?1", [key], |r| r.get(0))
         .optional()?)
 }
 

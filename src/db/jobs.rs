@@ -47,14 +47,7 @@ pub fn insert_job(tx: &Transaction, job: &NewJob, now: Timestamp) -> AppResult<O
     let inserted = tx.execute(
         "INSERT INTO jobs (kind, payload, run_at, max_attempts, dedup_key, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (dedup_key) DO NOTHING",
-        params![
-            job.kind,
-            job.payload,
-            job.run_at,
-            job.max_attempts,
-            job.dedup_key,
-            now
-        ],
+        params![job.kind, job.payload, job.run_at, job.max_attempts, job.dedup_key, now],
     )?;
     Ok((inserted == 1).then(|| tx.last_insert_rowid()))
 }
@@ -112,10 +105,7 @@ pub fn fail_job(tx: &Transaction, id: i64, now: Timestamp, error: &str) -> AppRe
 /// At start-up no worker of this process holds a job yet: whatever is marked
 /// running was held by a process that died, and can run again now.
 pub fn release_all_running(tx: &Transaction) -> AppResult<usize> {
-    Ok(tx.execute(
-        "UPDATE jobs SET state = 'pending', locked_until = NULL WHERE state = 'running'",
-        [],
-    )?)
+    Ok(tx.execute("UPDATE jobs SET state = 'pending', locked_until = NULL WHERE state = 'running'", [])?)
 }
 
 /// When the next pending job is due, if any.
@@ -137,18 +127,12 @@ pub fn clamp_schedules(tx: &Transaction, latest: Timestamp) -> AppResult<usize> 
 }
 
 pub fn delete_finished_before(tx: &Transaction, before: Timestamp) -> AppResult<usize> {
-    Ok(tx.execute(
-        "DELETE FROM jobs WHERE state IN ('done', 'failed') AND finished_at < ?1",
-        [before],
-    )?)
+    Ok(tx.execute("DELETE FROM jobs WHERE state IN ('done', 'failed') AND finished_at < ?1", [before])?)
 }
 
 pub fn count_by_state(conn: &Connection) -> AppResult<Vec<(String, i64)>> {
-    let mut stmt =
-        conn.prepare("SELECT state, count(*) FROM jobs GROUP BY state ORDER BY state")?;
-    let rows = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+    let mut stmt = conn.prepare("SELECT state, count(*) FROM jobs GROUP BY state ORDER BY state")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
@@ -161,9 +145,8 @@ pub fn list_all(conn: &Connection, limit: i64) -> AppResult<Vec<JobRow>> {
 }
 
 fn list_where(conn: &Connection, clause: &str, limit: i64) -> AppResult<Vec<JobRow>> {
-    let sql = format!(
-        "SELECT id, kind, state, attempts, run_at, last_error FROM jobs WHERE {clause} LIMIT ?1"
-    );
+    let sql =
+        format!("SELECT id, kind, state, attempts, run_at, last_error FROM jobs WHERE {clause} LIMIT ?1");
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt
         .query_map([limit], |r| {

@@ -4,10 +4,8 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, in order. Version N means the first N have run.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_foundation",
-    include_str!("../../migrations/0001_foundation.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] =
+    &[("0001_foundation", include_str!("../../migrations/0001_foundation.sql"))];
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.len() as i64
@@ -57,15 +55,9 @@ pub fn current_version(conn: &Connection) -> Result<i64, rusqlite::Error> {
 pub fn pending(conn: &Connection) -> Result<Vec<&'static str>, MigrateError> {
     let found = current_version(conn)?;
     if found > latest_version() {
-        return Err(MigrateError::TooNew {
-            found,
-            known: latest_version(),
-        });
+        return Err(MigrateError::TooNew { found, known: latest_version() });
     }
-    Ok(MIGRATIONS[found as usize..]
-        .iter()
-        .map(|(name, _)| *name)
-        .collect())
+    Ok(MIGRATIONS[found as usize..].iter().map(|(name, _)| *name).collect())
 }
 
 /// Applies every pending migration; returns the names applied.
@@ -80,18 +72,12 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<Vec<&'static str
     let start = current_version(conn)?;
     for version in start..target.min(latest_version()) {
         let (name, sql) = MIGRATIONS[version as usize];
-        let failed = |e: rusqlite::Error| MigrateError::Failed {
-            name,
-            cause: e.to_string(),
-        };
+        let failed = |e: rusqlite::Error| MigrateError::Failed { name, cause: e.to_string() };
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(sql).map_err(failed)?;
-        tx.pragma_update(None, "user_version", version + 1)
-            .map_err(failed)?;
+        tx.pragma_update(None, "user_version", version + 1).map_err(failed)?;
         let violations: i64 = tx
-            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
-                r.get(0)
-            })
+            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))
             .map_err(failed)?;
         if violations > 0 {
             return Err(MigrateError::Failed {

@@ -52,10 +52,7 @@ impl Wakeup {
     pub fn wait(&self, timeout: Duration) {
         let g = self.generation.lock().unwrap_or_else(|p| p.into_inner());
         let seen = *g;
-        let _ = self
-            .signal
-            .wait_timeout_while(g, timeout, |g| *g == seen)
-            .unwrap_or_else(|p| p.into_inner());
+        let _ = self.signal.wait_timeout_while(g, timeout, |g| *g == seen).unwrap_or_else(|p| p.into_inner());
     }
 }
 
@@ -111,8 +108,8 @@ impl Db {
             .map_err(|e| context("configure", &e))?;
         configure(&writer, config, false).map_err(|e| context("configure", &e))?;
         let reader_config = config.clone();
-        let manager = SqliteConnectionManager::file(path)
-            .with_init(move |conn| configure(conn, &reader_config, true));
+        let manager =
+            SqliteConnectionManager::file(path).with_init(move |conn| configure(conn, &reader_config, true));
         let readers = r2d2::Pool::builder()
             .max_size(config.readers)
             .min_idle(Some(1))
@@ -170,10 +167,7 @@ impl Db {
 
     /// A write that does not wake the job workers: for the workers' own
     /// bookkeeping, which would otherwise wake each other in a loop.
-    pub fn write_quiet_blocking<T>(
-        &self,
-        f: impl FnOnce(&Transaction) -> AppResult<T>,
-    ) -> AppResult<T> {
+    pub fn write_quiet_blocking<T>(&self, f: impl FnOnce(&Transaction) -> AppResult<T>) -> AppResult<T> {
         let mut conn = self.inner.writer.lock().unwrap_or_else(|p| p.into_inner());
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
@@ -195,78 +189,55 @@ impl Db {
     /// Moves the WAL back into the main file; run at shutdown and when idle.
     pub fn checkpoint(&self) -> AppResult<()> {
         self.with_writer(|conn| {
-            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-                .map_err(AppError::from)
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(AppError::from)
         })
     }
 }
 
 /// Runs `PRAGMA integrity_check` on a connection; Ok(()) when it says "ok".
 pub fn integrity_check(conn: &Connection) -> Result<(), String> {
-    let mut stmt = conn
-        .prepare("PRAGMA integrity_check")
-        .map_err(|e| e.to_string())?;
+    let mut stmt = conn.prepare("PRAGMA integrity_check").map_err(|e| e.to_string())?;
     let rows: Vec<String> = stmt
         .query_map([], |r| r.get::<_, String>(0))
         .map_err(|e| e.to_string())?
         .collect::<Result<_, _>>()
         .map_err(|e| e.to_string())?;
-    if rows.len() == 1 && rows[0] == "ok" {
-        Ok(())
-    } else {
-        Err(rows.join("; "))
-    }
+    if rows.len() == 1 && rows[0] == "ok" { Ok(()) } else { Err(rows.join("; ")) }
 }
 
 /// Makes an online, consistent copy of the database at `target` (which must
 /// not exist), then checks the copy's integrity. Returns the copy's size.
 pub fn backup_to(source: &Path, target: &Path) -> Result<u64, String> {
     if target.exists() {
-        return Err(format!(
-            "{} already exists; choose a new file name",
-            target.display()
-        ));
+        return Err(format!("{} already exists; choose a new file name", target.display()));
     }
-    let dir = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if !dir.is_dir() {
         return Err(format!("folder {} does not exist", dir.display()));
     }
     if !source.exists() {
         return Err(format!("no database at {}", source.display()));
     }
-    let file_name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
+    let file_name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let temp = dir.join(format!(".{file_name}.partial-{}", std::process::id()));
     let result = (|| {
         let conn = Connection::open_with_flags(source, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| format!("cannot open {}: {e}", source.display()))?;
-        conn.busy_timeout(Duration::from_millis(5000))
-            .map_err(|e| e.to_string())?;
+        conn.busy_timeout(Duration::from_millis(5000)).map_err(|e| e.to_string())?;
         let temp_text = temp.to_str().ok_or("the backup path is not valid UTF-8")?;
         // VACUUM INTO copies one consistent snapshot and compacts it.
-        conn.execute("VACUUM INTO ?1", [temp_text])
-            .map_err(|e| format!("backup failed: {e}"))?;
+        conn.execute("VACUUM INTO ?1", [temp_text]).map_err(|e| format!("backup failed: {e}"))?;
         drop(conn);
         let copy = Connection::open_with_flags(&temp, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| format!("cannot open the copy: {e}"))?;
         integrity_check(&copy).map_err(|e| format!("the copy failed its integrity check: {e}"))?;
         drop(copy);
-        std::fs::File::open(&temp)
-            .and_then(|f| f.sync_all())
-            .map_err(|e| e.to_string())?;
-        std::fs::rename(&temp, target)
-            .map_err(|e| format!("cannot move the copy into place: {e}"))?;
+        std::fs::File::open(&temp).and_then(|f| f.sync_all()).map_err(|e| e.to_string())?;
+        std::fs::rename(&temp, target).map_err(|e| format!("cannot move the copy into place: {e}"))?;
         if let Ok(d) = std::fs::File::open(dir) {
             let _ = d.sync_all();
         }
-        std::fs::metadata(target)
-            .map(|m| m.len())
-            .map_err(|e| e.to_string())
+        std::fs::metadata(target).map(|m| m.len()).map_err(|e| e.to_string())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);

@@ -30,11 +30,7 @@ pub fn insert_session(tx: &Transaction, s: &NewSession, now: Timestamp) -> AppRe
 }
 
 /// The live session with this hash, if it has not expired.
-pub fn find_session(
-    conn: &Connection,
-    id_hash: &str,
-    now: Timestamp,
-) -> AppResult<Option<Session>> {
+pub fn find_session(conn: &Connection, id_hash: &str, now: Timestamp) -> AppResult<Option<Session>> {
     Ok(conn
         .query_row(
             "SELECT user_id, actor_id, authenticated_at, last_seen_at FROM sessions

@@ -43,7 +43,8 @@ pub struct User {
     pub default_actor_id: Option<i64>,
 }
 
-const USER_COLUMNS: &str = "id, email, password_hash, role, locale, timezone, confirmed_at IS NOT NULL, disabled, default_actor_id";
+const USER_COLUMNS: &str =
+    "id, email, password_hash, role, locale, timezone, confirmed_at IS NOT NULL, disabled, default_actor_id";
 
 fn user_from_row(r: &Row) -> rusqlite::Result<User> {
     Ok(User {
@@ -114,18 +115,12 @@ pub fn insert_user(tx: &Transaction, user: &NewUser, now: Timestamp) -> AppResul
 }
 
 pub fn update_last_login(tx: &Transaction, user_id: i64, now: Timestamp) -> AppResult<()> {
-    tx.execute(
-        "UPDATE users SET last_login_at = ?2 WHERE id = ?1",
-        params![user_id, now],
-    )?;
+    tx.execute("UPDATE users SET last_login_at = ?2 WHERE id = ?1", params![user_id, now])?;
     Ok(())
 }
 
 pub fn update_password_hash(tx: &Transaction, user_id: i64, hash: &str) -> AppResult<()> {
-    tx.execute(
-        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
-        params![user_id, hash],
-    )?;
+    tx.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![user_id, hash])?;
     Ok(())
 }
 
@@ -178,13 +173,7 @@ pub fn find_profile(conn: &Connection, actor_id: i64) -> AppResult<Option<Profil
         .query_row(
             "SELECT id, preferred_username, name FROM actors WHERE id = ?1 AND domain IS NULL",
             [actor_id],
-            |r| {
-                Ok(Profile {
-                    id: r.get(0)?,
-                    username: r.get(1)?,
-                    name: r.get(2)?,
-                })
-            },
+            |r| Ok(Profile { id: r.get(0)?, username: r.get(1)?, name: r.get(2)? }),
         )
         .optional()?)
 }

@@ -24,9 +24,7 @@ pub struct AccountInput {
 pub fn is_valid_username(username: &str) -> bool {
     !username.is_empty()
         && username.len() <= USERNAME_MAX
-        && username
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// Checks the input against the rules and the database.
@@ -38,19 +36,14 @@ pub fn validate(conn: &Connection, input: &AccountInput) -> AppResult<FieldError
     } else if !crate::mail::is_valid_address(email) {
         errors.add("email", msg!("This is not a valid e-mail address."));
     } else if users::find_user_by_email(conn, email)?.is_some() {
-        errors.add(
-            "email",
-            msg!("An account with this e-mail address already exists."),
-        );
+        errors.add("email", msg!("An account with this e-mail address already exists."));
     }
     if input.username.is_empty() {
         errors.add("username", msg!("Choose a username."));
     } else if !is_valid_username(&input.username) {
         errors.add(
             "username",
-            msg!(
-                "A username has at most 64 characters: lowercase letters a to z, digits and _ only."
-            ),
+            msg!("A username has at most 64 characters: lowercase letters a to z, digits and _ only."),
         );
     } else if users::username_taken(conn, &input.username)? {
         errors.add("username", msg!("This username is already taken."));
@@ -59,10 +52,7 @@ pub fn validate(conn: &Connection, input: &AccountInput) -> AppResult<FieldError
     if length < super::passwords::MIN_LENGTH {
         errors.add("password", msg!("A password needs at least 8 characters."));
     } else if length > super::passwords::MAX_LENGTH {
-        errors.add(
-            "password",
-            msg!("A password can have at most 1024 characters."),
-        );
+        errors.add("password", msg!("A password can have at most 1024 characters."));
     }
     Ok(errors)
 }
@@ -80,13 +70,7 @@ pub fn create(
 ) -> AppResult<(i64, i64)> {
     let user_id = users::insert_user(
         tx,
-        &NewUser {
-            email: input.email.trim(),
-            password_hash,
-            role,
-            locale,
-            confirmed: true,
-        },
+        &NewUser { email: input.email.trim(), password_hash, role, locale, confirmed: true },
         now,
     )?;
     let username = input.username.as_str();

@@ -29,9 +29,7 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
     let Ok(parsed) = PasswordHash::new(candidate) else {
         return false;
     };
-    let ok = Argon2::default()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_ok();
+    let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
     ok && stored.is_some()
 }
 
@@ -61,9 +59,7 @@ mod tests {
         assert!(!verify("wrong horse", Some(&h)));
         assert!(!verify("correct horse", None));
         assert!(!needs_rehash(&h));
-        assert!(needs_rehash(
-            "$argon2id$v=19$m=4096,t=1,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNo"
-        ));
+        assert!(needs_rehash("$argon2id$v=19$m=4096,t=1,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNo"));
         assert!(needs_rehash("garbage"));
     }
 }

@@ -45,10 +45,7 @@ pub fn token_is_valid(conn: &Connection, token: &str) -> AppResult<bool> {
     let Some(stored) = instance::find_setting(conn, SETUP_TOKEN_HASH)? else {
         return Ok(false);
     };
-    Ok(secrets::constant_time_eq(
-        stored.as_bytes(),
-        secrets::token_hash(token).as_bytes(),
-    ))
+    Ok(secrets::constant_time_eq(stored.as_bytes(), secrets::token_hash(token).as_bytes()))
 }
 
 /// Uses the token up; called in the transaction that creates the administrator.

@@ -12,15 +12,7 @@ const EVERY_SECONDS: i64 = 3600;
 const KEEP_FINISHED_SECONDS: i64 = 14 * 24 * 3600;
 
 pub fn schedule(tx: &Transaction, config: &Config, now: Timestamp, at: Timestamp) -> AppResult<()> {
-    super::enqueue(
-        tx,
-        config,
-        now,
-        CLEANUP,
-        &serde_json::json!({}),
-        at,
-        Some(CLEANUP),
-    )?;
+    super::enqueue(tx, config, now, CLEANUP, &serde_json::json!({}), at, Some(CLEANUP))?;
     Ok(())
 }
 

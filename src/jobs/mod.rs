@@ -67,13 +67,7 @@ pub fn enqueue(
     let payload = serde_json::to_string(payload)?;
     q::insert_job(
         tx,
-        &NewJob {
-            kind,
-            payload: &payload,
-            run_at,
-            max_attempts: config.jobs.max_attempts,
-            dedup_key,
-        },
+        &NewJob { kind, payload: &payload, run_at, max_attempts: config.jobs.max_attempts, dedup_key },
         now,
     )
 }
@@ -81,15 +75,9 @@ pub fn enqueue(
 /// Delay before attempt `attempts + 1`: 30 s × 2^(attempts-1), capped, with ±10 % jitter
 /// so that many jobs failing together do not retry together.
 pub fn backoff(attempts: u32) -> i64 {
-    let base = 30i64
-        .saturating_mul(1i64 << attempts.saturating_sub(1).min(20))
-        .min(MAX_BACKOFF_SECONDS);
+    let base = 30i64.saturating_mul(1i64 << attempts.saturating_sub(1).min(20)).min(MAX_BACKOFF_SECONDS);
     let mut byte = [0u8; 1];
-    let jitter = if getrandom::fill(&mut byte).is_ok() {
-        i64::from(byte[0]) - 128
-    } else {
-        0
-    };
+    let jitter = if getrandom::fill(&mut byte).is_ok() { i64::from(byte[0]) - 128 } else { 0 };
     (base + base * jitter / 1280).max(1)
 }
 
@@ -104,10 +92,7 @@ fn run_job(ctx: &JobContext, job: &Job) -> Result<(), JobError> {
 /// Claims and runs one due job. Returns false when none was due.
 pub fn run_one(ctx: &JobContext) -> AppResult<bool> {
     let now = ctx.clock.now();
-    let Some(job) = ctx
-        .db
-        .write_quiet_blocking(|tx| q::claim_job(tx, now, LEASE_SECONDS))?
-    else {
+    let Some(job) = ctx.db.write_quiet_blocking(|tx| q::claim_job(tx, now, LEASE_SECONDS))? else {
         return Ok(false);
     };
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| run_job(ctx, &job)))
@@ -120,12 +105,7 @@ pub fn run_one(ctx: &JobContext) -> AppResult<bool> {
             q::fail_job(tx, job.id, now, e)
         }
         Err(JobError::Retry(e)) if job.attempts >= job.max_attempts => {
-            tracing::warn!(
-                job = job.id,
-                kind = job.kind,
-                attempts = job.attempts,
-                "job gave up: {e}"
-            );
+            tracing::warn!(job = job.id, kind = job.kind, attempts = job.attempts, "job gave up: {e}");
             q::fail_job(tx, job.id, now, e)
         }
         Err(JobError::Retry(e)) => {

@@ -38,12 +38,7 @@ pub fn is_valid_address(address: &str) -> bool {
 }
 
 /// Queues a mail inside the caller's transaction.
-pub fn enqueue(
-    tx: &Transaction,
-    config: &Config,
-    now: Timestamp,
-    mail: &OutgoingMail,
-) -> AppResult<()> {
+pub fn enqueue(tx: &Transaction, config: &Config, now: Timestamp, mail: &OutgoingMail) -> AppResult<()> {
     crate::jobs::enqueue(tx, config, now, EMAIL, mail, now, None)?;
     Ok(())
 }
@@ -60,18 +55,12 @@ pub struct Mailer {
 
 impl Mailer {
     pub fn from_config(config: &Config) -> Result<Mailer, String> {
-        let address: lettre::Address = config
-            .mail_from()
-            .parse()
-            .map_err(|e| format!("mail.from: {e}"))?;
+        let address: lettre::Address = config.mail_from().parse().map_err(|e| format!("mail.from: {e}"))?;
         // Built from parts, not parsed from text: the name is encoded, never interpreted.
         let from = Mailbox::new(Some(sanitize_display_name(&config.instance.name)), address);
         let m = &config.mail;
         if m.smtp_host.is_empty() {
-            return Ok(Mailer {
-                from,
-                transport: Transport::Files(config.outbox_dir()),
-            });
+            return Ok(Mailer { from, transport: Transport::Files(config.outbox_dir()) });
         }
         let builder = match m.smtp_security.as_str() {
             "tls" => SmtpTransport::relay(&m.smtp_host),
@@ -79,19 +68,11 @@ impl Mailer {
             _ => Ok(SmtpTransport::builder_dangerous(&m.smtp_host)),
         }
         .map_err(|e| format!("mail.smtp_host: {e}"))?;
-        let mut builder = builder
-            .port(m.smtp_port)
-            .timeout(Some(Duration::from_secs(m.smtp_timeout)));
+        let mut builder = builder.port(m.smtp_port).timeout(Some(Duration::from_secs(m.smtp_timeout)));
         if !m.smtp_username.is_empty() {
-            builder = builder.credentials(Credentials::new(
-                m.smtp_username.clone(),
-                m.smtp_password.clone(),
-            ));
+            builder = builder.credentials(Credentials::new(m.smtp_username.clone(), m.smtp_password.clone()));
         }
-        Ok(Mailer {
-            from,
-            transport: Transport::Smtp(Box::new(builder.build())),
-        })
+        Ok(Mailer { from, transport: Transport::Smtp(Box::new(builder.build())) })
     }
 
     pub fn describe(&self) -> String {
@@ -102,19 +83,14 @@ impl Mailer {
     }
 
     fn build(&self, mail: &OutgoingMail) -> Result<Message, JobError> {
-        let to: Mailbox = mail
-            .to
-            .parse()
-            .map_err(|e| JobError::Permanent(format!("bad recipient {:?}: {e}", mail.to)))?;
+        let to: Mailbox =
+            mail.to.parse().map_err(|e| JobError::Permanent(format!("bad recipient {:?}: {e}", mail.to)))?;
         Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject.replace(['\r', '\n'], " "))
             .header(header::MIME_VERSION_1_0)
-            .multipart(MultiPart::alternative_plain_html(
-                mail.text.clone(),
-                mail.html.clone(),
-            ))
+            .multipart(MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone()))
             .map_err(|e| JobError::Permanent(format!("cannot build the message: {e}")))
     }
 
@@ -124,9 +100,7 @@ impl Mailer {
         match &self.transport {
             Transport::Smtp(smtp) => match smtp.send(&message) {
                 Ok(_) => Ok("SMTP".into()),
-                Err(e) if e.is_permanent() => {
-                    Err(JobError::Permanent(format!("SMTP refused: {e}")))
-                }
+                Err(e) if e.is_permanent() => Err(JobError::Permanent(format!("SMTP refused: {e}"))),
                 Err(e) => Err(JobError::Retry(format!("SMTP: {e}"))),
             },
             Transport::Files(dir) => write_eml(dir, name_hint, &message.formatted())
@@ -149,9 +123,7 @@ fn write_eml(dir: &std::path::Path, name: &str, bytes: &[u8]) -> std::io::Result
 }
 
 fn sanitize_display_name(name: &str) -> String {
-    name.chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>'))
-        .collect::<String>()
+    name.chars().filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>')).collect::<String>()
 }
 
 pub fn run_email_job(ctx: &JobContext, job: &Job) -> Result<(), JobError> {

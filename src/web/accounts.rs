@@ -38,15 +38,8 @@ pub async fn login_form(ctx: Ctx, query: web::Query<NextQuery>) -> AppResult<Htt
     if ctx.user.is_some() {
         return Ok(flash::see_other(&urls::home()));
     }
-    let next = urls::safe_return_path(&query.next)
-        .unwrap_or_default()
-        .to_string();
-    super::ok(&LoginPage {
-        ctx,
-        email: String::new(),
-        next,
-        failed: false,
-    })
+    let next = urls::safe_return_path(&query.next).unwrap_or_default().to_string();
+    super::ok(&LoginPage { ctx, email: String::new(), next, failed: false })
 }
 
 #[derive(Deserialize)]
@@ -65,63 +58,33 @@ pub async fn login(
     form: CsrfForm<LoginForm>,
 ) -> AppResult<HttpResponse> {
     let form = form.0;
-    state
-        .limits
-        .check("login", &ctx.client_ip.to_string(), ratelimit::LOGIN)?;
+    state.limits.check("login", &ctx.client_ip.to_string(), ratelimit::LOGIN)?;
     let email = form.email.trim().to_string();
     let user = {
         let email = email.clone();
-        state
-            .db
-            .read(move |conn| users::find_user_by_email(conn, &email))
-            .await?
+        state.db.read(move |conn| users::find_user_by_email(conn, &email)).await?
     };
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let password = form.password.clone();
-    let verified = hash_blocking(&state, move || {
-        Ok(passwords::verify(&password, stored.as_deref()))
-    })
-    .await?;
+    let verified = hash_blocking(&state, move || Ok(passwords::verify(&password, stored.as_deref()))).await?;
     let user = match user {
         Some(u) if verified && !u.disabled && u.confirmed => u,
         // One answer for an unknown address, a wrong password and a closed account.
         _ => {
-            let next = urls::safe_return_path(&form.next)
-                .unwrap_or_default()
-                .to_string();
-            return super::render(
-                UNPROCESSABLE,
-                &LoginPage {
-                    ctx,
-                    email,
-                    next,
-                    failed: true,
-                },
-            );
+            let next = urls::safe_return_path(&form.next).unwrap_or_default().to_string();
+            return super::render(UNPROCESSABLE, &LoginPage { ctx, email, next, failed: true });
         }
     };
     if passwords::needs_rehash(&user.password_hash) {
         let password = form.password.clone();
-        let fresh = hash_blocking(&state, move || {
-            passwords::hash(&password).map_err(AppError::internal)
-        })
-        .await?;
+        let fresh =
+            hash_blocking(&state, move || passwords::hash(&password).map_err(AppError::internal)).await?;
         let id = user.id;
-        state
-            .db
-            .write(move |tx| users::update_password_hash(tx, id, &fresh))
-            .await?;
+        state.db.write(move |tx| users::update_password_hash(tx, id, &fresh)).await?;
     }
     let cookie = start_session(&state, user.id, user.default_actor_id).await?;
-    let next = urls::safe_return_path(&form.next)
-        .map(str::to_string)
-        .unwrap_or_else(urls::home);
-    let mut response = flash::redirect(
-        &state,
-        &next,
-        FlashLevel::Info,
-        msg!("You are now logged in."),
-    );
+    let next = urls::safe_return_path(&form.next).map(str::to_string).unwrap_or_else(urls::home);
+    let mut response = flash::redirect(&state, &next, FlashLevel::Info, msg!("You are now logged in."));
     response.add_cookie(&cookie).map_err(AppError::internal)?;
     Ok(response)
 }
@@ -151,24 +114,14 @@ async fn start_session(
         .write(move |tx| {
             sessions::insert_session(
                 tx,
-                &sessions::NewSession {
-                    id_hash: &hash,
-                    user_id,
-                    actor_id,
-                    expires_at: now + SESSION_IDLE,
-                },
+                &sessions::NewSession { id_hash: &hash, user_id, actor_id, expires_at: now + SESSION_IDLE },
                 now,
             )?;
             users::update_last_login(tx, user_id, now)
         })
         .await?;
     let https = state.config.is_https();
-    Ok(cookies::build(
-        cookies::names(https).session,
-        token,
-        https,
-        Some(Duration::seconds(SESSION_IDLE)),
-    ))
+    Ok(cookies::build(cookies::names(https).session, token, https, Some(Duration::seconds(SESSION_IDLE))))
 }
 
 #[derive(Deserialize)]
@@ -181,18 +134,11 @@ pub async fn logout(
 ) -> AppResult<HttpResponse> {
     if let Some(user) = &ctx.user {
         let hash = user.session_hash.clone();
-        state
-            .db
-            .write(move |tx| sessions::delete_session(tx, &hash))
-            .await?;
+        state.db.write(move |tx| sessions::delete_session(tx, &hash)).await?;
     }
     let https = state.config.is_https();
-    let mut response = flash::redirect(
-        &state,
-        &urls::home(),
-        FlashLevel::Info,
-        msg!("You are now logged out."),
-    );
+    let mut response =
+        flash::redirect(&state, &urls::home(), FlashLevel::Info, msg!("You are now logged out."));
     response
         .add_cookie(&cookies::removal(cookies::names(https).session, https))
         .map_err(AppError::internal)?;
@@ -228,11 +174,7 @@ pub async fn setup_form(
 async fn check_setup_token(state: &AppState, token: &str) -> AppResult<()> {
     let token = token.to_string();
     // An unknown or used token looks exactly like a page that does not exist.
-    if state
-        .db
-        .read(move |conn| setup::token_is_valid(conn, &token))
-        .await?
-    {
+    if state.db.read(move |conn| setup::token_is_valid(conn, &token)).await? {
         Ok(())
     } else {
         Err(AppError::NotFound)
@@ -256,9 +198,7 @@ pub async fn setup_submit(
     form: CsrfForm<SetupForm>,
 ) -> AppResult<HttpResponse> {
     let token = token.into_inner();
-    state
-        .limits
-        .check("setup", &ctx.client_ip.to_string(), ratelimit::SETUP)?;
+    state.limits.check("setup", &ctx.client_ip.to_string(), ratelimit::SETUP)?;
     check_setup_token(&state, &token).await?;
     let form = form.0;
     let input = AccountInput {
@@ -268,26 +208,14 @@ pub async fn setup_submit(
     };
     let errors = {
         let input = input.clone();
-        state
-            .db
-            .read(move |conn| accounts::validate(conn, &input))
-            .await?
+        state.db.read(move |conn| accounts::validate(conn, &input)).await?
     };
     if !errors.is_empty() {
-        let page = SetupPage {
-            ctx,
-            token,
-            email: input.email,
-            username: input.username,
-            errors,
-        };
+        let page = SetupPage { ctx, token, email: input.email, username: input.username, errors };
         return super::render(UNPROCESSABLE, &page);
     }
     let password = input.password.clone();
-    let hash = hash_blocking(&state, move || {
-        passwords::hash(&password).map_err(AppError::internal)
-    })
-    .await?;
+    let hash = hash_blocking(&state, move || passwords::hash(&password).map_err(AppError::internal)).await?;
     let urls = state.urls.clone();
     let now = state.now();
     let locale = ctx.tr.lang();
@@ -298,15 +226,8 @@ pub async fn setup_submit(
             if !setup::token_is_valid(tx, &token)? {
                 return Ok(None);
             }
-            let ids = accounts::create(
-                tx,
-                &urls,
-                &input,
-                &hash,
-                users::Role::Administrator,
-                Some(locale),
-                now,
-            )?;
+            let ids =
+                accounts::create(tx, &urls, &input, &hash, users::Role::Administrator, Some(locale), now)?;
             setup::consume_token(tx)?;
             Ok(Some(ids))
         })

@@ -52,10 +52,7 @@ fn mail_transport(state: &AppState) -> String {
     if state.config.mail.smtp_host.is_empty() {
         format!("{}", state.config.outbox_dir().display())
     } else {
-        format!(
-            "SMTP {}:{}",
-            state.config.mail.smtp_host, state.config.mail.smtp_port
-        )
+        format!("SMTP {}:{}", state.config.mail.smtp_host, state.config.mail.smtp_port)
     }
 }
 
@@ -100,20 +97,13 @@ pub async fn send_test_mail(
     if !crate::mail::is_valid_address(&to) {
         let mut errors = FieldErrors::default();
         errors.add("email", msg!("This is not a valid e-mail address."));
-        return super::render(
-            UNPROCESSABLE,
-            &dashboard_page(ctx, &state, to, errors).await?,
-        );
+        return super::render(UNPROCESSABLE, &dashboard_page(ctx, &state, to, errors).await?);
     }
     let tr: Tr = ctx.tr;
-    let mail =
-        crate::mail::messages::test_mail(tr, &state.config.instance.name, state.urls.base(), &to)?;
+    let mail = crate::mail::messages::test_mail(tr, &state.config.instance.name, state.urls.base(), &to)?;
     let config = state.config.clone();
     let now = state.now();
-    state
-        .db
-        .write(move |tx| crate::mail::enqueue(tx, &config, now, &mail))
-        .await?;
+    state.db.write(move |tx| crate::mail::enqueue(tx, &config, now, &mail)).await?;
     Ok(flash::redirect(
         &state,
         &urls::admin(),

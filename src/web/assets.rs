@@ -34,10 +34,7 @@ fn content_type(path: &str) -> &'static str {
 pub async fn serve(req: HttpRequest, path: web::Path<String>) -> AppResult<HttpResponse> {
     let path = path.into_inner();
     let file = Assets::get(&path).ok_or(AppError::NotFound)?;
-    let etag = format!(
-        "\"{}\"",
-        crate::secrets::hex(&file.metadata.sha256_hash()[..8])
-    );
+    let etag = format!("\"{}\"", crate::secrets::hex(&file.metadata.sha256_hash()[..8]));
     // A versioned URL never changes content: cache it for a year.
     let cache = if req.query_string().starts_with("v=") {
         "public, max-age=31536000, immutable"
@@ -49,18 +46,10 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> AppResult<HttpR
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let mut response = if matches {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, cache));
+    let mut response = if matches { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    response.insert_header((header::ETAG, etag)).insert_header((header::CACHE_CONTROL, cache));
     if matches {
         return Ok(response.finish());
     }
-    Ok(response
-        .content_type(content_type(&path))
-        .body(file.data.into_owned()))
+    Ok(response.content_type(content_type(&path)).body(file.data.into_owned()))
 }

@@ -81,26 +81,21 @@ impl std::ops::Deref for Ctx {
 
 impl Ctx {
     pub fn from_request(req: &HttpRequest) -> Result<Ctx, AppError> {
-        req.extensions().get::<Ctx>().cloned().ok_or_else(|| {
-            AppError::internal("request context missing (middleware not installed?)")
-        })
+        req.extensions()
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| AppError::internal("request context missing (middleware not installed?)"))
     }
 
     /// The logged-in user, or a redirect to the login page and back here.
     pub fn require_user(&self) -> Result<&SessionUser, AppError> {
-        self.user
-            .as_ref()
-            .ok_or_else(|| AppError::LoginRequired(self.path.clone()))
+        self.user.as_ref().ok_or_else(|| AppError::LoginRequired(self.path.clone()))
     }
 
     /// An administrator; anyone else is told the page does not exist.
     pub fn require_admin(&self) -> Result<&SessionUser, AppError> {
         let user = self.require_user()?;
-        if user.is_admin() {
-            Ok(user)
-        } else {
-            Err(AppError::NotFound)
-        }
+        if user.is_admin() { Ok(user) } else { Err(AppError::NotFound) }
     }
 
     pub fn is_current(&self, path: &str) -> bool {

@@ -13,15 +13,9 @@ pub struct CookieNames {
 
 pub fn names(https: bool) -> CookieNames {
     if https {
-        CookieNames {
-            session: "__Host-zerda_session",
-            csrf: "__Host-zerda_csrf",
-        }
+        CookieNames { session: "__Host-zerda_session", csrf: "__Host-zerda_csrf" }
     } else {
-        CookieNames {
-            session: "zerda_session",
-            csrf: "zerda_csrf",
-        }
+        CookieNames { session: "zerda_session", csrf: "zerda_csrf" }
     }
 }
 
@@ -29,18 +23,9 @@ pub const FLASH: &str = "zerda_flash";
 pub const LOCALE: &str = "zerda_locale";
 
 /// A cookie with our standard attributes: HttpOnly, SameSite=Lax, Path=/.
-pub fn build(
-    name: &'static str,
-    value: String,
-    https: bool,
-    max_age: Option<Duration>,
-) -> Cookie<'static> {
-    let mut cookie = Cookie::build(name, value)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(https)
-        .finish();
+pub fn build(name: &'static str, value: String, https: bool, max_age: Option<Duration>) -> Cookie<'static> {
+    let mut cookie =
+        Cookie::build(name, value).path("/").http_only(true).same_site(SameSite::Lax).secure(https).finish();
     if let Some(age) = max_age {
         cookie.set_max_age(age);
     }
@@ -75,10 +60,7 @@ mod tests {
         assert_eq!(verify(b"k", "flash", &signed), Some("info:hello"));
         assert_eq!(verify(b"other", "flash", &signed), None);
         assert_eq!(verify(b"k", "session", &signed), None);
-        assert_eq!(
-            verify(b"k", "flash", &signed.replace("hello", "hellp")),
-            None
-        );
+        assert_eq!(verify(b"k", "flash", &signed.replace("hello", "hellp")), None);
         assert_eq!(verify(b"k", "flash", "no-signature"), None);
     }
 }

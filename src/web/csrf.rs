@@ -54,9 +54,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         let body = web::Bytes::from_request(&req, payload);
         Box::pin(async move {
             let body = body.await.map_err(|e| {
-                if e.as_response_error().status_code()
-                    == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
-                {
+                if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
                     AppError::PayloadTooLarge
                 } else {
                     AppError::BadRequest(msg!("The form could not be read."))
@@ -68,10 +66,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 .ok_or_else(|| AppError::internal("application state missing"))?;
             let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
                 .map_err(|_| AppError::BadRequest(msg!("The form could not be read.")))?;
-            let token = fields
-                .iter()
-                .find(|(k, _)| k == "csrf_token")
-                .map(|(_, v)| v.as_str());
+            let token = fields.iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v.as_str());
             match token {
                 Some(t) if verify(&state.secret, &ctx.csrf_cookie, t, state.now()) => {}
                 _ => return Err(AppError::Csrf),
@@ -91,18 +86,8 @@ mod tests {
     fn tokens_bind_to_cookie_secret_and_time() {
         let t = token(b"secret", "cookie-a", 1_000_000);
         assert!(verify(b"secret", "cookie-a", &t, 1_000_000));
-        assert!(verify(
-            b"secret",
-            "cookie-a",
-            &t,
-            1_000_000 + TOKEN_LIFETIME
-        ));
-        assert!(!verify(
-            b"secret",
-            "cookie-a",
-            &t,
-            1_000_000 + TOKEN_LIFETIME + 1
-        ));
+        assert!(verify(b"secret", "cookie-a", &t, 1_000_000 + TOKEN_LIFETIME));
+        assert!(!verify(b"secret", "cookie-a", &t, 1_000_000 + TOKEN_LIFETIME + 1));
         assert!(!verify(b"secret", "cookie-b", &t, 1_000_000));
         assert!(!verify(b"other", "cookie-a", &t, 1_000_000));
         assert!(!verify(b"secret", "", &token(b"secret", "", 5), 5));

@@ -31,17 +31,10 @@ pub fn title_for(status: StatusCode) -> &'static str {
 }
 
 pub fn render(ctx: &Ctx, status: StatusCode, message: &'static str) -> HttpResponse {
-    let page = ErrorPageView {
-        ctx: ctx.clone(),
-        status: status.as_u16(),
-        title: title_for(status),
-        message,
-    };
+    let page = ErrorPageView { ctx: ctx.clone(), status: status.as_u16(), title: title_for(status), message };
     let body = page.render().unwrap_or_else(|e| {
         tracing::error!("rendering the error page failed: {e}");
         ctx.tr.t(message).to_string()
     });
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body)
+    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body)
 }

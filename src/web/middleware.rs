@@ -48,9 +48,7 @@ where
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(RequestContextService {
-            service: Rc::new(service),
-        }))
+        ready(Ok(RequestContextService { service: Rc::new(service) }))
     }
 }
 
@@ -136,15 +134,9 @@ async fn prepare(req: &ServiceRequest, state: &AppState) -> Prepared {
     let locale = user
         .as_ref()
         .and_then(|u: &(SessionUser, Option<String>)| u.1.as_deref().and_then(Locale::from_code))
+        .or_else(|| req.cookie(cookies::LOCALE).and_then(|c| Locale::from_code(c.value())))
         .or_else(|| {
-            req.cookie(cookies::LOCALE)
-                .and_then(|c| Locale::from_code(c.value()))
-        })
-        .or_else(|| {
-            req.headers()
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(i18n::negotiate)
+            req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(i18n::negotiate)
         })
         .or_else(|| Locale::from_code(&state.config.instance.default_locale))
         .unwrap_or(&Locale::ALL[0]);
@@ -154,15 +146,8 @@ async fn prepare(req: &ServiceRequest, state: &AppState) -> Prepared {
         .and_then(|c| cookies::verify(&state.secret, "flash", c.value()).map(str::to_string))
         .and_then(|v| {
             let (level, message) = v.split_once(':')?;
-            let level = if level == "error" {
-                FlashLevel::Error
-            } else {
-                FlashLevel::Info
-            };
-            Some(Flash {
-                level,
-                message: message.to_string(),
-            })
+            let level = if level == "error" { FlashLevel::Error } else { FlashLevel::Info };
+            Some(Flash { level, message: message.to_string() })
         });
     let flash_consumed = req.cookie(cookies::FLASH).is_some();
 
@@ -176,12 +161,7 @@ async fn prepare(req: &ServiceRequest, state: &AppState) -> Prepared {
         client_ip: client_ip(req, state),
         path: req.path().to_string(),
     }));
-    Prepared {
-        ctx,
-        new_csrf_cookie,
-        flash_consumed,
-        drop_session_cookie,
-    }
+    Prepared { ctx, new_csrf_cookie, flash_consumed, drop_session_cookie }
 }
 
 async fn load_session_user(
@@ -218,9 +198,7 @@ async fn load_session_user(
         let hash = hash.clone();
         state
             .db
-            .write(move |tx| {
-                sessions::touch_session(tx, &hash, now, now + SESSION_IDLE, SESSION_ABSOLUTE)
-            })
+            .write(move |tx| sessions::touch_session(tx, &hash, now, now + SESSION_IDLE, SESSION_ABSOLUTE))
             .await?;
     }
     Ok(Some((
@@ -239,18 +217,9 @@ async fn load_session_user(
 /// The client's address: the TCP peer, or, when the peer is a trusted proxy,
 /// the last address in `X-Forwarded-For` that is not a trusted proxy.
 fn client_ip(req: &ServiceRequest, state: &AppState) -> IpAddr {
-    let peer = req
-        .peer_addr()
-        .map(|a| a.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    let trusted = |ip: &IpAddr| {
-        state
-            .config
-            .http
-            .trusted_proxies
-            .iter()
-            .any(|p| p.parse::<IpAddr>().ok() == Some(*ip))
-    };
+    let peer = req.peer_addr().map(|a| a.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let trusted =
+        |ip: &IpAddr| state.config.http.trusted_proxies.iter().any(|p| p.parse::<IpAddr>().ok() == Some(*ip));
     if !trusted(&peer) {
         return peer;
     }
@@ -258,18 +227,14 @@ fn client_ip(req: &ServiceRequest, state: &AppState) -> IpAddr {
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok())
         .and_then(|list| {
-            list.rsplit(',')
-                .filter_map(|part| part.trim().parse::<IpAddr>().ok())
-                .find(|ip| !trusted(ip))
+            list.rsplit(',').filter_map(|part| part.trim().parse::<IpAddr>().ok()).find(|ip| !trusted(ip))
         })
         .unwrap_or(peer)
 }
 
 /// Paths authenticated by HTTP signatures rather than cookies (ActivityPub inboxes).
 pub fn is_signature_authenticated(path: &str) -> bool {
-    path == "/inbox"
-        || path == "/relay/inbox"
-        || (path.starts_with("/@") && path.ends_with("/inbox"))
+    path == "/inbox" || path == "/relay/inbox" || (path.starts_with("/@") && path.ends_with("/inbox"))
 }
 
 /// Second CSRF layer: browsers say when a request comes from another site.
@@ -289,12 +254,7 @@ fn cross_site_check(req: &ServiceRequest, state: &AppState) -> Result<(), AppErr
             None => u.host_str().unwrap_or_default().to_string(),
         });
         let own = [Some(state.urls.host()), header("host").map(str::to_string)];
-        if origin_host.is_none()
-            || !own
-                .iter()
-                .flatten()
-                .any(|h| Some(h) == origin_host.as_ref())
-        {
+        if origin_host.is_none() || !own.iter().flatten().any(|h| Some(h) == origin_host.as_ref()) {
             return Err(AppError::Csrf);
         }
     }
@@ -320,8 +280,7 @@ fn finish(
         let (req, old) = response.into_parts();
         let mut fresh = page;
         for (name, value) in old.headers() {
-            if name == header::RETRY_AFTER || name == header::SET_COOKIE || name == header::LOCATION
-            {
+            if name == header::RETRY_AFTER || name == header::SET_COOKIE || name == header::LOCATION {
                 fresh.headers_mut().append(name.clone(), value.clone());
             }
         }
@@ -335,12 +294,7 @@ fn finish(
         }
     };
     if prepared.new_csrf_cookie {
-        add_cookie(cookies::build(
-            names.csrf,
-            prepared.ctx.csrf_cookie.clone(),
-            https,
-            None,
-        ));
+        add_cookie(cookies::build(names.csrf, prepared.ctx.csrf_cookie.clone(), https, None));
     }
     if prepared.drop_session_cookie {
         add_cookie(cookies::removal(names.session, https));
@@ -359,11 +313,7 @@ fn wants_error_page(response: &ServiceResponse<BoxBody>) -> bool {
     if !(status.is_client_error() || status.is_server_error()) {
         return false;
     }
-    response
-        .response()
-        .extensions()
-        .get::<ErrorPage>()
-        .is_some()
+    response.response().extensions().get::<ErrorPage>().is_some()
         || response.response().error().is_some()
         || matches!(
             response.response().body().size(),
@@ -389,38 +339,18 @@ fn generic_message(status: StatusCode) -> &'static str {
     }
 }
 
-pub fn set_security_headers(
-    headers: &mut actix_web::http::header::HeaderMap,
-    logged_in: bool,
-    https: bool,
-) {
+pub fn set_security_headers(headers: &mut actix_web::http::header::HeaderMap, logged_in: bool, https: bool) {
     let mut set_default = |name: header::HeaderName, value: &'static str| {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
         }
     };
     // Over plain http (local use) upgrading would break every form, so only behind https.
-    set_default(
-        header::CONTENT_SECURITY_POLICY,
-        if https { CSP_HTTPS } else { CSP },
-    );
+    set_default(header::CONTENT_SECURITY_POLICY, if https { CSP_HTTPS } else { CSP });
     set_default(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set_default(header::REFERRER_POLICY, "same-origin");
     set_default(header::X_FRAME_OPTIONS, "DENY");
-    set_default(
-        header::HeaderName::from_static("permissions-policy"),
-        PERMISSIONS,
-    );
-    set_default(
-        header::HeaderName::from_static("cross-origin-opener-policy"),
-        "same-origin",
-    );
-    set_default(
-        header::CACHE_CONTROL,
-        if logged_in {
-            "no-store"
-        } else {
-            "private, no-cache"
-        },
-    );
+    set_default(header::HeaderName::from_static("permissions-policy"), PERMISSIONS);
+    set_default(header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    set_default(header::CACHE_CONTROL, if logged_in { "no-store" } else { "private, no-cache" });
 }

@@ -21,9 +21,7 @@ use crate::error::AppResult;
 /// Renders a page with a status (200 for pages, 422 for a form with errors).
 pub fn render(status: StatusCode, page: &impl Template) -> AppResult<HttpResponse> {
     let body = page.render()?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body))
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }
 
 pub fn ok(page: &impl Template) -> AppResult<HttpResponse> {

@@ -25,21 +25,13 @@ pub struct HomePage {
 
 pub async fn home(ctx: Ctx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let needs_setup = state.db.read(crate::domain::setup::needs_setup).await?;
-    super::ok(&HomePage {
-        ctx,
-        description: paragraphs(&state.config.instance.description),
-        needs_setup,
-    })
+    super::ok(&HomePage { ctx, description: paragraphs(&state.config.instance.description), needs_setup })
 }
 
 /// Splits operator-written text into paragraphs at blank lines. The text is
 /// escaped when rendered: it is plain text, not HTML.
 pub fn paragraphs(text: &str) -> Vec<String> {
-    text.split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(str::to_string)
-        .collect()
+    text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect()
 }
 
 #[derive(Template)]
@@ -114,20 +106,15 @@ pub async fn rules(ctx: Ctx, state: web::Data<AppState>) -> AppResult<HttpRespon
 }
 
 pub async fn robots_txt() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(
-        "User-agent: *\nDisallow: /admin\nDisallow: /setup/\nDisallow: /login\nDisallow: /locale\n",
-    )
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body("User-agent: *\nDisallow: /admin\nDisallow: /setup/\nDisallow: /login\nDisallow: /locale\n")
 }
 
 /// For `zerda healthcheck` and monitoring: answers only if the database does.
 pub async fn healthz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    state
-        .db
-        .read(|conn| Ok(conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
-        .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; charset=utf-8")
-        .body("ok\n"))
+    state.db.read(|conn| Ok(conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)).await?;
+    Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok\n"))
 }
 
 #[derive(Deserialize)]
@@ -147,26 +134,20 @@ pub async fn set_locale(
     let form = form.0;
     let locale = Locale::from_code(&form.locale)
         .filter(|l| l.code == form.locale)
-        .ok_or(AppError::BadRequest(msg!(
-            "This language is not available."
-        )))?;
+        .ok_or(AppError::BadRequest(msg!("This language is not available.")))?;
     if let Some(user) = &ctx.user {
         let user_id = user.user_id;
         let code = locale.code;
         state
             .db
             .write(move |tx| {
-                tx.execute(
-                    "UPDATE users SET locale = ?2 WHERE id = ?1",
-                    rusqlite::params![user_id, code],
-                )?;
+                tx.execute("UPDATE users SET locale = ?2 WHERE id = ?1", rusqlite::params![user_id, code])?;
                 Ok(())
             })
             .await?;
     }
-    let next = crate::urls::safe_return_path(&form.next)
-        .map(str::to_string)
-        .unwrap_or_else(crate::urls::home);
+    let next =
+        crate::urls::safe_return_path(&form.next).map(str::to_string).unwrap_or_else(crate::urls::home);
     let cookie = cookies::build(
         cookies::LOCALE,
         locale.code.to_string(),

@@ -16,15 +16,9 @@ pub struct Limit {
 }
 
 /// Login: bursts of 10, then one a minute (SECURITY.md 2.4).
-pub const LOGIN: Limit = Limit {
-    burst: 10.0,
-    per_second: 1.0 / 60.0,
-};
+pub const LOGIN: Limit = Limit { burst: 10.0, per_second: 1.0 / 60.0 };
 /// The setup page guards the first administrator account.
-pub const SETUP: Limit = Limit {
-    burst: 10.0,
-    per_second: 1.0 / 60.0,
-};
+pub const SETUP: Limit = Limit { burst: 10.0, per_second: 1.0 / 60.0 };
 
 const MAX_KEYS: usize = 50_000;
 
@@ -39,13 +33,7 @@ impl RateLimits {
         self.check_at(action, client, limit, Instant::now())
     }
 
-    pub fn check_at(
-        &self,
-        action: &str,
-        client: &str,
-        limit: Limit,
-        now: Instant,
-    ) -> Result<(), AppError> {
+    pub fn check_at(&self, action: &str, client: &str, limit: Limit, now: Instant) -> Result<(), AppError> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if buckets.len() >= MAX_KEYS {
             // Forget full buckets first: they hold no information.
@@ -58,17 +46,14 @@ impl RateLimits {
         }
         let key = format!("{action}|{client}");
         let (tokens, at) = buckets.entry(key).or_insert((limit.burst, now));
-        let refilled =
-            (*tokens + now.duration_since(*at).as_secs_f64() * limit.per_second).min(limit.burst);
+        let refilled = (*tokens + now.duration_since(*at).as_secs_f64() * limit.per_second).min(limit.burst);
         if refilled >= 1.0 {
             *tokens = refilled - 1.0;
             *at = now;
             Ok(())
         } else {
             let wait = ((1.0 - refilled) / limit.per_second).ceil() as u64;
-            Err(AppError::TooManyRequests {
-                retry_after: wait.max(1),
-            })
+            Err(AppError::TooManyRequests { retry_after: wait.max(1) })
         }
     }
 }
@@ -82,10 +67,7 @@ mod tests {
     fn bursts_then_refills() {
         let limits = RateLimits::default();
         let start = Instant::now();
-        let limit = Limit {
-            burst: 3.0,
-            per_second: 1.0,
-        };
+        let limit = Limit { burst: 3.0, per_second: 1.0 };
         for _ in 0..3 {
             assert!(limits.check_at("login", "1.2.3.4", limit, start).is_ok());
         }
@@ -93,14 +75,7 @@ mod tests {
             Err(AppError::TooManyRequests { retry_after }) => assert_eq!(retry_after, 1),
             other => panic!("expected 429, got {other:?}"),
         }
-        assert!(
-            limits.check_at("login", "5.6.7.8", limit, start).is_ok(),
-            "other clients unaffected"
-        );
-        assert!(
-            limits
-                .check_at("login", "1.2.3.4", limit, start + Duration::from_secs(1))
-                .is_ok()
-        );
+        assert!(limits.check_at("login", "5.6.7.8", limit, start).is_ok(), "other clients unaffected");
+        assert!(limits.check_at("login", "1.2.3.4", limit, start + Duration::from_secs(1)).is_ok());
     }
 }

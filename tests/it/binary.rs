@@ -20,11 +20,7 @@ fn admin(dir: &std::path::Path) {
         ],
         Some("correct horse battery\n"),
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 fn logged_in(server: &ZerdaProcess) -> (Browser, String) {
@@ -34,19 +30,11 @@ fn logged_in(server: &ZerdaProcess) -> (Browser, String) {
     let r = browser
         .post(
             &server.url("/login"),
-            &[
-                ("csrf_token", &token),
-                ("email", "root@example.org"),
-                ("password", "correct horse battery"),
-            ],
+            &[("csrf_token", &token), ("email", "root@example.org"), ("password", "correct horse battery")],
         )
         .expect("login");
     assert_eq!(r.status, 303, "{}", r.body);
-    let token = browser
-        .get(&server.url("/admin"))
-        .expect("admin")
-        .csrf_token()
-        .expect("token");
+    let token = browser.get(&server.url("/admin")).expect("admin").csrf_token().expect("token");
     (browser, token)
 }
 
@@ -55,44 +43,16 @@ fn serve_logs_the_setup_link_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().expect("tmp");
     let mut server = ZerdaProcess::start(dir.path(), &[]);
     let line = server.wait_for_log("/setup/", Duration::from_secs(5));
-    let url = line
-        .split_whitespace()
-        .find(|w| w.contains("/setup/"))
-        .expect("setup url")
-        .to_string();
+    let url = line.split_whitespace().find(|w| w.contains("/setup/")).expect("setup url").to_string();
     assert!(url.starts_with(&server.base), "{url}");
     let mut browser = Browser::new();
     assert_eq!(browser.get(&url).expect("setup page").status, 200);
-    let health = zerda(
-        dir.path(),
-        &[
-            "healthcheck",
-            "--listen",
-            &format!("127.0.0.1:{}", server.port),
-        ],
-        None,
-    );
-    assert!(
-        health.status.success(),
-        "{}",
-        String::from_utf8_lossy(&health.stderr)
-    );
+    let health = zerda(dir.path(), &["healthcheck", "--listen", &format!("127.0.0.1:{}", server.port)], None);
+    assert!(health.status.success(), "{}", String::from_utf8_lossy(&health.stderr));
     let status = server.terminate(Duration::from_secs(20));
-    assert!(
-        status.success(),
-        "exit status {status:?}; log:\n{}",
-        server.log()
-    );
+    assert!(status.success(), "exit status {status:?}; log:\n{}", server.log());
     assert!(server.log().contains("stopped"));
-    let health = zerda(
-        dir.path(),
-        &[
-            "healthcheck",
-            "--listen",
-            &format!("127.0.0.1:{}", server.port),
-        ],
-        None,
-    );
+    let health = zerda(dir.path(), &["healthcheck", "--listen", &format!("127.0.0.1:{}", server.port)], None);
     assert!(!health.status.success());
     let stderr = String::from_utf8_lossy(&health.stderr);
     assert_eq!(stderr.lines().count(), 1, "one-line error: {stderr}");
@@ -107,37 +67,20 @@ fn backup_of_a_running_server_passes_the_integrity_check() {
     for n in 0..5 {
         let to = format!("before{n}@example.org");
         let r = browser
-            .post(
-                &server.url("/admin/test-mail"),
-                &[("csrf_token", &token), ("email", &to)],
-            )
+            .post(&server.url("/admin/test-mail"), &[("csrf_token", &token), ("email", &to)])
             .expect("post");
         assert_eq!(r.status, 303);
     }
     let target = dir.path().join("backup.db");
-    let out = zerda(
-        dir.path(),
-        &["backup", "--to", target.to_str().expect("utf8")],
-        None,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = zerda(dir.path(), &["backup", "--to", target.to_str().expect("utf8")], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("integrity check ok"));
     let copy = rusqlite::Connection::open(&target).expect("open copy");
     zerda::db::integrity_check(&copy).expect("copy is sound");
-    let users: i64 = copy
-        .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
-        .expect("users");
+    let users: i64 = copy.query_row("SELECT count(*) FROM users", [], |r| r.get(0)).expect("users");
     assert_eq!(users, 1);
     // A second backup to the same name is refused, and the first is untouched.
-    let again = zerda(
-        dir.path(),
-        &["backup", "--to", target.to_str().expect("utf8")],
-        None,
-    );
+    let again = zerda(dir.path(), &["backup", "--to", target.to_str().expect("utf8")], None);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
     // Restore drill: the copy alone runs an instance with the same data.
@@ -145,11 +88,7 @@ fn backup_of_a_running_server_passes_the_integrity_check() {
     let restored = tempfile::tempdir().expect("tmp");
     std::fs::copy(&target, restored.path().join("zerda.db")).expect("restore");
     let check = zerda(restored.path(), &["check"], None);
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
     assert!(String::from_utf8_lossy(&check.stdout).contains("accounts: 1 (1 administrator(s))"));
 }
 
@@ -164,21 +103,15 @@ fn kill_9_during_a_burst_of_writes_loses_no_acknowledged_write_or_job() {
     let url = server.url("/admin/test-mail");
     let writers: Vec<_> = (0..4)
         .map(|w| {
-            let (cookies, token, url, acknowledged) = (
-                cookies.clone(),
-                token.clone(),
-                url.clone(),
-                acknowledged.clone(),
-            );
+            let (cookies, token, url, acknowledged) =
+                (cookies.clone(), token.clone(), url.clone(), acknowledged.clone());
             std::thread::spawn(move || {
                 let mut b = Browser::new();
                 b.cookies = cookies;
                 for n in 0..1000 {
                     let to = format!("w{w}n{n}@example.org");
                     match b.post(&url, &[("csrf_token", &token), ("email", &to)]) {
-                        Ok(page) if page.status == 303 => {
-                            acknowledged.lock().expect("lock").push(to)
-                        }
+                        Ok(page) if page.status == 303 => acknowledged.lock().expect("lock").push(to),
                         _ => break, // the server is gone
                     }
                 }
@@ -187,8 +120,7 @@ fn kill_9_during_a_burst_of_writes_loses_no_acknowledged_write_or_job() {
         .collect();
     // Let the burst run, then pull the plug.
     let start = Instant::now();
-    while acknowledged.lock().expect("lock").len() < 40 && start.elapsed() < Duration::from_secs(20)
-    {
+    while acknowledged.lock().expect("lock").len() < 40 && start.elapsed() < Duration::from_secs(20) {
         std::thread::sleep(Duration::from_millis(5));
     }
     server.kill9();
@@ -196,11 +128,7 @@ fn kill_9_during_a_burst_of_writes_loses_no_acknowledged_write_or_job() {
         let _ = w.join();
     }
     let acknowledged = acknowledged.lock().expect("lock").clone();
-    assert!(
-        acknowledged.len() >= 40,
-        "the burst ran ({} acknowledged)",
-        acknowledged.len()
-    );
+    assert!(acknowledged.len() >= 40, "the burst ran ({} acknowledged)", acknowledged.len());
     // Restart: every acknowledged mail must be delivered (written to the outbox).
     let server = ZerdaProcess::start(dir.path(), &[]);
     let outbox = dir.path().join("outbox");
@@ -214,10 +142,8 @@ fn kill_9_during_a_burst_of_writes_loses_no_acknowledged_write_or_job() {
                     .join("\n")
             })
             .unwrap_or_default();
-        let missing: Vec<&String> = acknowledged
-            .iter()
-            .filter(|to| !delivered.contains(&format!("To: {to}")))
-            .collect();
+        let missing: Vec<&String> =
+            acknowledged.iter().filter(|to| !delivered.contains(&format!("To: {to}"))).collect();
         if missing.is_empty() {
             break;
         }
@@ -239,49 +165,21 @@ fn command_line_errors_are_one_line_with_a_nonzero_exit() {
     let dir = tempfile::tempdir().expect("tmp");
     let cases: &[(&[&str], Option<&str>, &str)] = &[
         (
-            &[
-                "admin",
-                "create-user",
-                "--email",
-                "bad",
-                "--username",
-                "root",
-                "--password-stdin",
-            ],
+            &["admin", "create-user", "--email", "bad", "--username", "root", "--password-stdin"],
             Some("long enough pw"),
             "--email",
         ),
         (
-            &[
-                "admin",
-                "create-user",
-                "--email",
-                "a@example.org",
-                "--username",
-                "Root",
-                "--password-stdin",
-            ],
+            &["admin", "create-user", "--email", "a@example.org", "--username", "Root", "--password-stdin"],
             Some("long enough pw"),
             "--username",
         ),
         (
-            &[
-                "admin",
-                "create-user",
-                "--email",
-                "a@example.org",
-                "--username",
-                "root",
-                "--password-stdin",
-            ],
+            &["admin", "create-user", "--email", "a@example.org", "--username", "root", "--password-stdin"],
             Some("short"),
             "--password-stdin",
         ),
-        (
-            &["backup", "--to", "/nonexistent-dir/x.db"],
-            None,
-            "does not exist",
-        ),
+        (&["backup", "--to", "/nonexistent-dir/x.db"], None, "does not exist"),
         (&["admin", "test-mail", "--to", "nope"], None, "--to"),
     ];
     for (args, stdin, needle) in cases {
@@ -289,11 +187,7 @@ fn command_line_errors_are_one_line_with_a_nonzero_exit() {
         assert!(!out.status.success(), "{args:?} should fail");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
-        assert_eq!(
-            stderr.trim().lines().count(),
-            1,
-            "{args:?}: one line: {stderr}"
-        );
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: one line: {stderr}");
     }
     assert_eq!(
         std::fs::read_dir(dir.path())
@@ -323,9 +217,6 @@ fn migrate_status_lists_migrations_and_a_newer_database_is_refused() {
         let out = zerda(dir.path(), args, None);
         assert!(!out.status.success(), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            stderr.contains("newer than this zerda"),
-            "{args:?}: {stderr}"
-        );
+        assert!(stderr.contains("newer than this zerda"), "{args:?}: {stderr}");
     }
 }

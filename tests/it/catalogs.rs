@@ -58,8 +58,7 @@ fn used_keys() -> BTreeMap<String, Option<String>> {
                 let at = from + found + marker.len();
                 from = at;
                 let preceded_ok = from - marker.len() == 0
-                    || !text[..from - marker.len()]
-                        .ends_with(|c: char| c.is_alphanumeric() || c == '_');
+                    || !text[..from - marker.len()].ends_with(|c: char| c.is_alphanumeric() || c == '_');
                 if !preceded_ok {
                     continue;
                 }
@@ -70,10 +69,7 @@ fn used_keys() -> BTreeMap<String, Option<String>> {
                 let plural = if marker == "tr.tn(" {
                     let comma = text[end..].find(',').map(|c| end + c + 1);
                     let plural = comma.and_then(|c| literal(text, c)).map(|(p, _)| p);
-                    assert!(
-                        plural.is_some(),
-                        "{name}: tr.tn({key:?}, …) needs a literal plural"
-                    );
+                    assert!(plural.is_some(), "{name}: tr.tn({key:?}, …) needs a literal plural");
                     plural
                 } else {
                     None
@@ -86,50 +82,27 @@ fn used_keys() -> BTreeMap<String, Option<String>> {
 }
 
 fn placeholders(s: &str) -> BTreeSet<String> {
-    s.split('{')
-        .skip(1)
-        .filter_map(|p| p.split_once('}').map(|(name, _)| name.to_string()))
-        .collect()
+    s.split('{').skip(1).filter_map(|p| p.split_once('}').map(|(name, _)| name.to_string())).collect()
 }
 
 #[test]
 fn catalogs_cover_every_key() {
     let used = used_keys();
-    assert!(
-        used.len() > 50,
-        "the scanner finds the keys ({} found)",
-        used.len()
-    );
+    assert!(used.len() > 50, "the scanner finds the keys ({} found)", used.len());
     for locale in Locale::ALL {
-        let catalog = Catalog::parse(locale.source())
-            .unwrap_or_else(|e| panic!("locales/{}.po: {e}", locale.code));
-        let missing: Vec<&String> = used
-            .keys()
-            .filter(|k| !catalog.entries.contains_key(*k))
-            .collect();
+        let catalog =
+            Catalog::parse(locale.source()).unwrap_or_else(|e| panic!("locales/{}.po: {e}", locale.code));
+        let missing: Vec<&String> = used.keys().filter(|k| !catalog.entries.contains_key(*k)).collect();
         assert!(
             missing.is_empty(),
             "locales/{}.po lacks {missing:?}; run python3 locales/update-catalogs.py",
             locale.code
         );
-        let stale: Vec<&String> = catalog
-            .entries
-            .keys()
-            .filter(|k| !used.contains_key(*k))
-            .collect();
-        assert!(
-            stale.is_empty(),
-            "locales/{}.po has unused keys {stale:?}",
-            locale.code
-        );
+        let stale: Vec<&String> = catalog.entries.keys().filter(|k| !used.contains_key(*k)).collect();
+        assert!(stale.is_empty(), "locales/{}.po has unused keys {stale:?}", locale.code);
         for (key, plural) in &used {
             let entry = &catalog.entries[key];
-            assert_eq!(
-                entry.plural.is_some(),
-                plural.is_some(),
-                "{}: {key:?} plural or not",
-                locale.code
-            );
+            assert_eq!(entry.plural.is_some(), plural.is_some(), "{}: {key:?} plural or not", locale.code);
         }
     }
 }
@@ -144,21 +117,12 @@ fn french_is_complete_and_keeps_placeholders() {
         assert_eq!(entry.forms.len(), expected_forms, "fr: {key:?}");
         for form in &entry.forms {
             assert!(!form.trim().is_empty(), "fr: {key:?} is not translated");
-            let want: BTreeSet<String> = placeholders(key)
-                .union(&placeholders(plural.as_deref().unwrap_or("")))
-                .cloned()
-                .collect();
+            let want: BTreeSet<String> =
+                placeholders(key).union(&placeholders(plural.as_deref().unwrap_or(""))).cloned().collect();
             let got = placeholders(form);
-            assert!(
-                got.is_subset(&want),
-                "fr: {key:?} has unknown placeholders {got:?}"
-            );
+            assert!(got.is_subset(&want), "fr: {key:?} has unknown placeholders {got:?}");
             if plural.is_none() {
-                assert_eq!(
-                    got,
-                    placeholders(key),
-                    "fr: {key:?} must keep its placeholders"
-                );
+                assert_eq!(got, placeholders(key), "fr: {key:?} must keep its placeholders");
             }
         }
     }

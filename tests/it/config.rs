@@ -10,19 +10,12 @@ fn example() -> &'static Path {
 }
 
 fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 fn flatten(prefix: &str, table: &toml::Table, out: &mut Vec<String>) {
     for (k, v) in table {
-        let key = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
+        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
         match v {
             toml::Value::Table(t) => flatten(&key, t, out),
             _ => out.push(key),
@@ -39,16 +32,9 @@ fn example_file_lists_every_key_with_its_default() {
     let mut expected = Config::keys();
     documented.sort();
     expected.sort();
-    assert_eq!(
-        documented, expected,
-        "zerda.example.toml and the Config struct have drifted apart"
-    );
+    assert_eq!(documented, expected, "zerda.example.toml and the Config struct have drifted apart");
     let loaded = Config::load(Some(example()), &[], &Overrides::default()).expect("example loads");
-    assert_eq!(
-        loaded,
-        Config::default(),
-        "the example must show the embedded defaults"
-    );
+    assert_eq!(loaded, Config::default(), "the example must show the embedded defaults");
 }
 
 #[test]
@@ -62,10 +48,7 @@ fn every_key_has_a_comment_in_the_example() {
             while above > 0 && lines[above - 1].starts_with(|c: char| c.is_ascii_lowercase()) {
                 above -= 1; // settings grouped under one comment
             }
-            assert!(
-                above > 0 && lines[above - 1].starts_with('#'),
-                "{line:?} has no explanation above it"
-            );
+            assert!(above > 0 && lines[above - 1].starts_with('#'), "{line:?} has no explanation above it");
         }
     }
 }
@@ -109,10 +92,7 @@ fn environment_overrides_file_and_flags_override_environment() {
     };
     let c = Config::load(Some(&file), &vars, &flags).expect("loads");
     assert_eq!(c.instance.name, "From env");
-    assert_eq!(
-        c.jobs.workers, 3,
-        "file value kept when env does not set it"
-    );
+    assert_eq!(c.jobs.workers, 3, "file value kept when env does not set it");
     assert_eq!(c.jobs.max_attempts, 4);
     assert!(c.federation.allow_http);
     assert_eq!(c.http.trusted_proxies, vec!["10.0.0.1".to_string()]);
@@ -137,13 +117,9 @@ fn refused(file_text: Option<&str>, vars: &[(&str, &str)]) -> String {
     if let Some(text) = file_text {
         std::fs::write(&file, text).expect("write");
     }
-    Config::load(
-        file_text.map(|_| file.as_path()),
-        &env(vars),
-        &Overrides::default(),
-    )
-    .expect_err("must be refused")
-    .to_string()
+    Config::load(file_text.map(|_| file.as_path()), &env(vars), &Overrides::default())
+        .expect_err("must be refused")
+        .to_string()
 }
 
 #[test]
@@ -154,99 +130,36 @@ fn bad_values_are_refused_naming_the_key() {
         (Some("[instance]\nnmae = \"x\"\n"), &[], "instance.nmae"),
         (Some("[instance]\nname = 5\n"), &[], "instance.name"),
         (Some("[instance]\nname = \"  \"\n"), &[], "instance.name"),
-        (
-            Some("[instance]\nname = \"a\\r\\nBcc: x@evil.test\"\n"),
-            &[],
-            "instance.name",
-        ),
-        (
-            Some("[instance]\nregistrations = \"maybe\"\n"),
-            &[],
-            "instance.registrations",
-        ),
-        (
-            Some("[instance]\ndefault_locale = \"xx\"\n"),
-            &[],
-            "instance.default_locale",
-        ),
-        (
-            Some("[instance]\ndefault_timezone = \"Mars/Olympus\"\n"),
-            &[],
-            "instance.default_timezone",
-        ),
-        (
-            Some("[instance]\ncontact_email = \"not mail\"\n"),
-            &[],
-            "instance.contact_email",
-        ),
+        (Some("[instance]\nname = \"a\\r\\nBcc: x@evil.test\"\n"), &[], "instance.name"),
+        (Some("[instance]\nregistrations = \"maybe\"\n"), &[], "instance.registrations"),
+        (Some("[instance]\ndefault_locale = \"xx\"\n"), &[], "instance.default_locale"),
+        (Some("[instance]\ndefault_timezone = \"Mars/Olympus\"\n"), &[], "instance.default_timezone"),
+        (Some("[instance]\ncontact_email = \"not mail\"\n"), &[], "instance.contact_email"),
         (Some("listen = \"localhost\"\n"), &[], "listen"),
-        (
-            Some("public_url = \"ftp://x.example\"\n"),
-            &[],
-            "public_url",
-        ),
-        (
-            Some("public_url = \"https://x.example/events\"\n"),
-            &[],
-            "public_url",
-        ),
-        (
-            Some("[database]\nsynchronous = \"off\"\n"),
-            &[],
-            "database.synchronous",
-        ),
+        (Some("public_url = \"ftp://x.example\"\n"), &[], "public_url"),
+        (Some("public_url = \"https://x.example/events\"\n"), &[], "public_url"),
+        (Some("[database]\nsynchronous = \"off\"\n"), &[], "database.synchronous"),
         (Some("[database]\nreaders = 0\n"), &[], "database.readers"),
-        (
-            Some("[mail]\nsmtp_security = \"ssl\"\n"),
-            &[],
-            "mail.smtp_security",
-        ),
-        (
-            Some("[mail]\nsmtp_username = \"u\"\n"),
-            &[],
-            "mail.smtp_username",
-        ),
+        (Some("[mail]\nsmtp_security = \"ssl\"\n"), &[], "mail.smtp_security"),
+        (Some("[mail]\nsmtp_username = \"u\"\n"), &[], "mail.smtp_username"),
         (Some("[mail]\nsmtp_port = 70000\n"), &[], "mail.smtp_port"),
-        (
-            Some("[http]\ntrusted_proxies = [\"proxy.lan\"]\n"),
-            &[],
-            "http.trusted_proxies[0]",
-        ),
+        (Some("[http]\ntrusted_proxies = [\"proxy.lan\"]\n"), &[], "http.trusted_proxies[0]"),
         (Some("[jobs]\nworkers = 0\n"), &[], "jobs.workers"),
         (Some("log = \"[[[\"\n"), &[], "log"),
         (Some("[instance\n"), &[], "TOML parse error"),
         (None, &[("ZERDA_INSTANCE_NMAE", "x")], "ZERDA_INSTANCE_NMAE"),
-        (
-            None,
-            &[("ZERDA_JOBS_WORKERS", "many")],
-            "ZERDA_JOBS_WORKERS",
-        ),
-        (
-            None,
-            &[("ZERDA_FEDERATION_ALLOW_HTTP", "yes please")],
-            "ZERDA_FEDERATION_ALLOW_HTTP",
-        ),
+        (None, &[("ZERDA_JOBS_WORKERS", "many")], "ZERDA_JOBS_WORKERS"),
+        (None, &[("ZERDA_FEDERATION_ALLOW_HTTP", "yes please")], "ZERDA_FEDERATION_ALLOW_HTTP"),
     ];
     for (file, vars, key) in cases {
         let message = refused(*file, vars);
-        assert!(
-            message.contains(key),
-            "error for {file:?} {vars:?} should name {key:?}, got: {message}"
-        );
+        assert!(message.contains(key), "error for {file:?} {vars:?} should name {key:?}, got: {message}");
     }
 }
 
 #[test]
 fn a_missing_config_file_is_a_clear_error() {
-    let e = Config::load(
-        Some(Path::new("/nonexistent/zerda.toml")),
-        &[],
-        &Overrides::default(),
-    )
-    .expect_err("refused");
-    assert!(
-        e.to_string()
-            .contains("cannot read /nonexistent/zerda.toml"),
-        "{e}"
-    );
+    let e = Config::load(Some(Path::new("/nonexistent/zerda.toml")), &[], &Overrides::default())
+        .expect_err("refused");
+    assert!(e.to_string().contains("cannot read /nonexistent/zerda.toml"), "{e}");
 }

@@ -9,21 +9,14 @@ use zerda::mail::OutgoingMail;
 use crate::common;
 
 fn mail(to: &str) -> OutgoingMail {
-    OutgoingMail {
-        to: to.into(),
-        subject: "Hello".into(),
-        text: "Hi".into(),
-        html: "<p>Hi</p>".into(),
-    }
+    OutgoingMail { to: to.into(), subject: "Hello".into(), text: "Hi".into(), html: "<p>Hi</p>".into() }
 }
 
 fn state_of(db: &zerda::db::Db, id: i64) -> (String, u32, i64, Option<String>) {
     db.read_blocking(move |c| {
-        Ok(c.query_row(
-            "SELECT state, attempts, run_at, last_error FROM jobs WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?)
+        Ok(c.query_row("SELECT state, attempts, run_at, last_error FROM jobs WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?)
     })
     .expect("job row")
 }
@@ -37,10 +30,7 @@ async fn a_job_enqueued_in_a_rolled_back_transaction_never_exists() {
         Err(AppError::BadRequest("changed my mind"))
     });
     assert!(result.is_err());
-    assert_eq!(
-        app.count("SELECT count(*) FROM jobs WHERE kind = 'email'"),
-        0
-    );
+    assert_eq!(app.count("SELECT count(*) FROM jobs WHERE kind = 'email'"), 0);
     assert_eq!(jobs::run_due(&app.jobs()).expect("run"), 0);
 }
 
@@ -52,10 +42,8 @@ async fn a_job_held_by_a_dead_process_runs_again_after_restart() {
         .write_blocking(|tx| zerda::mail::enqueue(tx, &config, common::T0, &mail("a@example.org")))
         .expect("enqueue");
     // A worker claims it, then the process dies before finishing.
-    let claimed = app
-        .db()
-        .write_blocking(|tx| q::claim_job(tx, common::T0, jobs::LEASE_SECONDS))
-        .expect("claim");
+    let claimed =
+        app.db().write_blocking(|tx| q::claim_job(tx, common::T0, jobs::LEASE_SECONDS)).expect("claim");
     let job = claimed.expect("a due job");
     assert_eq!(state_of(app.db(), job.id).0, "running");
     // Restart: prepare() frees it, and it runs.
@@ -64,12 +52,7 @@ async fn a_job_held_by_a_dead_process_runs_again_after_restart() {
     assert_eq!(state_of(app.db(), job.id).0, "pending");
     jobs::run_due(&ctx).expect("run");
     assert_eq!(state_of(app.db(), job.id).0, "done");
-    assert_eq!(
-        std::fs::read_dir(app.state.config.outbox_dir())
-            .expect("outbox")
-            .count(),
-        1
-    );
+    assert_eq!(std::fs::read_dir(app.state.config.outbox_dir()).expect("outbox").count(), 1);
 }
 
 #[actix_web::test]
@@ -79,15 +62,8 @@ async fn an_expired_lease_lets_another_worker_take_the_job() {
     app.db()
         .write_blocking(|tx| zerda::mail::enqueue(tx, &config, common::T0, &mail("a@example.org")))
         .expect("enqueue");
-    let first = app
-        .db()
-        .write_blocking(|tx| q::claim_job(tx, common::T0, 60))
-        .expect("claim")
-        .expect("job");
-    let none = app
-        .db()
-        .write_blocking(|tx| q::claim_job(tx, common::T0 + 30, 60))
-        .expect("claim");
+    let first = app.db().write_blocking(|tx| q::claim_job(tx, common::T0, 60)).expect("claim").expect("job");
+    let none = app.db().write_blocking(|tx| q::claim_job(tx, common::T0 + 30, 60)).expect("claim");
     assert!(none.is_none(), "still leased");
     let second = app
         .db()
@@ -134,19 +110,9 @@ async fn failures_retry_with_backoff_then_give_up_keeping_the_error() {
     app.clock.set(run_at2);
     jobs::run_due(&ctx).expect("run");
     let (state, attempts, _, error) = state_of(app.db(), id);
-    assert_eq!(
-        (state.as_str(), attempts),
-        ("failed", 3),
-        "gave up after max_attempts"
-    );
-    assert!(
-        error.is_some(),
-        "the last error is kept for the administrator"
-    );
-    let failed = app
-        .db()
-        .read_blocking(|c| q::list_failed(c, 10))
-        .expect("list");
+    assert_eq!((state.as_str(), attempts), ("failed", 3), "gave up after max_attempts");
+    assert!(error.is_some(), "the last error is kept for the administrator");
+    let failed = app.db().read_blocking(|c| q::list_failed(c, 10)).expect("list");
     assert_eq!(failed.len(), 1);
 }
 
@@ -156,15 +122,7 @@ async fn an_unknown_or_malformed_job_fails_at_once() {
     let config = app.state.config.clone();
     app.db()
         .write_blocking(|tx| {
-            jobs::enqueue(
-                tx,
-                &config,
-                common::T0,
-                "no-such-kind",
-                &serde_json::json!({}),
-                common::T0,
-                None,
-            )?;
+            jobs::enqueue(tx, &config, common::T0, "no-such-kind", &serde_json::json!({}), common::T0, None)?;
             jobs::enqueue(
                 tx,
                 &config,
@@ -177,10 +135,7 @@ async fn an_unknown_or_malformed_job_fails_at_once() {
         })
         .expect("enqueue");
     jobs::run_due(&app.jobs()).expect("run");
-    assert_eq!(
-        app.count("SELECT count(*) FROM jobs WHERE state = 'failed' AND attempts = 1"),
-        2
-    );
+    assert_eq!(app.count("SELECT count(*) FROM jobs WHERE state = 'failed' AND attempts = 1"), 2);
 }
 
 #[actix_web::test]
@@ -189,26 +144,14 @@ async fn scheduled_jobs_wait_for_their_time_and_chores_reschedule_themselves() {
     let config = app.state.config.clone();
     app.db()
         .write_blocking(|tx| {
-            jobs::enqueue(
-                tx,
-                &config,
-                common::T0,
-                EMAIL,
-                &mail("later@example.org"),
-                common::T0 + 100,
-                None,
-            )
+            jobs::enqueue(tx, &config, common::T0, EMAIL, &mail("later@example.org"), common::T0 + 100, None)
         })
         .expect("enqueue");
     let ctx = app.jobs();
     jobs::prepare(&ctx).expect("prepare"); // schedules the cleanup chore a minute ahead
     assert_eq!(jobs::run_due(&ctx).expect("run"), 0);
     app.clock.advance(100);
-    assert_eq!(
-        jobs::run_due(&ctx).expect("run"),
-        2,
-        "the mail and the cleanup chore"
-    );
+    assert_eq!(jobs::run_due(&ctx).expect("run"), 2, "the mail and the cleanup chore");
     assert_eq!(
         app.count("SELECT count(*) FROM jobs WHERE kind = 'cleanup' AND state = 'pending'"),
         1,
@@ -229,16 +172,11 @@ async fn workers_pick_up_a_job_as_soon_as_it_is_committed() {
     let workers = jobs::Workers::start(ctx, 2);
     let config = app.state.config.clone();
     app.db()
-        .write_blocking(|tx| {
-            zerda::mail::enqueue(tx, &config, common::T0, &mail("now@example.org"))
-        })
+        .write_blocking(|tx| zerda::mail::enqueue(tx, &config, common::T0, &mail("now@example.org")))
         .expect("enqueue");
     let start = std::time::Instant::now();
     while app.count("SELECT count(*) FROM jobs WHERE kind = 'email' AND state = 'done'") == 0 {
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(10),
-            "the job was not run"
-        );
+        assert!(start.elapsed() < std::time::Duration::from_secs(10), "the job was not run");
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     workers.shutdown();

@@ -44,15 +44,7 @@ impl SmtpSink {
         std::fs::write(&sink, b"").expect("sink");
         let port = common::process::free_port();
         let child = Command::new("/usr/bin/python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "zerda_sink.Handler",
-            ])
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "zerda_sink.Handler"])
             .env("PYTHONPATH", dir.path())
             .env("SMTP_SINK", &sink)
             .stdout(Stdio::null())
@@ -61,18 +53,10 @@ impl SmtpSink {
             .expect("python3-aiosmtpd must be installed (tests/run installs it)");
         let start = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(15),
-                "the SMTP server did not start"
-            );
+            assert!(start.elapsed() < Duration::from_secs(15), "the SMTP server did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        SmtpSink {
-            child,
-            port,
-            sink,
-            _dir: dir,
-        }
+        SmtpSink { child, port, sink, _dir: dir }
     }
 
     fn received(&self) -> String {
@@ -88,9 +72,7 @@ impl Drop for SmtpSink {
 }
 
 fn outbox_is_empty(dir: &Path) -> bool {
-    std::fs::read_dir(dir)
-        .map(|d| d.count() == 0)
-        .unwrap_or(true)
+    std::fs::read_dir(dir).map(|d| d.count() == 0).unwrap_or(true)
 }
 
 #[actix_web::test]
@@ -106,26 +88,13 @@ async fn mail_goes_through_smtp_with_text_and_html_in_the_recipients_language() 
     .await;
     let fr = zerda::i18n::Tr::for_code("fr");
     let config = app.state.config.clone();
-    let m = test_mail(
-        fr,
-        &config.instance.name,
-        "http://zerda.test",
-        "ops@example.org",
-    )
-    .expect("render");
-    app.db()
-        .write_blocking(|tx| zerda::mail::enqueue(tx, &config, common::T0, &m))
-        .expect("enqueue");
+    let m = test_mail(fr, &config.instance.name, "http://zerda.test", "ops@example.org").expect("render");
+    app.db().write_blocking(|tx| zerda::mail::enqueue(tx, &config, common::T0, &m)).expect("enqueue");
     jobs::run_due(&app.jobs()).expect("run");
     let received = smtp.received();
+    assert!(received.contains("RCPT: ops@example.org\n"), "exactly one recipient: {received}");
     assert!(
-        received.contains("RCPT: ops@example.org\n"),
-        "exactly one recipient: {received}"
-    );
-    assert!(
-        !received
-            .lines()
-            .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+        !received.lines().any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
         "no header injection through the instance name: {received}"
     );
     assert!(
@@ -140,14 +109,8 @@ async fn mail_goes_through_smtp_with_text_and_html_in_the_recipients_language() 
         received.contains("Subject: =?utf-8?") || received.contains("Subject: E-mail de test"),
         "{received}"
     );
-    assert!(
-        outbox_is_empty(&config.outbox_dir()),
-        "nothing written to files when SMTP is set"
-    );
-    assert_eq!(
-        app.count("SELECT count(*) FROM jobs WHERE kind = 'email' AND state = 'done'"),
-        1
-    );
+    assert!(outbox_is_empty(&config.outbox_dir()), "nothing written to files when SMTP is set");
+    assert_eq!(app.count("SELECT count(*) FROM jobs WHERE kind = 'email' AND state = 'done'"), 1);
 }
 
 #[actix_web::test]
@@ -163,13 +126,16 @@ async fn a_deferred_mail_is_retried_and_a_refused_one_fails_visibly() {
     let config = app.state.config.clone();
     for to in ["later@example.org", "refuse@example.org"] {
         let m = test_mail(en, "zerda", "http://zerda.test", to).expect("render");
-        app.db()
-            .write_blocking(|tx| zerda::mail::enqueue(tx, &config, common::T0, &m))
-            .expect("enqueue");
+        app.db().write_blocking(|tx| zerda::mail::enqueue(tx, &config, common::T0, &m)).expect("enqueue");
     }
     jobs::run_due(&app.jobs()).expect("run");
     assert_eq!(app.count("SELECT count(*) FROM jobs WHERE kind = 'email' AND state = 'pending' AND attempts = 1 AND last_error LIKE '%451%'"), 1);
-    assert_eq!(app.count("SELECT count(*) FROM jobs WHERE kind = 'email' AND state = 'failed' AND last_error LIKE '%550%'"), 1);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM jobs WHERE kind = 'email' AND state = 'failed' AND last_error LIKE '%550%'"
+        ),
+        1
+    );
 }
 
 #[actix_web::test]
@@ -182,16 +148,9 @@ async fn with_the_smtp_server_down_mail_waits_and_is_sent_once_it_is_back() {
     })
     .await;
     let config = app.state.config.clone();
-    let m = test_mail(
-        zerda::i18n::Tr::for_code("en"),
-        "zerda",
-        "http://zerda.test",
-        "ops@example.org",
-    )
-    .expect("render");
-    app.db()
-        .write_blocking(|tx| zerda::mail::enqueue(tx, &config, common::T0, &m))
-        .expect("enqueue");
+    let m = test_mail(zerda::i18n::Tr::for_code("en"), "zerda", "http://zerda.test", "ops@example.org")
+        .expect("render");
+    app.db().write_blocking(|tx| zerda::mail::enqueue(tx, &config, common::T0, &m)).expect("enqueue");
     let ctx = app.jobs();
     jobs::run_due(&ctx).expect("run");
     assert_eq!(
@@ -217,8 +176,5 @@ async fn with_the_smtp_server_down_mail_waits_and_is_sent_once_it_is_back() {
     app.clock.advance(3600);
     jobs::run_due(&ctx).expect("run");
     assert!(smtp.received().contains("RCPT: ops@example.org"));
-    assert_eq!(
-        app.count("SELECT count(*) FROM jobs WHERE state = 'done' AND kind = 'email'"),
-        1
-    );
+    assert_eq!(app.count("SELECT count(*) FROM jobs WHERE state = 'done' AND kind = 'email'"), 1);
 }

@@ -12,9 +12,7 @@ fn a_fresh_database_migrates_to_the_latest_version_once() {
     let applied = db.migrate().expect("migrate");
     assert_eq!(applied.len(), migrate::MIGRATIONS.len());
     assert!(db.migrate().expect("again").is_empty(), "idempotent");
-    let version = db
-        .read_blocking(|c| Ok(migrate::current_version(c)?))
-        .expect("version");
+    let version = db.read_blocking(|c| Ok(migrate::current_version(c)?)).expect("version");
     assert_eq!(version, migrate::latest_version());
 }
 
@@ -25,14 +23,10 @@ fn every_connection_has_the_pragmas() {
     db.migrate().expect("migrate");
     let check = |c: &Connection| -> (String, i64, i64, i64) {
         (
-            c.query_row("PRAGMA journal_mode", [], |r| r.get(0))
-                .expect("journal"),
-            c.query_row("PRAGMA synchronous", [], |r| r.get(0))
-                .expect("sync"),
-            c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))
-                .expect("fk"),
-            c.query_row("PRAGMA busy_timeout", [], |r| r.get(0))
-                .expect("busy"),
+            c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("journal"),
+            c.query_row("PRAGMA synchronous", [], |r| r.get(0)).expect("sync"),
+            c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).expect("fk"),
+            c.query_row("PRAGMA busy_timeout", [], |r| r.get(0)).expect("busy"),
         )
     };
     let expected = ("wal".to_string(), 2, 1, 5000);
@@ -56,13 +50,9 @@ fn a_database_from_a_newer_zerda_is_refused_with_a_clear_message() {
     let path = dir.path().join("z.db");
     let db = Db::open(&path, &DatabaseConfig::default()).expect("open");
     db.migrate().expect("migrate");
-    db.with_writer(|c| c.pragma_update(None, "user_version", 999))
-        .expect("bump");
+    db.with_writer(|c| c.pragma_update(None, "user_version", 999)).expect("bump");
     let e = db.migrate().expect_err("refused").to_string();
-    assert!(
-        e.contains("schema version 999") && e.contains("newer than this zerda"),
-        "{e}"
-    );
+    assert!(e.contains("schema version 999") && e.contains("newer than this zerda"), "{e}");
 }
 
 /// The pattern every data-transforming migration follows: build the schema
@@ -72,16 +62,17 @@ fn a_database_from_a_newer_zerda_is_refused_with_a_clear_message() {
 fn migrating_keeps_existing_rows() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = Db::open(&dir.path().join("z.db"), &DatabaseConfig::default()).expect("open");
-    db.with_writer(|c| migrate::migrate_to(c, 1))
-        .expect("old schema");
+    db.with_writer(|c| migrate::migrate_to(c, 1)).expect("old schema");
     db.with_writer(|c| {
-        c.execute("INSERT INTO users (email, password_hash, created_at) VALUES ('old@example.org', 'x', 1)", [])
+        c.execute(
+            "INSERT INTO users (email, password_hash, created_at) VALUES ('old@example.org', 'x', 1)",
+            [],
+        )
     })
     .expect("old row");
     db.migrate().expect("migrate");
-    let email: String = db
-        .read_blocking(|c| Ok(c.query_row("SELECT email FROM users", [], |r| r.get(0))?))
-        .expect("row");
+    let email: String =
+        db.read_blocking(|c| Ok(c.query_row("SELECT email FROM users", [], |r| r.get(0))?)).expect("row");
     assert_eq!(email, "old@example.org");
 }
 
@@ -91,27 +82,12 @@ fn migrations_are_append_only_files_in_order() {
     let mut files: Vec<String> = std::fs::read_dir(dir)
         .expect("migrations dir")
         .flatten()
-        .map(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .trim_end_matches(".sql")
-                .to_string()
-        })
+        .map(|e| e.file_name().to_string_lossy().trim_end_matches(".sql").to_string())
         .collect();
     files.sort();
-    let listed: Vec<String> = migrate::MIGRATIONS
-        .iter()
-        .map(|(n, _)| n.to_string())
-        .collect();
-    assert_eq!(
-        files, listed,
-        "every file in migrations/ is listed in order, and nothing else"
-    );
+    let listed: Vec<String> = migrate::MIGRATIONS.iter().map(|(n, _)| n.to_string()).collect();
+    assert_eq!(files, listed, "every file in migrations/ is listed in order, and nothing else");
     for (n, name) in listed.iter().enumerate() {
-        assert!(
-            name.starts_with(&format!("{:04}_", n + 1)),
-            "{name} is numbered {}",
-            n + 1
-        );
+        assert!(name.starts_with(&format!("{:04}_", n + 1)), "{name} is numbered {}", n + 1);
     }
 }

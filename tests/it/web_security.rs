@@ -9,17 +9,11 @@ use crate::common::{self, world};
 
 /// A concrete path for a route pattern.
 fn concrete(pattern: &str) -> String {
-    pattern
-        .replace("{path:.*}", "style.css")
-        .replace("{token}", "some-token")
+    pattern.replace("{path:.*}", "style.css").replace("{token}", "some-token")
 }
 
 fn post_routes() -> Vec<String> {
-    TABLE
-        .iter()
-        .filter(|(m, _)| *m == "POST")
-        .map(|(_, p)| concrete(p))
-        .collect()
+    TABLE.iter().filter(|(m, _)| *m == "POST").map(|(_, p)| concrete(p)).collect()
 }
 
 #[actix_web::test]
@@ -30,34 +24,15 @@ async fn every_post_without_a_valid_csrf_token_is_refused_and_changes_nothing() 
     assert!(!post_routes().is_empty());
     for path in post_routes() {
         let before = app.fingerprint();
-        let fields = [
-            ("email", "x@example.org"),
-            ("locale", "fr"),
-            ("password", "whatever1"),
-        ];
+        let fields = [("email", "x@example.org"), ("locale", "fr"), ("password", "whatever1")];
         let no_token = app.post_raw(&path, &fields).await;
-        assert_eq!(
-            no_token.status,
-            StatusCode::FORBIDDEN,
-            "POST {path} without a token"
-        );
+        assert_eq!(no_token.status, StatusCode::FORBIDDEN, "POST {path} without a token");
         let mut with_bad: Vec<(&str, &str)> = vec![("csrf_token", "1795953600.AAAA")];
         with_bad.extend_from_slice(&fields);
         let bad = app.post_raw(&path, &with_bad).await;
-        assert_eq!(
-            bad.status,
-            StatusCode::FORBIDDEN,
-            "POST {path} with a forged token"
-        );
-        assert!(
-            bad.body.contains("This form has expired"),
-            "POST {path}: the 403 page explains itself"
-        );
-        assert_eq!(
-            app.fingerprint(),
-            before,
-            "POST {path} changed the database"
-        );
+        assert_eq!(bad.status, StatusCode::FORBIDDEN, "POST {path} with a forged token");
+        assert!(bad.body.contains("This form has expired"), "POST {path}: the 403 page explains itself");
+        assert_eq!(app.fingerprint(), before, "POST {path} changed the database");
     }
 }
 
@@ -71,11 +46,7 @@ async fn a_token_from_another_browser_or_too_old_is_refused() {
     let r = app
         .post_raw(
             "/login",
-            &[
-                ("csrf_token", &foreign),
-                ("email", &w.admin.email),
-                ("password", world::PASSWORD),
-            ],
+            &[("csrf_token", &foreign), ("email", &w.admin.email), ("password", world::PASSWORD)],
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "token of another browser");
@@ -84,39 +55,26 @@ async fn a_token_from_another_browser_or_too_old_is_refused() {
     let r = app
         .post_raw(
             "/login",
-            &[
-                ("csrf_token", &token),
-                ("email", &w.admin.email),
-                ("password", world::PASSWORD),
-            ],
+            &[("csrf_token", &token), ("email", &w.admin.email), ("password", world::PASSWORD)],
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "expired token");
-    assert!(
-        !app.cookies.keys().any(|k| k.contains("session")),
-        "no session was created"
-    );
+    assert!(!app.cookies.keys().any(|k| k.contains("session")), "no session was created");
 }
 
 #[actix_web::test]
 async fn cross_site_posts_are_refused_even_with_a_valid_token() {
     let mut app = common::app().await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
-    for (header, value) in [
-        ("sec-fetch-site", "cross-site"),
-        ("origin", "https://evil.test"),
-        ("origin", "null"),
-    ] {
+    for (header, value) in
+        [("sec-fetch-site", "cross-site"), ("origin", "https://evil.test"), ("origin", "null")]
+    {
         let token = app.csrf().await;
         app.headers = vec![(header.into(), value.into())];
         let r = app
             .post_raw(
                 "/login",
-                &[
-                    ("csrf_token", &token),
-                    ("email", &w.admin.email),
-                    ("password", world::PASSWORD),
-                ],
+                &[("csrf_token", &token), ("email", &w.admin.email), ("password", world::PASSWORD)],
             )
             .await;
         app.headers.clear();
@@ -124,18 +82,12 @@ async fn cross_site_posts_are_refused_even_with_a_valid_token() {
     }
     // Same-origin browsers send these too, and pass.
     let token = app.csrf().await;
-    app.headers = vec![
-        ("sec-fetch-site".into(), "same-origin".into()),
-        ("origin".into(), "http://zerda.test".into()),
-    ];
+    app.headers =
+        vec![("sec-fetch-site".into(), "same-origin".into()), ("origin".into(), "http://zerda.test".into())];
     let r = app
         .post_raw(
             "/login",
-            &[
-                ("csrf_token", &token),
-                ("email", &w.admin.email),
-                ("password", world::PASSWORD),
-            ],
+            &[("csrf_token", &token), ("email", &w.admin.email), ("password", world::PASSWORD)],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -149,53 +101,26 @@ async fn every_get_route_sends_the_security_headers_and_changes_nothing() {
         if logged_in {
             app.login(&w.admin.email, world::PASSWORD).await;
         }
-        let mut paths: Vec<String> = TABLE
-            .iter()
-            .filter(|(m, _)| *m == "GET")
-            .map(|(_, p)| concrete(p))
-            .collect();
+        let mut paths: Vec<String> =
+            TABLE.iter().filter(|(m, _)| *m == "GET").map(|(_, p)| concrete(p)).collect();
         paths.push("/no/such/page".into());
         for path in paths {
             let before = app.fingerprint();
             let r = app.get(&path).await;
             assert_eq!(app.fingerprint(), before, "GET {path} changed the database");
             let csp = r.header("content-security-policy").unwrap_or_default();
-            for directive in [
-                "default-src 'none'",
-                "form-action 'self'",
-                "frame-ancestors 'none'",
-                "base-uri 'none'",
-            ] {
-                assert!(
-                    csp.contains(directive),
-                    "GET {path}: CSP lacks {directive}: {csp}"
-                );
+            for directive in
+                ["default-src 'none'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"]
+            {
+                assert!(csp.contains(directive), "GET {path}: CSP lacks {directive}: {csp}");
             }
-            assert!(
-                !csp.contains("script-src"),
-                "no script source is ever allowed: {csp}"
-            );
-            assert_eq!(
-                r.header("x-content-type-options"),
-                Some("nosniff"),
-                "GET {path}"
-            );
-            assert_eq!(
-                r.header("referrer-policy"),
-                Some("same-origin"),
-                "GET {path}"
-            );
+            assert!(!csp.contains("script-src"), "no script source is ever allowed: {csp}");
+            assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "GET {path}");
+            assert_eq!(r.header("referrer-policy"), Some("same-origin"), "GET {path}");
             assert_eq!(r.header("x-frame-options"), Some("DENY"), "GET {path}");
             assert!(r.header("permissions-policy").is_some(), "GET {path}");
-            if logged_in
-                && r.header("content-type")
-                    .is_some_and(|c| c.starts_with("text/html"))
-            {
-                assert_eq!(
-                    r.header("cache-control"),
-                    Some("no-store"),
-                    "GET {path} logged in"
-                );
+            if logged_in && r.header("content-type").is_some_and(|c| c.starts_with("text/html")) {
+                assert_eq!(r.header("cache-control"), Some("no-store"), "GET {path} logged in");
             }
         }
     }
@@ -239,11 +164,7 @@ async fn admin_routes_send_visitors_to_login_and_hide_from_users() {
     app.logout_browser();
     app.login(&w.admin.email, world::PASSWORD).await;
     for path in &admin_gets {
-        assert_eq!(
-            app.get(path).await.status,
-            StatusCode::OK,
-            "admin GET {path}"
-        );
+        assert_eq!(app.get(path).await.status, StatusCode::OK, "admin GET {path}");
     }
 }
 
@@ -253,12 +174,7 @@ async fn an_oversized_form_gets_413_and_changes_nothing() {
     let token = app.csrf().await;
     let before = app.fingerprint();
     let huge = "x".repeat(zerda::app::FORM_LIMIT + 1);
-    let r = app
-        .post_raw(
-            "/login",
-            &[("csrf_token", &token), ("email", &huge), ("password", "p")],
-        )
-        .await;
+    let r = app.post_raw("/login", &[("csrf_token", &token), ("email", &huge), ("password", "p")]).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(r.body.contains("too large"), "{}", r.body);
     assert_eq!(app.fingerprint(), before);
@@ -275,8 +191,5 @@ async fn cookies_are_httponly_and_lax_and_host_prefixed_behind_https() {
     }
     assert!(!cookie.contains("Domain"), "{cookie}");
     let csp = r.header("content-security-policy").unwrap_or_default();
-    assert!(
-        csp.contains("upgrade-insecure-requests"),
-        "behind https: {csp}"
-    );
+    assert!(csp.contains("upgrade-insecure-requests"), "behind https: {csp}");
 }

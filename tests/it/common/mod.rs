@@ -24,11 +24,7 @@ use zerda::time::FixedClock;
 pub const T0: i64 = 1_795_953_600;
 
 pub fn test_config(dir: &std::path::Path) -> Config {
-    Config {
-        data_dir: dir.to_path_buf(),
-        public_url: "http://zerda.test".into(),
-        ..Config::default()
-    }
+    Config { data_dir: dir.to_path_buf(), public_url: "http://zerda.test".into(), ..Config::default() }
 }
 
 pub struct TestApp<S> {
@@ -68,11 +64,7 @@ impl Response {
 
 /// Builds the app on a fresh migrated database in a temp dir.
 pub async fn app() -> TestApp<
-    impl Service<
-        actix_http::Request,
-        Response = ServiceResponse<impl MessageBody>,
-        Error = actix_web::Error,
-    >,
+    impl Service<actix_http::Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
 > {
     app_with(|_| {}).await
 }
@@ -80,11 +72,7 @@ pub async fn app() -> TestApp<
 pub async fn app_with(
     tweak: impl FnOnce(&mut Config),
 ) -> TestApp<
-    impl Service<
-        actix_http::Request,
-        Response = ServiceResponse<impl MessageBody>,
-        Error = actix_web::Error,
-    >,
+    impl Service<actix_http::Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
 > {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = test_config(dir.path());
@@ -128,12 +116,7 @@ where
     pub async fn request(&mut self, req: test::TestRequest) -> Response {
         let mut req = req.peer_addr(self.peer);
         if !self.cookies.is_empty() {
-            let header = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; ");
+            let header = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
             req = req.insert_header(("cookie", header));
         }
         for (name, value) in &self.headers {
@@ -146,22 +129,16 @@ where
             if let Ok(cookie) =
                 actix_web::cookie::Cookie::parse(value.to_str().unwrap_or_default().to_string())
             {
-                let expired =
-                    cookie.max_age().is_some_and(|a| a.is_zero()) || cookie.value().is_empty();
+                let expired = cookie.max_age().is_some_and(|a| a.is_zero()) || cookie.value().is_empty();
                 if expired {
                     self.cookies.remove(cookie.name());
                 } else {
-                    self.cookies
-                        .insert(cookie.name().to_string(), cookie.value().to_string());
+                    self.cookies.insert(cookie.name().to_string(), cookie.value().to_string());
                 }
             }
         }
         let bytes = test::read_body(response).await;
-        Response {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        Response { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
     pub async fn get(&mut self, path: &str) -> Response {
@@ -182,10 +159,7 @@ where
 
     /// A valid CSRF token for this browser (fetched from a page with a form).
     pub async fn csrf(&mut self) -> String {
-        self.get("/terms")
-            .await
-            .csrf_token()
-            .expect("every page has a form with a csrf token")
+        self.get("/terms").await.csrf_token().expect("every page has a form with a csrf token")
     }
 
     /// Posts a form with a valid CSRF token, as a browser would.
@@ -197,15 +171,8 @@ where
     }
 
     pub async fn login(&mut self, email: &str, password: &str) -> Response {
-        let response = self
-            .post("/login", &[("email", email), ("password", password)])
-            .await;
-        assert_eq!(
-            response.status,
-            StatusCode::SEE_OTHER,
-            "login as {email} failed: {}",
-            response.body
-        );
+        let response = self.post("/login", &[("email", email), ("password", password)]).await;
+        assert_eq!(response.status, StatusCode::SEE_OTHER, "login as {email} failed: {}", response.body);
         response
     }
 
@@ -247,9 +214,6 @@ where
 
     pub fn count(&self, sql: &str) -> i64 {
         let sql = sql.to_string();
-        self.state
-            .db
-            .read_blocking(move |conn| Ok(conn.query_row(&sql, [], |r| r.get(0))?))
-            .expect("count")
+        self.state.db.read_blocking(move |conn| Ok(conn.query_row(&sql, [], |r| r.get(0))?)).expect("count")
     }
 }

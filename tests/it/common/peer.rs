@@ -19,10 +19,7 @@ pub struct Recorded {
 
 impl Recorded {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -60,12 +57,7 @@ impl FakePeer {
                 }
             }
         });
-        FakePeer {
-            addr,
-            requests,
-            routes,
-            stop,
-        }
+        FakePeer { addr, requests, routes, stop }
     }
 
     pub fn base(&self) -> String {
@@ -76,11 +68,7 @@ impl FakePeer {
     pub fn respond(&self, path: &str, status: u16, content_type: &str, body: &[u8]) {
         self.routes.lock().expect("routes").insert(
             path.to_string(),
-            Canned {
-                status,
-                content_type: content_type.into(),
-                body: body.to_vec(),
-            },
+            Canned { status, content_type: content_type.into(), body: body.to_vec() },
         );
     }
 
@@ -95,11 +83,7 @@ impl Drop for FakePeer {
     }
 }
 
-fn serve(
-    stream: TcpStream,
-    requests: &Mutex<Vec<Recorded>>,
-    routes: &Mutex<HashMap<String, Canned>>,
-) {
+fn serve(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, routes: &Mutex<HashMap<String, Canned>>) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
@@ -127,12 +111,7 @@ fn serve(
     let mut body = vec![0; length.min(8 * 1024 * 1024)];
     let _ = reader.read_exact(&mut body);
     let canned = routes.lock().expect("routes").get(&path).cloned();
-    requests.lock().expect("requests").push(Recorded {
-        method,
-        path,
-        headers,
-        body,
-    });
+    requests.lock().expect("requests").push(Recorded { method, path, headers, body });
     let canned = canned.unwrap_or(Canned {
         status: 404,
         content_type: "text/plain".into(),

@@ -31,10 +31,7 @@ pub fn zerda(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
         .expect("run zerda");
     if let Some(input) = stdin {
         use std::io::Write;
-        let _ = child
-            .stdin
-            .take()
-            .map(|mut s| s.write_all(input.as_bytes()));
+        let _ = child.stdin.take().map(|mut s| s.write_all(input.as_bytes()));
     } else {
         drop(child.stdin.take());
     }
@@ -57,14 +54,7 @@ impl ZerdaProcess {
         let base = format!("http://{listen}");
         let mut command = Command::new(BIN);
         command
-            .args([
-                "serve",
-                "--listen",
-                &listen,
-                "--public-url",
-                &base,
-                "--data-dir",
-            ])
+            .args(["serve", "--listen", &listen, "--public-url", &base, "--data-dir"])
             .arg(data_dir)
             .env_remove("ZERDA_CONFIG")
             .stdin(Stdio::null())
@@ -84,17 +74,8 @@ impl ZerdaProcess {
                 log.push('\n');
             }
         });
-        let process = ZerdaProcess {
-            child,
-            port,
-            base,
-            data_dir: data_dir.to_path_buf(),
-            log,
-        };
-        process.wait_for_log(
-            &format!("listening on http://{listen}"),
-            Duration::from_secs(30),
-        );
+        let process = ZerdaProcess { child, port, base, data_dir: data_dir.to_path_buf(), log };
+        process.wait_for_log(&format!("listening on http://{listen}"), Duration::from_secs(30));
         process
     }
 
@@ -130,9 +111,7 @@ impl ZerdaProcess {
 
     /// SIGTERM, then wait (bounded) for the exit status.
     pub fn terminate(&mut self, timeout: Duration) -> ExitStatus {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         let start = Instant::now();
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -140,10 +119,7 @@ impl ZerdaProcess {
             }
             if start.elapsed() > timeout {
                 self.kill9();
-                panic!(
-                    "zerda did not stop within {timeout:?} after SIGTERM; log:\n{}",
-                    self.log()
-                );
+                panic!("zerda did not stop within {timeout:?} after SIGTERM; log:\n{}", self.log());
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -193,18 +169,11 @@ impl Browser {
             .max_redirects(0)
             .build()
             .into();
-        Browser {
-            agent,
-            cookies: Vec::new(),
-        }
+        Browser { agent, cookies: Vec::new() }
     }
 
     fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 
     fn absorb(&mut self, response: &ureq::http::Response<ureq::Body>) {
@@ -230,25 +199,13 @@ impl Browser {
         let mut response = result.map_err(|e| e.to_string())?;
         self.absorb(&response);
         let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
         let body = response.body_mut().read_to_string().unwrap_or_default();
-        Ok(Page {
-            status,
-            location,
-            body,
-        })
+        Ok(Page { status, location, body })
     }
 
     pub fn get(&mut self, url: &str) -> Result<Page, String> {
-        let result = self
-            .agent
-            .get(url)
-            .header("cookie", &self.cookie_header())
-            .call();
+        let result = self.agent.get(url).header("cookie", &self.cookie_header()).call();
         self.finish(result)
     }
 

@@ -24,9 +24,7 @@ pub struct World {
 pub fn create_account(db: &Db, urls: &Urls, username: &str, role: Role, now: i64) -> Person {
     // One shared hash keeps tests fast: Argon2 is slow on purpose.
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let hash = HASH
-        .get_or_init(|| zerda::domain::passwords::hash(PASSWORD).expect("hash"))
-        .clone();
+    let hash = HASH.get_or_init(|| zerda::domain::passwords::hash(PASSWORD).expect("hash")).clone();
     let input = AccountInput {
         email: format!("{username}@example.org"),
         username: username.to_string(),
@@ -35,12 +33,7 @@ pub fn create_account(db: &Db, urls: &Urls, username: &str, role: Role, now: i64
     let (user_id, actor_id) = db
         .write_blocking(|tx| accounts::create(tx, urls, &input, &hash, role, None, now))
         .expect("create account");
-    Person {
-        email: input.email,
-        username: username.into(),
-        user_id,
-        actor_id,
-    }
+    Person { email: input.email, username: username.into(), user_id, actor_id }
 }
 
 pub fn standard(db: &Db, urls: &Urls, now: i64) -> World {
