@@ -27,10 +27,15 @@ const SESSION_TOUCH_EVERY: i64 = 3600;
 pub const SESSION_IDLE: i64 = 30 * 24 * 3600;
 pub const SESSION_ABSOLUTE: i64 = 90 * 24 * 3600;
 
-pub const CSP: &str = "default-src 'none'; img-src 'self' data:; style-src 'self'; font-src 'self'; \
-     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-pub const CSP_HTTPS: &str = "default-src 'none'; img-src 'self' data:; style-src 'self'; font-src 'self'; \
-     form-action 'self'; frame-ancestors 'none'; base-uri 'none'; upgrade-insecure-requests";
+/// No scripts at all, styles and images from ourselves only, forms only to ourselves.
+macro_rules! csp {
+    () => {
+        "default-src 'none'; script-src 'none'; img-src 'self' data:; style-src 'self'; font-src 'self'; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    };
+}
+pub const CSP: &str = csp!();
+pub const CSP_HTTPS: &str = concat!(csp!(), "; upgrade-insecure-requests");
 const PERMISSIONS: &str = "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), \
      microphone=(), payment=(), usb=(), interest-cohort=()";
 
