@@ -2,7 +2,7 @@
 //! same list is exported as `TABLE` so tests can walk every route (CSRF on
 //! every POST, admin guards, GET without side effects).
 
-use actix_web::web;
+use actix_web::{guard, web};
 
 use crate::web::{accounts, admin, assets, pages};
 
@@ -15,8 +15,10 @@ macro_rules! routes {
             $( routes!(@one cfg, $method, $path, $handler); )*
         }
     };
+    // GET routes answer HEAD too (monitoring and link checkers use it); the
+    // server sends the headers without the body.
     (@one $cfg:ident, GET, $path:literal, $handler:path) => {
-        $cfg.route($path, web::get().to($handler));
+        $cfg.route($path, web::route().guard(guard::Any(guard::Get()).or(guard::Head())).to($handler));
     };
     (@one $cfg:ident, POST, $path:literal, $handler:path) => {
         $cfg.route($path, web::post().to($handler));

@@ -48,6 +48,17 @@ async fn summary(state: &AppState) -> AppResult<Summary> {
         .await
 }
 
+/// The name of a job state, for people (a catalog key).
+pub fn job_state_label(state: &str) -> &'static str {
+    match state {
+        "pending" => msg!("waiting"),
+        "running" => msg!("running"),
+        "done" => msg!("done"),
+        "failed" => msg!("failed"),
+        _ => msg!("unknown"),
+    }
+}
+
 fn mail_transport(state: &AppState) -> String {
     if state.config.mail.smtp_host.is_empty() {
         format!("{}", state.config.outbox_dir().display())

@@ -140,6 +140,17 @@ async fn robots_and_health() {
 }
 
 #[actix_web::test]
+async fn head_requests_are_answered_like_get_without_a_body() {
+    let mut app = common::app().await;
+    for path in ["/", "/healthz", "/login", "/static/style.css"] {
+        let r = app
+            .request(actix_web::test::TestRequest::default().method(actix_web::http::Method::HEAD).uri(path))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "HEAD {path}");
+    }
+}
+
+#[actix_web::test]
 async fn a_wrong_method_gets_a_page_not_a_blank() {
     let mut app = common::app().await;
     let r = app.request(actix_web::test::TestRequest::post().uri("/about/instance")).await;
