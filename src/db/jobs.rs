@@ -118,10 +118,11 @@ pub fn next_due(conn: &Connection) -> AppResult<Option<Timestamp>> {
     )?)
 }
 
-/// Clamps schedules that a wrong clock pushed absurdly far ahead.
-pub fn clamp_schedules(tx: &Transaction, latest: Timestamp) -> AppResult<usize> {
+/// Clamps retry times that a wrong clock pushed absurdly far ahead. Only
+/// retries (attempts > 0): a reminder scheduled for next month is legitimate.
+pub fn clamp_retries(tx: &Transaction, latest: Timestamp) -> AppResult<usize> {
     Ok(tx.execute(
-        "UPDATE jobs SET run_at = ?1 WHERE state = 'pending' AND run_at > ?1 AND dedup_key IS NULL",
+        "UPDATE jobs SET run_at = ?1 WHERE state = 'pending' AND attempts > 0 AND run_at > ?1",
         [latest],
     )?)
 }

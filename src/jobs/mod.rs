@@ -137,7 +137,7 @@ pub fn prepare(ctx: &JobContext) -> AppResult<()> {
     let now = ctx.clock.now();
     let released = ctx.db.write_blocking(|tx| {
         let released = q::release_all_running(tx)?;
-        q::clamp_schedules(tx, now + MAX_BACKOFF_SECONDS)?;
+        q::clamp_retries(tx, now + MAX_BACKOFF_SECONDS)?;
         cleanup::schedule(tx, &ctx.config, now, now + 60)?;
         Ok(released)
     })?;

@@ -82,23 +82,13 @@ where
             let https = state.config.is_https();
             if let Err(refusal) = cross_site_check(&req, &state) {
                 req.extensions_mut().insert(prepared.ctx.clone());
-                let response = req.into_response(refusal.error_response_boxed());
+                let response = req.into_response(actix_web::ResponseError::error_response(&refusal));
                 return Ok(finish(response, &prepared, https));
             }
             req.extensions_mut().insert(prepared.ctx.clone());
             let response = service.call(req).await?.map_into_boxed_body();
             Ok(finish(response, &prepared, https))
         })
-    }
-}
-
-trait BoxedError {
-    fn error_response_boxed(&self) -> HttpResponse;
-}
-
-impl BoxedError for AppError {
-    fn error_response_boxed(&self) -> HttpResponse {
-        actix_web::ResponseError::error_response(self)
     }
 }
 

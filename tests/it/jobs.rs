@@ -166,6 +166,37 @@ async fn scheduled_jobs_wait_for_their_time_and_chores_reschedule_themselves() {
 }
 
 #[actix_web::test]
+async fn after_a_clock_jump_retries_are_pulled_back_but_schedules_are_kept() {
+    let app = common::app().await;
+    let config = app.state.config.clone();
+    let far = common::T0 + 30 * 24 * 3600;
+    app.db()
+        .write_blocking(|tx| {
+            jobs::enqueue(tx, &config, common::T0, EMAIL, &mail("reminder@example.org"), far, None)?;
+            jobs::enqueue(tx, &config, common::T0, EMAIL, &mail("retry@example.org"), common::T0, None)
+        })
+        .expect("enqueue");
+    // The retry was scheduled while the clock was a year ahead.
+    app.db()
+        .write_blocking(|tx| {
+            tx.execute(
+                "UPDATE jobs SET attempts = 1, run_at = ?1 WHERE payload LIKE '%retry@%'",
+                [common::T0 + 365 * 24 * 3600],
+            )?;
+            Ok(())
+        })
+        .expect("skew");
+    jobs::prepare(&app.jobs()).expect("prepare");
+    let retry_at = app.count("SELECT run_at FROM jobs WHERE payload LIKE '%retry@%'");
+    assert!(retry_at <= common::T0 + 6 * 3600, "retry pulled back within the longest backoff");
+    assert_eq!(
+        app.count("SELECT run_at FROM jobs WHERE payload LIKE '%reminder@%'"),
+        far,
+        "a planned job keeps its time"
+    );
+}
+
+#[actix_web::test]
 async fn workers_pick_up_a_job_as_soon_as_it_is_committed() {
     let app = common::app().await;
     let ctx = std::sync::Arc::new(app.jobs());
