@@ -291,6 +291,7 @@ fn create_user(config: &Config, email: &str, username: &str, admin: bool) -> Res
     let input = crate::domain::accounts::AccountInput {
         email: email.trim().to_string(),
         username: username.to_string(),
+        display_name: String::new(),
         password,
     };
     let errors = db
@@ -310,7 +311,8 @@ fn create_user(config: &Config, email: &str, username: &str, admin: bool) -> Res
     let clock = crate::time::system_clock();
     let (user_id, _) = db
         .write_blocking(|tx| {
-            let ids = crate::domain::accounts::create(tx, &urls, &input, &hash, role, None, clock.now())?;
+            let ids =
+                crate::domain::accounts::create(tx, &urls, &input, &hash, role, None, true, clock.now())?;
             if admin {
                 crate::domain::setup::consume_token(tx)?;
             }
@@ -361,6 +363,7 @@ fn seed(config: &Config, count: u32) -> Result<ExitCode, String> {
                 let input = crate::domain::accounts::AccountInput {
                     email: format!("{username}@seed.invalid"),
                     username,
+                    display_name: String::new(),
                     password: String::new(),
                 };
                 crate::domain::accounts::create(
@@ -370,6 +373,7 @@ fn seed(config: &Config, count: u32) -> Result<ExitCode, String> {
                     &hash,
                     crate::db::users::Role::User,
                     None,
+                    true,
                     now,
                 )?;
             }

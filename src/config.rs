@@ -41,6 +41,8 @@ pub struct InstanceConfig {
     pub default_locale: String,
     pub default_timezone: String,
     pub registrations: Registrations,
+    /// E-mail domains allowed to register when `registrations = "allowlist"`.
+    pub registration_allowlist: Vec<String>,
     pub contact_email: String,
     pub terms: String,
     pub privacy: String,
@@ -51,6 +53,8 @@ pub struct InstanceConfig {
 #[serde(rename_all = "lowercase")]
 pub enum Registrations {
     Open,
+    /// Only addresses in `registration_allowlist` domains.
+    Allowlist,
     Closed,
 }
 
@@ -135,6 +139,7 @@ impl Default for InstanceConfig {
             default_locale: "en".into(),
             default_timezone: "Etc/UTC".into(),
             registrations: Registrations::Open,
+            registration_allowlist: Vec::new(),
             contact_email: String::new(),
             terms: String::new(),
             privacy: String::new(),
@@ -145,7 +150,11 @@ impl Default for InstanceConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { workers: 0, trusted_proxies: Vec::new(), shutdown_timeout: 30 }
+        HttpConfig {
+            workers: 0,
+            trusted_proxies: vec!["127.0.0.1".into(), "::1".into()],
+            shutdown_timeout: 30,
+        }
     }
 }
 
@@ -275,6 +284,25 @@ impl Config {
             return Err(bad(
                 "instance.default_timezone",
                 format!("unknown IANA time zone {:?}", i.default_timezone),
+            ));
+        }
+        for (n, domain) in i.registration_allowlist.iter().enumerate() {
+            let ok = !domain.is_empty()
+                && domain.len() <= 253
+                && domain
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+            if !ok {
+                return Err(bad(
+                    &format!("instance.registration_allowlist[{n}]"),
+                    format!("{domain:?} is not a lowercase domain name like \"example.org\""),
+                ));
+            }
+        }
+        if i.registrations == Registrations::Allowlist && i.registration_allowlist.is_empty() {
+            return Err(bad(
+                "instance.registration_allowlist",
+                "registrations = \"allowlist\" needs at least one e-mail domain here",
             ));
         }
         if !i.contact_email.is_empty() && !crate::mail::is_valid_address(&i.contact_email) {

@@ -4,7 +4,7 @@
 
 use actix_web::{guard, web};
 
-use crate::web::{accounts, admin, assets, pages};
+use crate::web::{accounts, admin, assets, pages, passwords, registration};
 
 macro_rules! routes {
     ($( $method:ident $path:literal => $handler:path ),* $(,)?) => {
@@ -38,6 +38,16 @@ routes! {
     GET  "/login" => accounts::login_form,
     POST "/login" => accounts::login,
     POST "/logout" => accounts::logout,
+    GET  "/register" => registration::register_form,
+    POST "/register" => registration::register,
+    GET  "/validate/email/{token}" => registration::confirm_form,
+    POST "/validate/email/{token}" => registration::confirm,
+    GET  "/resend-confirmation" => registration::resend_form,
+    POST "/resend-confirmation" => registration::resend,
+    GET  "/password-reset" => passwords::request_form,
+    POST "/password-reset" => passwords::request,
+    GET  "/password-reset/{token}" => passwords::reset_form,
+    POST "/password-reset/{token}" => passwords::reset,
     GET  "/setup/{token}" => accounts::setup_form,
     POST "/setup/{token}" => accounts::setup_submit,
     GET  "/admin" => admin::dashboard,

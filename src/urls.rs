@@ -66,6 +66,26 @@ pub fn login() -> String {
     "/login".into()
 }
 
+pub fn register() -> String {
+    "/register".into()
+}
+
+pub fn validate_email(token: &str) -> String {
+    format!("/validate/email/{token}")
+}
+
+pub fn resend_confirmation() -> String {
+    "/resend-confirmation".into()
+}
+
+pub fn password_reset() -> String {
+    "/password-reset".into()
+}
+
+pub fn password_reset_token(token: &str) -> String {
+    format!("/password-reset/{token}")
+}
+
 pub fn logout() -> String {
     "/logout".into()
 }

@@ -86,6 +86,12 @@ pub fn complete_job(tx: &Transaction, id: i64, now: Timestamp) -> AppResult<()> 
     Ok(())
 }
 
+/// Replaces a finished job's payload (to drop what must not be kept).
+pub fn update_payload(tx: &Transaction, id: i64, payload: &str) -> AppResult<()> {
+    tx.execute("UPDATE jobs SET payload = ?2 WHERE id = ?1", params![id, payload])?;
+    Ok(())
+}
+
 pub fn retry_job(tx: &Transaction, id: i64, run_at: Timestamp, error: &str) -> AppResult<()> {
     tx.execute(
         "UPDATE jobs SET state = 'pending', locked_until = NULL, run_at = ?2, last_error = ?3 WHERE id = ?1",

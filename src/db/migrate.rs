@@ -4,8 +4,10 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, in order. Version N means the first N have run.
-pub const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_foundation", include_str!("../../migrations/0001_foundation.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_foundation", include_str!("../../migrations/0001_foundation.sql")),
+    ("0002_user_tokens", include_str!("../../migrations/0002_user_tokens.sql")),
+];
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.len() as i64

@@ -8,6 +8,7 @@ pub mod instance;
 pub mod jobs;
 pub mod migrate;
 pub mod sessions;
+pub mod tokens;
 pub mod users;
 
 use std::path::{Path, PathBuf};
@@ -64,6 +65,9 @@ fn configure(conn: &Connection, config: &DatabaseConfig, read_only: bool) -> rus
     conn.pragma_update(None, "synchronous", config.synchronous.to_uppercase())?;
     conn.pragma_update(None, "cache_size", -(i64::from(config.cache_size_kib)))?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // Deleted and overwritten content is zeroed, so a sent mail's link or an
+    // erased account does not linger in free pages of the file.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     if read_only {
         conn.pragma_update(None, "query_only", "ON")?;
     }

@@ -71,3 +71,8 @@ pub fn delete_session(tx: &Transaction, id_hash: &str) -> AppResult<()> {
 pub fn delete_expired(tx: &Transaction, now: Timestamp) -> AppResult<usize> {
     Ok(tx.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?)
 }
+
+/// Ends every session of a user except, optionally, one.
+pub fn delete_user_sessions(tx: &Transaction, user_id: i64, keep: Option<&str>) -> AppResult<usize> {
+    Ok(tx.execute("DELETE FROM sessions WHERE user_id = ?1 AND id_hash IS NOT ?2", params![user_id, keep])?)
+}

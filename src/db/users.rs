@@ -177,3 +177,16 @@ pub fn find_profile(conn: &Connection, actor_id: i64) -> AppResult<Option<Profil
         )
         .optional()?)
 }
+
+pub fn confirm_user(tx: &Transaction, user_id: i64, now: Timestamp) -> AppResult<()> {
+    tx.execute(
+        "UPDATE users SET confirmed_at = ?2 WHERE id = ?1 AND confirmed_at IS NULL",
+        params![user_id, now],
+    )?;
+    Ok(())
+}
+
+/// Removes accounts never confirmed, created before `before` (their profiles go with them).
+pub fn delete_unconfirmed_before(tx: &Transaction, before: Timestamp) -> AppResult<usize> {
+    Ok(tx.execute("DELETE FROM users WHERE confirmed_at IS NULL AND created_at < ?1", [before])?)
+}

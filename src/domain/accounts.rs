@@ -1,6 +1,6 @@
-//! Accounts and their first profile. Registration by visitors comes with the
-//! accounts issue; what exists now serves the first administrator (setup page
-//! and `zerda admin create-user`) and login.
+//! Accounts and their first profile: registration (with an e-mailed
+//! confirmation), the first administrator (setup page and `zerda admin
+//! create-user`), and the rules their fields follow.
 
 use rusqlite::{Connection, Transaction};
 
@@ -10,13 +10,16 @@ use crate::error::AppResult;
 use crate::time::Timestamp;
 use crate::urls::Urls;
 
-pub const USERNAME_MAX: usize = 64;
+pub const USERNAME_MAX: usize = 30;
+pub const DISPLAY_NAME_MAX: usize = 100;
 
 /// What a new account is made of, as typed.
 #[derive(Debug, Clone, Default)]
 pub struct AccountInput {
     pub email: String,
     pub username: String,
+    /// The first profile's name; empty means the username.
+    pub display_name: String,
     pub password: String,
 }
 
@@ -27,26 +30,38 @@ pub fn is_valid_username(username: &str) -> bool {
         && username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
-/// Checks the input against the rules and the database.
+/// Checks the input against the rules and the database, including whether
+/// the e-mail address is taken (for administrators: setup and command line).
 pub fn validate(conn: &Connection, input: &AccountInput) -> AppResult<FieldErrors> {
+    let mut errors = validate_new(conn, input)?;
+    if !errors.has("email") && users::find_user_by_email(conn, input.email.trim())?.is_some() {
+        errors.add("email", msg!("An account with this e-mail address already exists."));
+    }
+    Ok(errors)
+}
+
+/// Checks the input without saying whether the address is registered:
+/// registration must not reveal who has an account (SECURITY.md 2.9).
+pub fn validate_new(conn: &Connection, input: &AccountInput) -> AppResult<FieldErrors> {
     let mut errors = FieldErrors::default();
     let email = input.email.trim();
     if email.is_empty() {
         errors.add("email", msg!("Enter an e-mail address."));
     } else if !crate::mail::is_valid_address(email) {
         errors.add("email", msg!("This is not a valid e-mail address."));
-    } else if users::find_user_by_email(conn, email)?.is_some() {
-        errors.add("email", msg!("An account with this e-mail address already exists."));
     }
     if input.username.is_empty() {
         errors.add("username", msg!("Choose a username."));
     } else if !is_valid_username(&input.username) {
         errors.add(
             "username",
-            msg!("A username has at most 64 characters: lowercase letters a to z, digits and _ only."),
+            msg!("A username has at most 30 characters: lowercase letters a to z, digits and _ only."),
         );
     } else if users::username_taken(conn, &input.username)? {
         errors.add("username", msg!("This username is already taken."));
+    }
+    if let Some(problem) = display_name_problem(&input.display_name) {
+        errors.add("display_name", problem);
     }
     let length = input.password.chars().count();
     if length < super::passwords::MIN_LENGTH {
@@ -57,8 +72,33 @@ pub fn validate(conn: &Connection, input: &AccountInput) -> AppResult<FieldError
     Ok(errors)
 }
 
-/// Creates a confirmed account and its first profile. The caller validated the
-/// input and hashed the password (outside the transaction: hashing is slow).
+/// What is wrong with a display name, if anything.
+pub fn display_name_problem(name: &str) -> Option<&'static str> {
+    if name.chars().count() > DISPLAY_NAME_MAX {
+        Some(msg!("A display name has at most 100 characters."))
+    } else if name.chars().any(char::is_control) {
+        Some(msg!("A display name fits on one line."))
+    } else {
+        None
+    }
+}
+
+/// True when registration accepts this address under the instance's mode.
+pub fn email_domain_allowed(config: &crate::config::InstanceConfig, email: &str) -> bool {
+    use crate::config::Registrations;
+    match config.registrations {
+        Registrations::Open => true,
+        Registrations::Closed => false,
+        Registrations::Allowlist => {
+            let domain = email.trim().rsplit('@').next().unwrap_or_default().to_ascii_lowercase();
+            config.registration_allowlist.contains(&domain)
+        }
+    }
+}
+
+/// Creates an account and its first profile. The caller validated the input
+/// and hashed the password (outside the transaction: hashing is slow).
+#[allow(clippy::too_many_arguments)]
 pub fn create(
     tx: &Transaction,
     urls: &Urls,
@@ -66,20 +106,22 @@ pub fn create(
     password_hash: &str,
     role: Role,
     locale: Option<&str>,
+    confirmed: bool,
     now: Timestamp,
 ) -> AppResult<(i64, i64)> {
     let user_id = users::insert_user(
         tx,
-        &NewUser { email: input.email.trim(), password_hash, role, locale, confirmed: true },
+        &NewUser { email: input.email.trim(), password_hash, role, locale, confirmed },
         now,
     )?;
     let username = input.username.as_str();
+    let name = input.display_name.trim();
     let actor_id = users::insert_person(
         tx,
         &NewPerson {
             ap_id: &urls.actor(username),
             username,
-            name: username,
+            name: if name.is_empty() { username } else { name },
             user_id,
             inbox_url: &urls.actor_inbox(username),
             shared_inbox_url: &urls.shared_inbox(),
@@ -102,6 +144,7 @@ mod tests {
         assert!(!is_valid_username("al ice"));
         assert!(!is_valid_username("alicé"));
         assert!(!is_valid_username(""));
-        assert!(!is_valid_username(&"a".repeat(65)));
+        assert!(is_valid_username(&"a".repeat(30)));
+        assert!(!is_valid_username(&"a".repeat(31)));
     }
 }

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod passwords;
 pub mod setup;
+pub mod tokens;
 
 /// A field that failed validation and why (a catalog key).
 #[derive(Debug, Clone, PartialEq)]

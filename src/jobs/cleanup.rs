@@ -23,6 +23,14 @@ pub fn run(ctx: &JobContext) -> Result<(), JobError> {
         .write_quiet_blocking(|tx| {
             let jobs = crate::db::jobs::delete_finished_before(tx, now - KEEP_FINISHED_SECONDS)?;
             let sessions = crate::db::sessions::delete_expired(tx, now)?;
+            crate::db::tokens::delete_expired(tx, now)?;
+            let unconfirmed = crate::db::users::delete_unconfirmed_before(
+                tx,
+                now - crate::domain::tokens::CONFIRM_LIFETIME,
+            )?;
+            if unconfirmed > 0 {
+                tracing::info!("cleanup: {unconfirmed} account(s) never confirmed were removed");
+            }
             // The successor; its key is freed when this run is marked done, so
             // schedule it under the key only after clearing ours.
             tx.execute(

@@ -89,6 +89,19 @@ fn run_job(ctx: &JobContext, job: &Job) -> Result<(), JobError> {
     }
 }
 
+/// What a finished job keeps of its payload. A mail carries links with
+/// single-use tokens and personal text: once it is sent (or given up), only
+/// the recipient stays, so the database never keeps a usable token.
+fn redacted(job: &Job) -> Option<String> {
+    (job.kind == EMAIL).then(|| {
+        let to = serde_json::from_str::<serde_json::Value>(&job.payload)
+            .ok()
+            .and_then(|v| v.get("to").cloned())
+            .unwrap_or(serde_json::Value::Null);
+        serde_json::json!({ "to": to }).to_string()
+    })
+}
+
 /// Claims and runs one due job. Returns false when none was due.
 pub fn run_one(ctx: &JobContext) -> AppResult<bool> {
     let now = ctx.clock.now();
@@ -98,25 +111,31 @@ pub fn run_one(ctx: &JobContext) -> AppResult<bool> {
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| run_job(ctx, &job)))
         .unwrap_or_else(|_| Err(JobError::Retry("the job panicked".into())));
     let now = ctx.clock.now();
-    ctx.db.write_quiet_blocking(|tx| match &outcome {
-        Ok(()) => q::complete_job(tx, job.id, now),
-        Err(JobError::Permanent(e)) => {
-            tracing::warn!(job = job.id, kind = job.kind, "job failed for good: {e}");
-            q::fail_job(tx, job.id, now, e)
+    ctx.db.write_quiet_blocking(|tx| {
+        let finished = !matches!(&outcome, Err(JobError::Retry(_)) if job.attempts < job.max_attempts);
+        if finished && let Some(payload) = redacted(&job) {
+            q::update_payload(tx, job.id, &payload)?;
         }
-        Err(JobError::Retry(e)) if job.attempts >= job.max_attempts => {
-            tracing::warn!(job = job.id, kind = job.kind, attempts = job.attempts, "job gave up: {e}");
-            q::fail_job(tx, job.id, now, e)
-        }
-        Err(JobError::Retry(e)) => {
-            let delay = backoff(job.attempts);
-            tracing::info!(
-                job = job.id,
-                kind = job.kind,
-                attempts = job.attempts,
-                "job will retry in {delay} s: {e}"
-            );
-            q::retry_job(tx, job.id, now + delay, e)
+        match &outcome {
+            Ok(()) => q::complete_job(tx, job.id, now),
+            Err(JobError::Permanent(e)) => {
+                tracing::warn!(job = job.id, kind = job.kind, "job failed for good: {e}");
+                q::fail_job(tx, job.id, now, e)
+            }
+            Err(JobError::Retry(e)) if job.attempts >= job.max_attempts => {
+                tracing::warn!(job = job.id, kind = job.kind, attempts = job.attempts, "job gave up: {e}");
+                q::fail_job(tx, job.id, now, e)
+            }
+            Err(JobError::Retry(e)) => {
+                let delay = backoff(job.attempts);
+                tracing::info!(
+                    job = job.id,
+                    kind = job.kind,
+                    attempts = job.attempts,
+                    "job will retry in {delay} s: {e}"
+                );
+                q::retry_job(tx, job.id, now + delay, e)
+            }
         }
     })?;
     Ok(true)

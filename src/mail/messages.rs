@@ -32,3 +32,126 @@ pub fn test_mail(tr: Tr, instance: &str, url: &str, to: &str) -> AppResult<Outgo
         html: TestMailHtml { tr, instance, url }.render()?,
     })
 }
+
+/// A mail with a call to action: a greeting line, paragraphs, one link.
+/// Confirmation, "you already have an account" and password reset share it.
+#[derive(Template)]
+#[template(path = "email/action.txt")]
+struct ActionText<'a> {
+    instance: &'a str,
+    url: &'a str,
+    paragraphs: &'a [String],
+    action_label: &'a str,
+    action_url: &'a str,
+    footer: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/action.html")]
+struct ActionHtml<'a> {
+    tr: Tr,
+    instance: &'a str,
+    url: &'a str,
+    paragraphs: &'a [String],
+    action_label: &'a str,
+    action_url: &'a str,
+    footer: &'a str,
+}
+
+struct Action<'a> {
+    subject: String,
+    paragraphs: Vec<String>,
+    action_label: &'a str,
+    action_url: &'a str,
+    footer: &'a str,
+}
+
+fn action_mail(tr: Tr, instance: &str, url: &str, to: &str, action: Action) -> AppResult<OutgoingMail> {
+    let text = ActionText {
+        instance,
+        url,
+        paragraphs: &action.paragraphs,
+        action_label: action.action_label,
+        action_url: action.action_url,
+        footer: action.footer,
+    }
+    .render()?;
+    let html = ActionHtml {
+        tr,
+        instance,
+        url,
+        paragraphs: &action.paragraphs,
+        action_label: action.action_label,
+        action_url: action.action_url,
+        footer: action.footer,
+    }
+    .render()?;
+    Ok(OutgoingMail { to: to.to_string(), subject: action.subject, text, html })
+}
+
+/// "Confirm your address" after registration.
+pub fn confirm_account(tr: Tr, instance: &str, url: &str, to: &str, link: &str) -> AppResult<OutgoingMail> {
+    action_mail(
+        tr,
+        instance,
+        url,
+        to,
+        Action {
+            subject: tr.tf("Confirm your account on {instance}", &[("instance", instance)]),
+            paragraphs: vec![
+                tr.tf("Welcome to {instance}! To finish creating your account, confirm your e-mail address.", &[("instance", instance)]),
+                tr.t("The link works for 48 hours. If you did not ask for an account, ignore this message: without confirmation, the account is deleted.").to_string(),
+            ],
+            action_label: tr.t("Confirm my address"),
+            action_url: link,
+            footer: tr.t("You receive this message because someone registered with this address."),
+        },
+    )
+}
+
+/// Someone tried to register with an address that already has an account.
+pub fn already_registered(
+    tr: Tr,
+    instance: &str,
+    url: &str,
+    to: &str,
+    reset_link: &str,
+) -> AppResult<OutgoingMail> {
+    action_mail(
+        tr,
+        instance,
+        url,
+        to,
+        Action {
+            subject: tr.tf("You already have an account on {instance}", &[("instance", instance)]),
+            paragraphs: vec![
+                tr.tf("Someone, probably you, tried to create an account on {instance} with this address. You already have one.", &[("instance", instance)]),
+                tr.t("If you forgot your password, you can choose a new one.").to_string(),
+            ],
+            action_label: tr.t("Choose a new password"),
+            action_url: reset_link,
+            footer: tr.t("If it was not you, ignore this message: nothing has changed."),
+        },
+    )
+}
+
+/// The link to choose a new password.
+pub fn password_reset(tr: Tr, instance: &str, url: &str, to: &str, link: &str) -> AppResult<OutgoingMail> {
+    action_mail(
+        tr,
+        instance,
+        url,
+        to,
+        Action {
+            subject: tr.tf("Choose a new password on {instance}", &[("instance", instance)]),
+            paragraphs: vec![
+                tr.t("Someone, probably you, asked to choose a new password for your account.").to_string(),
+                tr.t("The link works for one hour, once. Choosing a new password logs you out everywhere.")
+                    .to_string(),
+            ],
+            action_label: tr.t("Choose a new password"),
+            action_url: link,
+            footer: tr.t("If it was not you, ignore this message: your password has not changed."),
+        },
+    )
+}

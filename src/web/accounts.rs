@@ -71,6 +71,8 @@ pub async fn login(
         Some(u) if verified && !u.disabled && u.confirmed => u,
         // One answer for an unknown address, a wrong password and a closed account.
         _ => {
+            // For fail2ban and the like: one line per failure, with the client.
+            tracing::warn!("failed login from {}", ctx.client_ip);
             let next = urls::safe_return_path(&form.next).unwrap_or_default().to_string();
             return super::render(UNPROCESSABLE, &LoginPage { ctx, email, next, failed: true });
         }
@@ -91,7 +93,7 @@ pub async fn login(
 
 /// Runs a password hash or check on a blocking thread, at most
 /// `HASHING_PERMITS` at a time.
-async fn hash_blocking<T: Send + 'static>(
+pub async fn hash_blocking<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce() -> AppResult<T> + Send + 'static,
 ) -> AppResult<T> {
@@ -101,7 +103,7 @@ async fn hash_blocking<T: Send + 'static>(
 
 /// Creates a session row and returns the cookie that carries its id. A new id
 /// every login (no fixation); only the hash is stored.
-async fn start_session(
+pub async fn start_session(
     state: &AppState,
     user_id: i64,
     actor_id: Option<i64>,
@@ -204,6 +206,7 @@ pub async fn setup_submit(
     let input = AccountInput {
         email: form.email.trim().to_string(),
         username: form.username.trim().to_string(),
+        display_name: String::new(),
         password: form.password,
     };
     let errors = {
@@ -226,8 +229,16 @@ pub async fn setup_submit(
             if !setup::token_is_valid(tx, &token)? {
                 return Ok(None);
             }
-            let ids =
-                accounts::create(tx, &urls, &input, &hash, users::Role::Administrator, Some(locale), now)?;
+            let ids = accounts::create(
+                tx,
+                &urls,
+                &input,
+                &hash,
+                users::Role::Administrator,
+                Some(locale),
+                true,
+                now,
+            )?;
             setup::consume_token(tx)?;
             Ok(Some(ids))
         })

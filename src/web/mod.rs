@@ -10,7 +10,9 @@ pub mod errors;
 pub mod flash;
 pub mod middleware;
 pub mod pages;
+pub mod passwords;
 pub mod ratelimit;
+pub mod registration;
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;

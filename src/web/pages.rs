@@ -40,7 +40,8 @@ pub struct AboutPage {
     pub ctx: Ctx,
     pub description: Vec<String>,
     pub contact_email: String,
-    pub registrations_open: bool,
+    /// A catalog key describing who can register.
+    pub registrations: &'static str,
     pub version: &'static str,
     pub users: i64,
 }
@@ -52,7 +53,11 @@ pub async fn about_instance(ctx: Ctx, state: web::Data<AppState>) -> AppResult<H
         ctx,
         description: paragraphs(&instance.description),
         contact_email: instance.contact_email.clone(),
-        registrations_open: instance.registrations == Registrations::Open,
+        registrations: match instance.registrations {
+            Registrations::Open => msg!("Open: anyone can create an account."),
+            Registrations::Allowlist => msg!("Open to e-mail addresses of some domains only."),
+            Registrations::Closed => msg!("Closed: new accounts are created by the administrators."),
+        },
         version: env!("CARGO_PKG_VERSION"),
         users,
     })

@@ -20,6 +20,11 @@ pub const LOGIN: Limit = Limit { burst: 10.0, per_second: 1.0 / 60.0 };
 /// The setup page guards the first administrator account.
 pub const SETUP: Limit = Limit { burst: 10.0, per_second: 1.0 / 60.0 };
 
+/// Registration: five accounts an hour from one address.
+pub const REGISTER: Limit = Limit { burst: 5.0, per_second: 5.0 / 3600.0 };
+/// Password reset and confirmation resend requests: five an hour from one address.
+pub const MAIL_REQUEST: Limit = Limit { burst: 5.0, per_second: 5.0 / 3600.0 };
+
 const MAX_KEYS: usize = 50_000;
 
 #[derive(Default)]

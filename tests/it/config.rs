@@ -132,6 +132,12 @@ fn bad_values_are_refused_naming_the_key() {
         (Some("[instance]\nname = \"  \"\n"), &[], "instance.name"),
         (Some("[instance]\nname = \"a\\r\\nBcc: x@evil.test\"\n"), &[], "instance.name"),
         (Some("[instance]\nregistrations = \"maybe\"\n"), &[], "instance.registrations"),
+        (Some("[instance]\nregistrations = \"allowlist\"\n"), &[], "instance.registration_allowlist"),
+        (
+            Some("[instance]\nregistration_allowlist = [\"@Example.org\"]\n"),
+            &[],
+            "instance.registration_allowlist[0]",
+        ),
         (Some("[instance]\ndefault_locale = \"xx\"\n"), &[], "instance.default_locale"),
         (Some("[instance]\ndefault_timezone = \"Mars/Olympus\"\n"), &[], "instance.default_timezone"),
         (Some("[instance]\ncontact_email = \"not mail\"\n"), &[], "instance.contact_email"),

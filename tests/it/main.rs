@@ -11,4 +11,5 @@ mod jobs;
 mod mail;
 mod migrations;
 mod pages;
+mod registration;
 mod web_security;

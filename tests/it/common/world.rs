@@ -28,10 +28,11 @@ pub fn create_account(db: &Db, urls: &Urls, username: &str, role: Role, now: i64
     let input = AccountInput {
         email: format!("{username}@example.org"),
         username: username.to_string(),
+        display_name: String::new(),
         password: PASSWORD.to_string(),
     };
     let (user_id, actor_id) = db
-        .write_blocking(|tx| accounts::create(tx, urls, &input, &hash, role, None, now))
+        .write_blocking(|tx| accounts::create(tx, urls, &input, &hash, role, None, true, now))
         .expect("create account");
     Person { email: input.email, username: username.into(), user_id, actor_id }
 }
