@@ -150,7 +150,8 @@ async fn bad_registrations_are_explained_and_store_nothing() {
     let mut app = common::app().await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     let long_name = "n".repeat(101);
-    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+    type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
         (
             vec![("email", "nope"), ("username", "dan"), ("password", "long enough")],
             "email",
