@@ -4,7 +4,7 @@
 
 use actix_web::{guard, web};
 
-use crate::web::{accounts, admin, assets, pages, passwords, registration};
+use crate::web::{accounts, admin, assets, pages, passwords, registration, settings};
 
 macro_rules! routes {
     ($( $method:ident $path:literal => $handler:path ),* $(,)?) => {
@@ -50,6 +50,17 @@ routes! {
     POST "/password-reset/{token}" => passwords::reset,
     GET  "/setup/{token}" => accounts::setup_form,
     POST "/setup/{token}" => accounts::setup_submit,
+    GET  "/settings" => settings::preferences,
+    POST "/settings" => settings::save_preferences,
+    POST "/settings/sessions/end" => settings::end_other_sessions,
+    GET  "/settings/email" => settings::email_form,
+    POST "/settings/email" => settings::change_email,
+    GET  "/settings/email/confirm/{token}" => settings::email_confirm_form,
+    POST "/settings/email/confirm/{token}" => settings::email_confirm,
+    GET  "/settings/password" => settings::password_form,
+    POST "/settings/password" => settings::change_password,
+    GET  "/settings/delete" => settings::delete_form,
+    POST "/settings/delete" => settings::delete_account,
     GET  "/admin" => admin::dashboard,
     POST "/admin/test-mail" => admin::send_test_mail,
 }

@@ -94,6 +94,30 @@ pub fn setup(token: &str) -> String {
     format!("/setup/{token}")
 }
 
+pub fn settings() -> String {
+    "/settings".into()
+}
+
+pub fn settings_email() -> String {
+    "/settings/email".into()
+}
+
+pub fn settings_email_confirm(token: &str) -> String {
+    format!("/settings/email/confirm/{token}")
+}
+
+pub fn settings_password() -> String {
+    "/settings/password".into()
+}
+
+pub fn settings_sessions_end() -> String {
+    "/settings/sessions/end".into()
+}
+
+pub fn settings_delete() -> String {
+    "/settings/delete".into()
+}
+
 pub fn admin() -> String {
     "/admin".into()
 }

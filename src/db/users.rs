@@ -190,3 +190,22 @@ pub fn confirm_user(tx: &Transaction, user_id: i64, now: Timestamp) -> AppResult
 pub fn delete_unconfirmed_before(tx: &Transaction, before: Timestamp) -> AppResult<usize> {
     Ok(tx.execute("DELETE FROM users WHERE confirmed_at IS NULL AND created_at < ?1", [before])?)
 }
+
+pub fn update_preferences(tx: &Transaction, user_id: i64, locale: &str, timezone: &str) -> AppResult<()> {
+    tx.execute(
+        "UPDATE users SET locale = ?2, timezone = ?3 WHERE id = ?1",
+        params![user_id, locale, timezone],
+    )?;
+    Ok(())
+}
+
+pub fn update_email(tx: &Transaction, user_id: i64, email: &str) -> AppResult<()> {
+    tx.execute("UPDATE users SET email = ?2 WHERE id = ?1", params![user_id, email])?;
+    Ok(())
+}
+
+/// Deletes an account; its profiles, sessions and tokens go with it.
+pub fn delete_user(tx: &Transaction, user_id: i64) -> AppResult<()> {
+    tx.execute("DELETE FROM users WHERE id = ?1", [user_id])?;
+    Ok(())
+}

@@ -155,3 +155,55 @@ pub fn password_reset(tr: Tr, instance: &str, url: &str, to: &str, link: &str) -
         },
     )
 }
+
+/// Sent to the new address: confirm it before it replaces the old one.
+pub fn email_change_confirm(
+    tr: Tr,
+    instance: &str,
+    url: &str,
+    to: &str,
+    link: &str,
+) -> AppResult<OutgoingMail> {
+    action_mail(
+        tr,
+        instance,
+        url,
+        to,
+        Action {
+            subject: tr.tf("Confirm your new e-mail address on {instance}", &[("instance", instance)]),
+            paragraphs: vec![
+                tr.t("You asked to use this address for your account. Confirm it, and it replaces the old one.").to_string(),
+                tr.t("The link works for 24 hours.").to_string(),
+            ],
+            action_label: tr.t("Confirm the new address"),
+            action_url: link,
+            footer: tr.t("If it was not you, ignore this message: nothing changes."),
+        },
+    )
+}
+
+/// Sent to the old address when a change is requested.
+pub fn email_change_notice(
+    tr: Tr,
+    instance: &str,
+    url: &str,
+    to: &str,
+    new_email: &str,
+) -> AppResult<OutgoingMail> {
+    action_mail(
+        tr,
+        instance,
+        url,
+        to,
+        Action {
+            subject: tr.tf("Your e-mail address on {instance} is about to change", &[("instance", instance)]),
+            paragraphs: vec![
+                tr.tf("Someone logged in to your account asked to replace this address with {email}. The change happens once the new address is confirmed.", &[("email", new_email)]),
+                tr.t("If it was not you, change your password now: it logs out everyone else.").to_string(),
+            ],
+            action_label: tr.t("Choose a new password"),
+            action_url: &format!("{url}{}", crate::urls::password_reset()),
+            footer: tr.t("You receive this message because it concerns your account."),
+        },
+    )
+}

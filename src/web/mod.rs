@@ -13,6 +13,7 @@ pub mod pages;
 pub mod passwords;
 pub mod ratelimit;
 pub mod registration;
+pub mod settings;
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;

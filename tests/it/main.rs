@@ -12,4 +12,5 @@ mod mail;
 mod migrations;
 mod pages;
 mod registration;
+mod settings;
 mod web_security;
