@@ -4,7 +4,7 @@
 
 use actix_web::{guard, web};
 
-use crate::web::{accounts, admin, assets, pages, passwords, registration, settings};
+use crate::web::{accounts, admin, assets, pages, passwords, profiles, registration, settings};
 
 macro_rules! routes {
     ($( $method:ident $path:literal => $handler:path ),* $(,)?) => {
@@ -53,6 +53,13 @@ routes! {
     GET  "/settings" => settings::preferences,
     POST "/settings" => settings::save_preferences,
     POST "/settings/sessions/end" => settings::end_other_sessions,
+    GET  "/settings/profiles" => profiles::index,
+    POST "/settings/profiles" => profiles::create,
+    GET  "/settings/profiles/{username}" => profiles::edit_form,
+    POST "/settings/profiles/{username}" => profiles::update,
+    POST "/settings/profiles/{username}/switch" => profiles::switch,
+    POST "/settings/profiles/{username}/delete" => profiles::delete,
+    GET  "/@{username}" => profiles::show,
     GET  "/settings/email" => settings::email_form,
     POST "/settings/email" => settings::change_email,
     GET  "/settings/email/confirm/{token}" => settings::email_confirm_form,

@@ -98,6 +98,22 @@ pub fn settings() -> String {
     "/settings".into()
 }
 
+pub fn settings_profiles() -> String {
+    "/settings/profiles".into()
+}
+
+pub fn settings_profile(username: &str) -> String {
+    format!("/settings/profiles/{username}")
+}
+
+pub fn settings_profile_switch(username: &str) -> String {
+    format!("/settings/profiles/{username}/switch")
+}
+
+pub fn settings_profile_delete(username: &str) -> String {
+    format!("/settings/profiles/{username}/delete")
+}
+
 pub fn settings_email() -> String {
     "/settings/email".into()
 }

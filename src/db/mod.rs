@@ -7,6 +7,7 @@
 pub mod instance;
 pub mod jobs;
 pub mod migrate;
+pub mod profiles;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

@@ -130,6 +130,7 @@ pub fn create(
         },
         now,
     )?;
+    crate::jobs::keys::schedule(tx, actor_id, now)?;
     Ok((user_id, actor_id))
 }
 

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod passwords;
+pub mod profiles;
 pub mod setup;
 pub mod tokens;
 

@@ -3,6 +3,7 @@
 //! at-least-once: a worker that dies leaves its job to be claimed again.
 
 pub mod cleanup;
+pub mod keys;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -85,6 +86,7 @@ fn run_job(ctx: &JobContext, job: &Job) -> Result<(), JobError> {
     match job.kind.as_str() {
         EMAIL => crate::mail::run_email_job(ctx, job),
         CLEANUP => cleanup::run(ctx),
+        keys::ACTOR_KEYS => keys::run(ctx, job),
         other => Err(JobError::Permanent(format!("unknown job kind {other:?}"))),
     }
 }
@@ -158,6 +160,7 @@ pub fn prepare(ctx: &JobContext) -> AppResult<()> {
         let released = q::release_all_running(tx)?;
         q::clamp_retries(tx, now + MAX_BACKOFF_SECONDS)?;
         cleanup::schedule(tx, &ctx.config, now, now + 60)?;
+        keys::schedule_missing(tx, now)?;
         Ok(released)
     })?;
     if released > 0 {

@@ -64,6 +64,8 @@ pub struct RequestCtx {
     pub csrf_cookie: String,
     pub flash: Option<Flash>,
     pub instance_name: String,
+    /// The instance's host (and port), for full handles like @name@host.
+    pub host: String,
     pub client_ip: IpAddr,
     pub path: String,
 }

@@ -153,6 +153,7 @@ async fn prepare(req: &ServiceRequest, state: &AppState) -> Prepared {
         csrf_cookie,
         flash,
         instance_name: state.config.instance.name.clone(),
+        host: state.urls.host(),
         client_ip: client_ip(req, state),
         path: req.path().to_string(),
     }));

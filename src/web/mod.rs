@@ -11,6 +11,7 @@ pub mod flash;
 pub mod middleware;
 pub mod pages;
 pub mod passwords;
+pub mod profiles;
 pub mod ratelimit;
 pub mod registration;
 pub mod settings;

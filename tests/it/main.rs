@@ -11,6 +11,7 @@ mod jobs;
 mod mail;
 mod migrations;
 mod pages;
+mod profiles;
 mod registration;
 mod settings;
 mod web_security;

@@ -1,0 +1,74 @@
+//! Local profiles: Person actors owned by an account.
+
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+
+use crate::error::AppResult;
+use crate::time::Timestamp;
+
+#[derive(Debug, Clone)]
+pub struct OwnProfile {
+    pub id: i64,
+    pub username: String,
+    pub name: String,
+    pub summary: String,
+    pub has_keys: bool,
+}
+
+const COLUMNS: &str = "id, preferred_username, name, summary, public_key_pem IS NOT NULL";
+
+fn from_row(r: &Row) -> rusqlite::Result<OwnProfile> {
+    Ok(OwnProfile {
+        id: r.get(0)?,
+        username: r.get(1)?,
+        name: r.get(2)?,
+        summary: r.get(3)?,
+        has_keys: r.get(4)?,
+    })
+}
+
+pub fn list_profiles(conn: &Connection, user_id: i64) -> AppResult<Vec<OwnProfile>> {
+    let sql = format!("SELECT {COLUMNS} FROM actors WHERE user_id = ?1 AND kind = 'Person' ORDER BY id");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([user_id], from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// The account's profile with this username (None if it belongs to someone else).
+pub fn find_own_profile(conn: &Connection, user_id: i64, username: &str) -> AppResult<Option<OwnProfile>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM actors WHERE user_id = ?1 AND preferred_username = ?2 AND domain IS NULL"
+    );
+    Ok(conn.query_row(&sql, params![user_id, username], from_row).optional()?)
+}
+
+/// Any local person's public face, by username.
+pub fn find_local_person(conn: &Connection, username: &str) -> AppResult<Option<OwnProfile>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM actors WHERE preferred_username = ?1 AND domain IS NULL AND kind = 'Person'"
+    );
+    Ok(conn.query_row(&sql, [username], from_row).optional()?)
+}
+
+pub fn update_profile(tx: &Transaction, id: i64, name: &str, summary: &str, now: Timestamp) -> AppResult<()> {
+    tx.execute(
+        "UPDATE actors SET name = ?2, summary = ?3, updated_at = ?4 WHERE id = ?1",
+        params![id, name, summary, now],
+    )?;
+    Ok(())
+}
+
+pub fn delete_profile(tx: &Transaction, id: i64) -> AppResult<()> {
+    tx.execute("DELETE FROM actors WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+pub fn update_default_profile(tx: &Transaction, user_id: i64, actor_id: i64) -> AppResult<()> {
+    tx.execute("UPDATE users SET default_actor_id = ?2 WHERE id = ?1", params![user_id, actor_id])?;
+    Ok(())
+}
+
+/// The profile a session acts as.
+pub fn update_session_profile(tx: &Transaction, session_hash: &str, actor_id: i64) -> AppResult<()> {
+    tx.execute("UPDATE sessions SET actor_id = ?2 WHERE id_hash = ?1", params![session_hash, actor_id])?;
+    Ok(())
+}

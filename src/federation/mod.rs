@@ -1,0 +1,4 @@
+//! ActivityPub. Pure builders and protocol pieces; the inbox and delivery
+//! come with the federation issue.
+
+pub mod keys;
