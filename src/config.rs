@@ -31,6 +31,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub federation: FederationConfig,
     pub jobs: JobsConfig,
+    pub media: MediaConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -107,6 +108,21 @@ pub struct FederationConfig {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
+pub struct MediaConfig {
+    /// Largest avatar upload, in KiB.
+    pub avatar_max_kib: u32,
+    /// Largest banner upload, in KiB.
+    pub banner_max_kib: u32,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        MediaConfig { avatar_max_kib: 2048, banner_max_kib: 4096 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
 pub struct JobsConfig {
     /// Background worker threads.
     pub workers: usize,
@@ -127,6 +143,7 @@ impl Default for Config {
             mail: MailConfig::default(),
             federation: FederationConfig::default(),
             jobs: JobsConfig::default(),
+            media: MediaConfig::default(),
         }
     }
 }
@@ -341,6 +358,14 @@ impl Config {
         if m.smtp_timeout == 0 {
             return Err(bad("mail.smtp_timeout", "must be at least 1 second"));
         }
+        for (key, value) in [
+            ("media.avatar_max_kib", self.media.avatar_max_kib),
+            ("media.banner_max_kib", self.media.banner_max_kib),
+        ] {
+            if value == 0 || value > 64 * 1024 {
+                return Err(bad(key, "must be between 1 and 65536 (64 MiB)"));
+            }
+        }
         if self.jobs.workers == 0 || self.jobs.workers > 32 {
             return Err(bad("jobs.workers", "must be between 1 and 32"));
         }
@@ -393,6 +418,10 @@ impl Config {
 
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join("zerda.db")
+    }
+
+    pub fn media_dir(&self) -> PathBuf {
+        self.data_dir.join("media")
     }
 
     pub fn outbox_dir(&self) -> PathBuf {

@@ -60,6 +60,7 @@ routes! {
     POST "/settings/profiles/{username}/switch" => profiles::switch,
     POST "/settings/profiles/{username}/delete" => profiles::delete,
     GET  "/@{username}" => profiles::show,
+    GET  "/media/{name}" => profiles::media_file,
     GET  "/settings/email" => settings::email_form,
     POST "/settings/email" => settings::change_email,
     GET  "/settings/email/confirm/{token}" => settings::email_confirm_form,

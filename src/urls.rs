@@ -166,6 +166,10 @@ pub fn rules() -> String {
     "/rules".into()
 }
 
+pub fn media(file_name: &str) -> String {
+    format!("/media/{file_name}")
+}
+
 pub fn health() -> String {
     "/healthz".into()
 }

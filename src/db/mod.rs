@@ -6,6 +6,7 @@
 
 pub mod instance;
 pub mod jobs;
+pub mod media;
 pub mod migrate;
 pub mod profiles;
 pub mod sessions;

@@ -12,9 +12,13 @@ pub struct OwnProfile {
     pub name: String,
     pub summary: String,
     pub has_keys: bool,
+    /// File names under data/media/.
+    pub avatar: Option<String>,
+    pub banner: Option<String>,
 }
 
-const COLUMNS: &str = "id, preferred_username, name, summary, public_key_pem IS NOT NULL";
+const COLUMNS: &str = "a.id, a.preferred_username, a.name, a.summary, a.public_key_pem IS NOT NULL,
+     (SELECT file_name FROM media WHERE id = a.avatar_id), (SELECT file_name FROM media WHERE id = a.banner_id)";
 
 fn from_row(r: &Row) -> rusqlite::Result<OwnProfile> {
     Ok(OwnProfile {
@@ -23,11 +27,14 @@ fn from_row(r: &Row) -> rusqlite::Result<OwnProfile> {
         name: r.get(2)?,
         summary: r.get(3)?,
         has_keys: r.get(4)?,
+        avatar: r.get(5)?,
+        banner: r.get(6)?,
     })
 }
 
 pub fn list_profiles(conn: &Connection, user_id: i64) -> AppResult<Vec<OwnProfile>> {
-    let sql = format!("SELECT {COLUMNS} FROM actors WHERE user_id = ?1 AND kind = 'Person' ORDER BY id");
+    let sql =
+        format!("SELECT {COLUMNS} FROM actors a WHERE a.user_id = ?1 AND a.kind = 'Person' ORDER BY a.id");
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map([user_id], from_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
@@ -36,7 +43,7 @@ pub fn list_profiles(conn: &Connection, user_id: i64) -> AppResult<Vec<OwnProfil
 /// The account's profile with this username (None if it belongs to someone else).
 pub fn find_own_profile(conn: &Connection, user_id: i64, username: &str) -> AppResult<Option<OwnProfile>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM actors WHERE user_id = ?1 AND preferred_username = ?2 AND domain IS NULL"
+        "SELECT {COLUMNS} FROM actors a WHERE a.user_id = ?1 AND a.preferred_username = ?2 AND a.domain IS NULL"
     );
     Ok(conn.query_row(&sql, params![user_id, username], from_row).optional()?)
 }
@@ -44,7 +51,7 @@ pub fn find_own_profile(conn: &Connection, user_id: i64, username: &str) -> AppR
 /// Any local person's public face, by username.
 pub fn find_local_person(conn: &Connection, username: &str) -> AppResult<Option<OwnProfile>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM actors WHERE preferred_username = ?1 AND domain IS NULL AND kind = 'Person'"
+        "SELECT {COLUMNS} FROM actors a WHERE a.preferred_username = ?1 AND a.domain IS NULL AND a.kind = 'Person'"
     );
     Ok(conn.query_row(&sql, [username], from_row).optional()?)
 }

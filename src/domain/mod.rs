@@ -3,6 +3,7 @@
 //! touch HTTP.
 
 pub mod accounts;
+pub mod media;
 pub mod passwords;
 pub mod profiles;
 pub mod setup;

@@ -15,6 +15,7 @@ pub mod profiles;
 pub mod ratelimit;
 pub mod registration;
 pub mod settings;
+pub mod uploads;
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;

@@ -3,19 +3,21 @@
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
 
-use super::accounts::EmptyForm;
+use super::accounts::{EmptyForm, hash_blocking};
 use super::context::{Ctx, FlashLevel, SessionUser};
 use super::csrf::CsrfForm;
 use super::flash;
 use super::pages::{UNPROCESSABLE, paragraphs};
+use super::uploads::CsrfParts;
 use crate::app::AppState;
 use crate::db::profiles::{self, OwnProfile};
 use crate::domain::FieldErrors;
+use crate::domain::media::{self, Kind, Processed};
 use crate::domain::profiles::{self as rules, ProfileInput};
 use crate::error::{AppError, AppResult};
 use crate::urls;
+use actix_web::http::header;
 
 #[derive(Template)]
 #[template(path = "profiles/index.html")]
@@ -53,42 +55,98 @@ pub async fn index(ctx: Ctx, state: web::Data<AppState>) -> AppResult<HttpRespon
     super::ok(&profiles_page(ctx, &state, ProfileInput::default(), FieldErrors::default()).await?)
 }
 
-#[derive(Deserialize)]
-pub struct ProfileForm {
-    #[serde(default)]
-    pub username: String,
-    #[serde(default)]
-    pub display_name: String,
-    #[serde(default)]
-    pub summary: String,
-}
-
-impl ProfileForm {
-    fn input(self) -> ProfileInput {
-        ProfileInput {
-            username: self.username.trim().to_string(),
-            display_name: self.display_name.trim().to_string(),
-            summary: self.summary.trim().to_string(),
-        }
+fn input_of(parts: &CsrfParts) -> ProfileInput {
+    ProfileInput {
+        username: parts.text("username").trim().to_string(),
+        display_name: parts.text("display_name").trim().to_string(),
+        summary: parts.text("summary").trim().to_string(),
     }
 }
 
-pub async fn create(
-    ctx: Ctx,
-    state: web::Data<AppState>,
-    form: CsrfForm<ProfileForm>,
-) -> AppResult<HttpResponse> {
+/// The avatar and banner of the form, checked and re-encoded (off the request
+/// thread, at most two at a time: decoding takes memory); problems go to `errors`.
+async fn pictures(
+    state: &AppState,
+    parts: &mut CsrfParts,
+    errors: &mut FieldErrors,
+) -> AppResult<Vec<(Kind, Processed)>> {
+    let mut out = Vec::new();
+    for (field, kind) in [("avatar", Kind::Avatar), ("banner", Kind::Banner)] {
+        let Some(bytes) = parts.files.remove(field) else { continue };
+        let max = kind.max_bytes(&state.config.media);
+        match hash_blocking(state, move || Ok(media::process(&bytes, kind, max))).await? {
+            Ok(picture) => out.push((kind, picture)),
+            Err(problem) => errors.add(field, problem.message()),
+        }
+    }
+    Ok(out)
+}
+
+/// Writes the files first (fsync, rename), then returns their rows to insert:
+/// no row ever points at a missing file.
+async fn store_pictures(
+    state: &AppState,
+    pictures: Vec<(Kind, Processed)>,
+) -> AppResult<Vec<(Kind, Processed, String)>> {
+    let dir = state.config.media_dir();
+    web::block(move || {
+        pictures
+            .into_iter()
+            .map(|(kind, picture)| media::store(&dir, &picture).map(|name| (kind, picture, name)))
+            .collect::<std::io::Result<Vec<_>>>()
+    })
+    .await?
+    .map_err(AppError::from)
+}
+
+fn attach_pictures(
+    tx: &rusqlite::Transaction,
+    actor_id: i64,
+    stored: &[(Kind, Processed, String)],
+    now: crate::time::Timestamp,
+) -> AppResult<()> {
+    use crate::db::media as m;
+    for (kind, picture, name) in stored {
+        let id = m::insert_media(
+            tx,
+            &m::NewMedia {
+                file_name: name,
+                content_type: picture.content_type,
+                width: picture.width,
+                height: picture.height,
+                size: picture.bytes.len(),
+                actor_id,
+            },
+            now,
+        )?;
+        match kind {
+            Kind::Avatar => m::update_avatar(tx, actor_id, id)?,
+            Kind::Banner => m::update_banner(tx, actor_id, id)?,
+        }
+    }
+    Ok(())
+}
+
+pub async fn create(ctx: Ctx, state: web::Data<AppState>, mut parts: CsrfParts) -> AppResult<HttpResponse> {
     let user = ctx.require_user()?.clone();
-    let input = form.0.input();
-    let errors = {
+    let input = input_of(&parts);
+    let mut errors = {
         let input = input.clone();
         state.db.read(move |conn| rules::validate_new(conn, &input)).await?
     };
+    let pictures = pictures(&state, &mut parts, &mut errors).await?;
     if !errors.is_empty() {
         return super::render(UNPROCESSABLE, &profiles_page(ctx, &state, input, errors).await?);
     }
+    let stored = store_pictures(&state, pictures).await?;
     let (urls, now) = (state.urls.clone(), state.now());
-    state.db.write(move |tx| rules::create(tx, &urls, user.user_id, &input, now)).await?;
+    state
+        .db
+        .write(move |tx| {
+            let id = rules::create(tx, &urls, user.user_id, &input, now)?;
+            attach_pictures(tx, id, &stored, now)
+        })
+        .await?;
     Ok(flash::redirect(
         &state,
         &urls::settings_profiles(),
@@ -112,6 +170,7 @@ async fn own_profile(state: &AppState, user: &SessionUser, username: &str) -> Ap
 pub struct EditPage {
     pub ctx: Ctx,
     pub username: String,
+    pub avatar: Option<String>,
     pub input: ProfileInput,
     pub errors: FieldErrors,
 }
@@ -128,27 +187,42 @@ pub async fn edit_form(
         display_name: profile.name,
         summary: profile.summary,
     };
-    super::ok(&EditPage { ctx, username: profile.username, input, errors: FieldErrors::default() })
+    super::ok(&EditPage {
+        ctx,
+        username: profile.username,
+        avatar: profile.avatar,
+        input,
+        errors: FieldErrors::default(),
+    })
 }
 
 pub async fn update(
     ctx: Ctx,
     state: web::Data<AppState>,
     username: web::Path<String>,
-    form: CsrfForm<ProfileForm>,
+    mut parts: CsrfParts,
 ) -> AppResult<HttpResponse> {
     let user = ctx.require_user()?.clone();
     let profile = own_profile(&state, &user, &username).await?;
-    let mut input = form.0.input();
+    let mut input = input_of(&parts);
     input.username = profile.username.clone();
-    let errors = rules::validate_edit(&input);
+    let mut errors = rules::validate_edit(&input);
+    let pictures = pictures(&state, &mut parts, &mut errors).await?;
     if !errors.is_empty() {
-        return super::render(UNPROCESSABLE, &EditPage { ctx, username: profile.username, input, errors });
+        let page = EditPage { ctx, username: profile.username, avatar: profile.avatar, input, errors };
+        return super::render(UNPROCESSABLE, &page);
     }
+    let stored = store_pictures(&state, pictures).await?;
     let now = state.now();
     let name =
         if input.display_name.is_empty() { profile.username.clone() } else { input.display_name.clone() };
-    state.db.write(move |tx| profiles::update_profile(tx, profile.id, &name, &input.summary, now)).await?;
+    state
+        .db
+        .write(move |tx| {
+            profiles::update_profile(tx, profile.id, &name, &input.summary, now)?;
+            attach_pictures(tx, profile.id, &stored, now)
+        })
+        .await?;
     Ok(flash::redirect(&state, &urls::settings_profiles(), FlashLevel::Info, msg!("The profile is saved.")))
 }
 
@@ -211,4 +285,28 @@ pub async fn show(
         .ok_or(AppError::NotFound)?;
     let summary = paragraphs(&profile.summary);
     super::ok(&ShowPage { ctx, profile, summary })
+}
+
+/// A stored picture, served with its own type and a sandbox: never as anything a
+/// browser would run or a peer would parse.
+pub async fn media_file(state: web::Data<AppState>, name: web::Path<String>) -> AppResult<HttpResponse> {
+    let name = name.into_inner();
+    if !media::is_stored_name(&name) {
+        return Err(AppError::NotFound);
+    }
+    let content_type = {
+        let name = name.clone();
+        state
+            .db
+            .read(move |conn| crate::db::media::find_media_type(conn, &name))
+            .await?
+            .ok_or(AppError::NotFound)?
+    };
+    let path = state.config.media_dir().join(&name);
+    let bytes = web::block(move || std::fs::read(path)).await?.map_err(|_| AppError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .body(bytes))
 }

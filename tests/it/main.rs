@@ -14,4 +14,5 @@ mod pages;
 mod profiles;
 mod registration;
 mod settings;
+mod uploads;
 mod web_security;

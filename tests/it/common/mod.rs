@@ -170,6 +170,42 @@ where
         self.post_raw(path, &all).await
     }
 
+    /// Posts a multipart form (with a valid CSRF token): text fields and files.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Response {
+        let token = self.csrf().await;
+        let boundary = "zerda-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, value) in std::iter::once(&("csrf_token", token.as_str())).chain(fields) {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        for (name, file_name, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: image/png\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        self.request(
+            test::TestRequest::post()
+                .uri(path)
+                .insert_header(("content-type", format!("multipart/form-data; boundary={boundary}")))
+                .set_payload(body),
+        )
+        .await
+    }
+
     pub async fn login(&mut self, email: &str, password: &str) -> Response {
         let response = self.post("/login", &[("email", email), ("password", password)]).await;
         assert_eq!(response.status, StatusCode::SEE_OTHER, "login as {email} failed: {}", response.body);

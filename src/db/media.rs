@@ -1,0 +1,41 @@
+//! Stored pictures (`media`) and which profile shows them.
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use crate::error::AppResult;
+use crate::time::Timestamp;
+
+pub struct NewMedia<'a> {
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub width: u32,
+    pub height: u32,
+    pub size: usize,
+    pub actor_id: i64,
+}
+
+pub fn insert_media(tx: &Transaction, m: &NewMedia, now: Timestamp) -> AppResult<i64> {
+    tx.execute(
+        "INSERT INTO media (file_name, content_type, width, height, size, actor_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![m.file_name, m.content_type, m.width, m.height, m.size as i64, m.actor_id, now],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// The content type of a stored picture, if the name is one of ours.
+pub fn find_media_type(conn: &Connection, file_name: &str) -> AppResult<Option<String>> {
+    Ok(conn
+        .query_row("SELECT content_type FROM media WHERE file_name = ?1", [file_name], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn update_avatar(tx: &Transaction, actor_id: i64, media_id: i64) -> AppResult<()> {
+    tx.execute("UPDATE actors SET avatar_id = ?2 WHERE id = ?1", params![actor_id, media_id])?;
+    Ok(())
+}
+
+pub fn update_banner(tx: &Transaction, actor_id: i64, media_id: i64) -> AppResult<()> {
+    tx.execute("UPDATE actors SET banner_id = ?2 WHERE id = ?1", params![actor_id, media_id])?;
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! Forms that may carry files. `CsrfParts` reads a multipart body (or a
+//! plain urlencoded one, for scripts and tests without files) with size caps,
+//! checks `csrf_token` like `CsrfForm`, and hands over text fields and files.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use futures_util::StreamExt;
+
+use super::context::Ctx;
+use super::csrf;
+use crate::app::AppState;
+use crate::error::AppError;
+
+/// Largest text field in a multipart form.
+const TEXT_FIELD_LIMIT: usize = 64 * 1024;
+/// Text beside the files: fields, boundaries, headers.
+const FORM_OVERHEAD: usize = 256 * 1024;
+
+pub struct CsrfParts {
+    pub fields: HashMap<String, String>,
+    /// Non-empty files by field name.
+    pub files: HashMap<String, Vec<u8>>,
+}
+
+impl CsrfParts {
+    pub fn text(&self, name: &str) -> String {
+        self.fields.get(name).cloned().unwrap_or_default()
+    }
+}
+
+impl FromRequest for CsrfParts {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let is_multipart = req
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let body = (!is_multipart).then(|| web::Bytes::from_request(&req, payload));
+        let multipart = is_multipart.then(|| actix_multipart::Multipart::new(req.headers(), payload.take()));
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| AppError::internal("application state missing"))?
+                .clone();
+            let parts = match (body, multipart) {
+                (Some(body), _) => {
+                    let body = body.await.map_err(|_| AppError::PayloadTooLarge)?;
+                    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+                        .map_err(|_| AppError::BadRequest(msg!("The form could not be read.")))?;
+                    CsrfParts { fields: fields.into_iter().collect(), files: HashMap::new() }
+                }
+                (None, Some(multipart)) => {
+                    let media = &state.config.media;
+                    let limit = (media.avatar_max_kib + media.banner_max_kib) as usize * 1024 + FORM_OVERHEAD;
+                    read_multipart(multipart, limit).await?
+                }
+                (None, None) => return Err(AppError::internal("no body reader")),
+            };
+            let ctx = Ctx::from_request(&req)?;
+            let token = parts.fields.get("csrf_token").map(String::as_str).unwrap_or_default();
+            if !csrf::verify(&state.secret, &ctx.csrf_cookie, token, state.now()) {
+                return Err(AppError::Csrf);
+            }
+            Ok(parts)
+        })
+    }
+}
+
+async fn read_multipart(
+    mut multipart: actix_multipart::Multipart,
+    limit: usize,
+) -> Result<CsrfParts, AppError> {
+    let mut parts = CsrfParts { fields: HashMap::new(), files: HashMap::new() };
+    let mut total = 0usize;
+    let unreadable = || AppError::BadRequest(msg!("The form could not be read."));
+    while let Some(field) = multipart.next().await {
+        let mut field = field.map_err(|_| unreadable())?;
+        let name = field.name().unwrap_or_default().to_string();
+        let is_file = field.content_disposition().and_then(|d| d.get_filename()).is_some();
+        let mut data = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| unreadable())?;
+            total += chunk.len();
+            if total > limit {
+                return Err(AppError::PayloadTooLarge);
+            }
+            data.extend_from_slice(&chunk);
+            if !is_file && data.len() > TEXT_FIELD_LIMIT {
+                return Err(AppError::PayloadTooLarge);
+            }
+        }
+        if is_file {
+            if !data.is_empty() {
+                parts.files.insert(name, data);
+            }
+        } else {
+            parts.fields.insert(name, String::from_utf8(data).map_err(|_| unreadable())?);
+        }
+    }
+    Ok(parts)
+}
