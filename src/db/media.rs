@@ -39,3 +39,23 @@ pub fn update_banner(tx: &Transaction, actor_id: i64, media_id: i64) -> AppResul
     tx.execute("UPDATE actors SET banner_id = ?2 WHERE id = ?1", params![actor_id, media_id])?;
     Ok(())
 }
+
+/// Pictures no profile shows any more (replaced or orphaned), older than `before`.
+pub fn list_unused_before(conn: &Connection, before: Timestamp) -> AppResult<Vec<(i64, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, file_name FROM media m WHERE created_at < ?1
+         AND NOT EXISTS (SELECT 1 FROM actors WHERE avatar_id = m.id OR banner_id = m.id)",
+    )?;
+    let rows = stmt.query_map([before], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn delete_media(tx: &Transaction, id: i64) -> AppResult<()> {
+    tx.execute("DELETE FROM media WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+pub fn media_exists(conn: &Connection, file_name: &str) -> AppResult<bool> {
+    Ok(conn
+        .query_row("SELECT EXISTS (SELECT 1 FROM media WHERE file_name = ?1)", [file_name], |r| r.get(0))?)
+}

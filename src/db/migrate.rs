@@ -8,6 +8,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../../migrations/0001_foundation.sql")),
     ("0002_user_tokens", include_str!("../../migrations/0002_user_tokens.sql")),
     ("0003_media", include_str!("../../migrations/0003_media.sql")),
+    ("0004_summary_source", include_str!("../../migrations/0004_summary_source.sql")),
 ];
 
 pub fn latest_version() -> i64 {

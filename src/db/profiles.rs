@@ -10,14 +10,17 @@ pub struct OwnProfile {
     pub id: i64,
     pub username: String,
     pub name: String,
+    /// Sanitised HTML, shown and federated.
     pub summary: String,
+    /// The Markdown it came from.
+    pub summary_source: String,
     pub has_keys: bool,
     /// File names under data/media/.
     pub avatar: Option<String>,
     pub banner: Option<String>,
 }
 
-const COLUMNS: &str = "a.id, a.preferred_username, a.name, a.summary, a.public_key_pem IS NOT NULL,
+const COLUMNS: &str = "a.id, a.preferred_username, a.name, a.summary, a.summary_source, a.public_key_pem IS NOT NULL,
      (SELECT file_name FROM media WHERE id = a.avatar_id), (SELECT file_name FROM media WHERE id = a.banner_id)";
 
 fn from_row(r: &Row) -> rusqlite::Result<OwnProfile> {
@@ -26,9 +29,10 @@ fn from_row(r: &Row) -> rusqlite::Result<OwnProfile> {
         username: r.get(1)?,
         name: r.get(2)?,
         summary: r.get(3)?,
-        has_keys: r.get(4)?,
-        avatar: r.get(5)?,
-        banner: r.get(6)?,
+        summary_source: r.get(4)?,
+        has_keys: r.get(5)?,
+        avatar: r.get(6)?,
+        banner: r.get(7)?,
     })
 }
 
@@ -56,10 +60,18 @@ pub fn find_local_person(conn: &Connection, username: &str) -> AppResult<Option<
     Ok(conn.query_row(&sql, [username], from_row).optional()?)
 }
 
-pub fn update_profile(tx: &Transaction, id: i64, name: &str, summary: &str, now: Timestamp) -> AppResult<()> {
+/// Sets the display name and the description (sanitised HTML and its source).
+pub fn update_profile(
+    tx: &Transaction,
+    id: i64,
+    name: &str,
+    html: &str,
+    source: &str,
+    now: Timestamp,
+) -> AppResult<()> {
     tx.execute(
-        "UPDATE actors SET name = ?2, summary = ?3, updated_at = ?4 WHERE id = ?1",
-        params![id, name, summary, now],
+        "UPDATE actors SET name = ?2, summary = ?3, summary_source = ?4, updated_at = ?5 WHERE id = ?1",
+        params![id, name, html, source, now],
     )?;
     Ok(())
 }

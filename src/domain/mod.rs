@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod media;
 pub mod passwords;
 pub mod profiles;
+pub mod rich_text;
 pub mod setup;
 pub mod tokens;
 

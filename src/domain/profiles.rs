@@ -74,15 +74,17 @@ pub fn create(
         },
         now,
     )?;
-    profiles::update_profile(
-        tx,
-        id,
-        if name.is_empty() { username } else { name },
-        input.summary.trim(),
-        now,
-    )?;
+    update(tx, id, if name.is_empty() { username } else { name }, &input.summary, now)?;
     crate::jobs::keys::schedule(tx, id, now)?;
     Ok(id)
+}
+
+/// Saves the display name and the description, rendering its Markdown
+/// through the sanitiser (stored both ways: HTML to show, source to edit).
+pub fn update(tx: &Transaction, id: i64, name: &str, summary_source: &str, now: Timestamp) -> AppResult<()> {
+    let source = summary_source.trim();
+    let html = super::rich_text::markdown_to_html(source);
+    profiles::update_profile(tx, id, name, &html, source, now)
 }
 
 /// Deletes a profile of the account, never its last one. If it was the

@@ -41,9 +41,39 @@ pub fn run(ctx: &JobContext) -> Result<(), JobError> {
             Ok((jobs, sessions))
         })
         .map_err(|e| JobError::Retry(e.to_string()))?;
+    if let Err(e) = remove_unused_media(ctx, now) {
+        tracing::warn!("media cleanup: {e}");
+    }
     if let Err(e) = ctx.db.checkpoint() {
         tracing::warn!("WAL checkpoint: {e}");
     }
     tracing::debug!("cleanup: {jobs} finished job(s), {sessions} expired session(s) removed");
+    Ok(())
+}
+
+/// Pictures replaced or left behind are kept two days (a page may still show
+/// them), then removed: first the row, then the file. Files without a row
+/// (a crash between writing the file and the row) go too.
+fn remove_unused_media(ctx: &JobContext, now: Timestamp) -> crate::error::AppResult<()> {
+    let grace = 48 * 3600;
+    let dir = ctx.config.media_dir();
+    let unused = ctx.db.read_blocking(|conn| crate::db::media::list_unused_before(conn, now - grace))?;
+    for (id, name) in unused {
+        ctx.db.write_quiet_blocking(|tx| crate::db::media::delete_media(tx, id))?;
+        let _ = std::fs::remove_file(dir.join(&name));
+    }
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(()) };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age.as_secs() > grace as u64);
+        if old && !ctx.db.read_blocking(|conn| crate::db::media::media_exists(conn, &name))? {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
     Ok(())
 }

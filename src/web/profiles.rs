@@ -8,7 +8,7 @@ use super::accounts::{EmptyForm, hash_blocking};
 use super::context::{Ctx, FlashLevel, SessionUser};
 use super::csrf::CsrfForm;
 use super::flash;
-use super::pages::{UNPROCESSABLE, paragraphs};
+use super::pages::UNPROCESSABLE;
 use super::uploads::CsrfParts;
 use crate::app::AppState;
 use crate::db::profiles::{self, OwnProfile};
@@ -185,7 +185,7 @@ pub async fn edit_form(
     let input = ProfileInput {
         username: profile.username.clone(),
         display_name: profile.name,
-        summary: profile.summary,
+        summary: profile.summary_source,
     };
     super::ok(&EditPage {
         ctx,
@@ -219,7 +219,7 @@ pub async fn update(
     state
         .db
         .write(move |tx| {
-            profiles::update_profile(tx, profile.id, &name, &input.summary, now)?;
+            rules::update(tx, profile.id, &name, &input.summary, now)?;
             attach_pictures(tx, profile.id, &stored, now)
         })
         .await?;
@@ -268,7 +268,6 @@ pub async fn delete(
 pub struct ShowPage {
     pub ctx: Ctx,
     pub profile: OwnProfile,
-    pub summary: Vec<String>,
 }
 
 /// The public face of a local profile: display name and description only.
@@ -283,8 +282,7 @@ pub async fn show(
         .read(move |conn| profiles::find_local_person(conn, &username))
         .await?
         .ok_or(AppError::NotFound)?;
-    let summary = paragraphs(&profile.summary);
-    super::ok(&ShowPage { ctx, profile, summary })
+    super::ok(&ShowPage { ctx, profile })
 }
 
 /// A stored picture, served with its own type and a sandbox: never as anything a

@@ -91,3 +91,27 @@ fn migrations_are_append_only_files_in_order() {
         assert!(name.starts_with(&format!("{:04}_", n + 1)), "{name} is numbered {}", n + 1);
     }
 }
+
+/// 0004 adds the Markdown source of descriptions: profiles written before it
+/// keep their HTML and get an empty source.
+#[test]
+fn migration_0004_keeps_descriptions_of_existing_profiles() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = Db::open(&dir.path().join("z.db"), &DatabaseConfig::default()).expect("open");
+    db.with_writer(|c| migrate::migrate_to(c, 3)).expect("schema before 0004");
+    db.with_writer(|c| {
+        c.execute(
+            "INSERT INTO actors (ap_id, kind, preferred_username, summary, created_at, updated_at)
+             VALUES ('https://old.example/@ann', 'Person', 'ann', '<p>Hi</p>', 1, 1)",
+            [],
+        )
+    })
+    .expect("old row");
+    db.migrate().expect("migrate");
+    let (summary, source): (String, String) = db
+        .read_blocking(|c| {
+            Ok(c.query_row("SELECT summary, summary_source FROM actors", [], |r| Ok((r.get(0)?, r.get(1)?)))?)
+        })
+        .expect("row");
+    assert_eq!((summary.as_str(), source.as_str()), ("<p>Hi</p>", ""));
+}

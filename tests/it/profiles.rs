@@ -90,7 +90,14 @@ async fn editing_a_profile_keeps_its_username() {
     let r = app
         .post(
             "/settings/profiles/alice",
-            &[("username", "mallory"), ("display_name", "Alice B."), ("summary", "Hello <b>there</b>")],
+            &[
+                ("username", "mallory"),
+                ("display_name", "Alice B."),
+                (
+                    "summary",
+                    "Hello <b>there</b> <script>alert(1)</script> **bold** [site](javascript:alert(2))",
+                ),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -102,11 +109,13 @@ async fn editing_a_profile_keeps_its_username() {
     let page = app.get("/@alice").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Alice B.") && page.body.contains("@alice@zerda.test"));
+    assert!(page.body.contains("<strong>bold</strong>"), "Markdown is rendered");
     assert!(
-        page.body.contains("Hello &#60;b&#62;there&#60;/b&#62;")
-            || page.body.contains("Hello &lt;b&gt;there&lt;/b&gt;"),
-        "escaped"
+        !page.body.contains("<script") && !page.body.contains("<b>") && !page.body.contains("javascript:"),
+        "and sanitised"
     );
+    let edit = app.get("/settings/profiles/alice").await;
+    assert!(edit.body.contains("**bold**"), "editing starts from the Markdown that was typed");
     assert_eq!(app.get("/@nobody").await.status, StatusCode::NOT_FOUND);
 }
 

@@ -201,3 +201,37 @@ async fn only_stored_media_names_are_served() {
         assert_eq!(app.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
     }
 }
+
+#[actix_web::test]
+async fn a_replaced_avatar_is_removed_after_two_days() {
+    let mut app = common::app().await;
+    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    app.login(&w.alice.email, world::PASSWORD).await;
+    let first = png(32, 32);
+    let second = png(40, 40);
+    app.post_multipart(
+        "/settings/profiles/alice",
+        &[("display_name", "Alice")],
+        &[("avatar", "1.png", &first)],
+    )
+    .await;
+    app.post_multipart(
+        "/settings/profiles/alice",
+        &[("display_name", "Alice")],
+        &[("avatar", "2.png", &second)],
+    )
+    .await;
+    assert_eq!(app.count("SELECT count(*) FROM media"), 2);
+    assert_eq!(media_files(&app.state.config.media_dir()), 2);
+    let ctx = app.jobs();
+    zerda::jobs::prepare(&ctx).expect("chores");
+    app.clock.advance(49 * 3600);
+    zerda::jobs::run_due(&ctx).expect("run");
+    assert_eq!(app.count("SELECT count(*) FROM media"), 1, "the replaced picture's row is gone");
+    assert_eq!(
+        app.count("SELECT count(*) FROM media m JOIN actors a ON a.avatar_id = m.id"),
+        1,
+        "the current one stays"
+    );
+    assert_eq!(media_files(&app.state.config.media_dir()), 1, "and so is its file");
+}
