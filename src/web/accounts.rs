@@ -60,6 +60,7 @@ pub async fn login(
     let form = form.0;
     state.limits.check("login", &ctx.client_ip.to_string(), ratelimit::LOGIN)?;
     let email = form.email.trim().to_string();
+    state.limits.check("login-account", &ratelimit::address_key(&email), ratelimit::LOGIN_ACCOUNT)?;
     let user = {
         let email = email.clone();
         state.db.read(move |conn| users::find_user_by_email(conn, &email)).await?

@@ -34,6 +34,7 @@ pub async fn request(
         return super::render(UNPROCESSABLE, &ask_link_page(ctx, LinkKind::PasswordReset, email, errors));
     }
     state.limits.check("mail-request", &ctx.client_ip.to_string(), ratelimit::MAIL_REQUEST)?;
+    state.limits.check("mail-to", &ratelimit::address_key(&email), ratelimit::MAIL_TO_ADDRESS)?;
     let (now, config, urls) = (state.now(), state.config.clone(), state.urls.clone());
     state
         .db

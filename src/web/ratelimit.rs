@@ -25,6 +25,18 @@ pub const REGISTER: Limit = Limit { burst: 5.0, per_second: 5.0 / 3600.0 };
 /// Password reset and confirmation resend requests: five an hour from one address.
 pub const MAIL_REQUEST: Limit = Limit { burst: 5.0, per_second: 5.0 / 3600.0 };
 
+/// Per e-mail address typed at login, whoever types it: ten an hour (slows
+/// down guessing one account's password from many addresses).
+pub const LOGIN_ACCOUNT: Limit = Limit { burst: 10.0, per_second: 10.0 / 3600.0 };
+/// Per e-mail address: registrations, resends and resets that send it mail,
+/// so that nobody can use the instance to flood someone's inbox.
+pub const MAIL_TO_ADDRESS: Limit = Limit { burst: 3.0, per_second: 3.0 / 3600.0 };
+
+/// The key for a per-address limit: case does not make a new address.
+pub fn address_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
 const MAX_KEYS: usize = 50_000;
 
 #[derive(Default)]

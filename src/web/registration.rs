@@ -105,6 +105,7 @@ pub async fn register(
     }
     // Counted only once the form is right: typos do not lock anyone out.
     state.limits.check("register", &ctx.client_ip.to_string(), ratelimit::REGISTER)?;
+    state.limits.check("mail-to", &ratelimit::address_key(&input.email), ratelimit::MAIL_TO_ADDRESS)?;
     let password = input.password.clone();
     let hash = hash_blocking(&state, move || passwords::hash(&password).map_err(AppError::internal)).await?;
     let (tr, now, config, urls) = (ctx.tr, state.now(), state.config.clone(), state.urls.clone());
@@ -265,6 +266,7 @@ pub async fn resend(
         return super::render(UNPROCESSABLE, &ask_link_page(ctx, LinkKind::Confirmation, email, errors));
     }
     state.limits.check("mail-request", &ctx.client_ip.to_string(), ratelimit::MAIL_REQUEST)?;
+    state.limits.check("mail-to", &ratelimit::address_key(&email), ratelimit::MAIL_TO_ADDRESS)?;
     let (now, config, urls) = (state.now(), state.config.clone(), state.urls.clone());
     state
         .db

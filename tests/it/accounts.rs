@@ -138,19 +138,21 @@ async fn login_is_rate_limited_per_client() {
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(r.header("retry-after").is_some());
     assert!(r.body.contains("Too many attempts"));
-    // Another client is not affected.
+    // Another client is not affected (with another account: alice's own
+    // account is slowed down too, after these ten failures).
     app.peer = "198.51.100.7:5000".parse().expect("addr");
-    app.login(&w.alice.email, world::PASSWORD).await;
+    app.login(&w.bob.email, world::PASSWORD).await;
 }
 
 #[actix_web::test]
 async fn forwarded_for_is_believed_only_from_trusted_proxies() {
     let mut app = common::app_with(|c| c.http.trusted_proxies = vec!["192.0.2.10".into()]).await;
-    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    world::standard(app.db(), &app.state.urls, common::T0);
     // Behind the trusted proxy, each forwarded client has its own bucket.
     for n in 0..12 {
         app.headers = vec![("x-forwarded-for".into(), format!("203.0.113.{n}"))];
-        let r = app.post("/login", &[("email", &w.alice.email), ("password", "wrong password")]).await;
+        let email = format!("visitor{n}@example.org");
+        let r = app.post("/login", &[("email", &email), ("password", "wrong password")]).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "client {n}");
     }
     // From an untrusted peer the header is ignored: one bucket for the peer.
@@ -158,7 +160,8 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies() {
     let mut limited = false;
     for n in 0..12 {
         app.headers = vec![("x-forwarded-for".into(), format!("203.0.113.{}", 100 + n))];
-        let r = app.post("/login", &[("email", &w.alice.email), ("password", "wrong password")]).await;
+        let email = format!("visitor{n}@example.org");
+        let r = app.post("/login", &[("email", &email), ("password", "wrong password")]).await;
         limited |= r.status == StatusCode::TOO_MANY_REQUESTS;
     }
     assert!(limited, "spoofed X-Forwarded-For must not dodge the limit");
@@ -241,4 +244,20 @@ async fn the_test_mail_form_queues_a_mail_job_and_checks_the_address() {
     let eml = std::fs::read_to_string(outbox[0].path()).expect("read");
     assert!(eml.contains("To: ops@example.org"));
     assert!(eml.contains("Content-Type: text/plain") && eml.contains("Content-Type: text/html"));
+}
+
+#[actix_web::test]
+async fn one_account_cannot_be_guessed_at_from_many_addresses() {
+    let mut app = common::app().await;
+    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    for n in 0..10 {
+        app.peer = format!("203.0.113.{n}:4000").parse().expect("addr");
+        let r = app.post("/login", &[("email", &w.alice.email.to_uppercase()), ("password", "guess")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "guess {n}");
+    }
+    app.peer = "203.0.113.99:4000".parse().expect("addr");
+    let r = app.post("/login", &[("email", &w.alice.email), ("password", world::PASSWORD)]).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "the account is slowed down, whatever the address");
+    // Other accounts are not.
+    app.login(&w.bob.email, world::PASSWORD).await;
 }

@@ -365,3 +365,18 @@ async fn the_database_holds_no_token_or_password_in_clear() {
         assert!(!haystack.contains(secret), "{secret:?} is stored in clear");
     }
 }
+
+#[actix_web::test]
+async fn nobody_can_flood_one_inbox_from_many_addresses() {
+    let mut app = common::app().await;
+    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    let mut statuses = Vec::new();
+    for n in 0..4 {
+        app.peer = format!("198.51.100.{n}:5000").parse().expect("addr");
+        app.clock.advance(101); // past the per-account interval each time
+        statuses.push(app.post("/password-reset", &[("email", &w.bob.email)]).await.status);
+    }
+    assert_eq!(&statuses[..3], &[StatusCode::SEE_OTHER; 3]);
+    assert_eq!(statuses[3], StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(deliver(&app).len(), 3, "three mails, not four");
+}
