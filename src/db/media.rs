@@ -23,10 +23,16 @@ pub fn insert_media(tx: &Transaction, m: &NewMedia, now: Timestamp) -> AppResult
     Ok(tx.last_insert_rowid())
 }
 
-/// The content type of a stored picture, if the name is one of ours.
-pub fn find_media_type(conn: &Connection, file_name: &str) -> AppResult<Option<String>> {
+/// The content type of a picture that some profile shows. A replaced picture,
+/// or one of a deleted profile, is not served any more (its file goes later).
+pub fn find_shown_media_type(conn: &Connection, file_name: &str) -> AppResult<Option<String>> {
     Ok(conn
-        .query_row("SELECT content_type FROM media WHERE file_name = ?1", [file_name], |r| r.get(0))
+        .query_row(
+            "SELECT content_type FROM media m WHERE file_name = ?1
+             AND EXISTS (SELECT 1 FROM actors WHERE avatar_id = m.id OR banner_id = m.id)",
+            [file_name],
+            |r| r.get(0),
+        )
         .optional()?)
 }
 

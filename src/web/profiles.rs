@@ -296,7 +296,7 @@ pub async fn media_file(state: web::Data<AppState>, name: web::Path<String>) -> 
         let name = name.clone();
         state
             .db
-            .read(move |conn| crate::db::media::find_media_type(conn, &name))
+            .read(move |conn| crate::db::media::find_shown_media_type(conn, &name))
             .await?
             .ok_or(AppError::NotFound)?
     };

@@ -22,11 +22,12 @@
 // and fails unless axe reports its violations.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
@@ -75,6 +76,12 @@ const USER = {
   displayName: 'Ada Lovelace',
   password: 'analytical engine notes',
   newPassword: 'difference engine number two',
+};
+// The second profile the same account makes (the profiles journey, in French).
+const PROFILE = {
+  username: 'atelier_ada',
+  displayName: "Atelier d'Ada",
+  summary: 'Ateliers de programmation le samedi matin.\n\nOuverts à toutes et à tous, débutants bienvenus.',
 };
 const USERNAME_RULE = 'A username has at most 30 characters: lowercase letters a to z, digits and _ only.';
 const PASSWORD_RULE = 'A password needs at least 8 characters.';
@@ -240,6 +247,78 @@ async function waitForMailLink(seen, to, prefix) {
     }
     await sleep(200);
   }
+}
+
+// A small valid PNG (8-bit RGB, no alpha), built at run time: no binary
+// fixture in the repository. Chunks are length, type, data, CRC-32 of type+data.
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function pngChunk(type, data) {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const typeAndData = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(typeAndData));
+  return Buffer.concat([length, typeAndData, crc]);
+}
+
+// A width×height picture: a warm gradient with a dark diagonal band, so the
+// avatar is easy to recognise on a screenshot.
+function makePng(width, height) {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // bit depth 8, colour type 2 (RGB), deflate, no filter, no interlace
+  const rows = Buffer.alloc(height * (1 + width * 3));
+  for (let y = 0; y < height; y++) {
+    const row = y * (1 + width * 3);
+    rows[row] = 0; // filter type: none
+    for (let x = 0; x < width; x++) {
+      const band = Math.abs(x - y) < width / 8;
+      const i = row + 1 + x * 3;
+      rows[i] = band ? 40 : 200 + Math.round((55 * x) / width);
+      rows[i + 1] = band ? 60 : 90 + Math.round((120 * y) / height);
+      rows[i + 2] = band ? 110 : 40;
+    }
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', deflateSync(rows)),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+// What the JS-off page shows of an <img> (page.evaluate works there).
+async function imageShown(image) {
+  return image.evaluate((img) => ({
+    src: img.getAttribute('src'),
+    complete: img.complete,
+    width: img.naturalWidth,
+    height: img.naturalHeight,
+  }));
+}
+
+// A stored picture fetched from zerda: 200, a picture type, bytes of that type.
+async function fetchPicture(path) {
+  const response = await withTimeout(fetch(zerda.base + path), TIMEOUT.navigation, `fetching ${path}`);
+  assertEqual(response.status, 200, `HTTP status of ${path}`);
+  const type = response.headers.get('content-type') || '';
+  assert(type === 'image/jpeg' || type === 'image/png', `content-type of ${path}: ${type}`);
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const magic = type === 'image/jpeg' ? [0xff, 0xd8, 0xff] : [0x89, 0x50, 0x4e, 0x47];
+  assert(magic.every((b, i) => bytes[i] === b), `${path} is served as ${type} but its bytes are not`);
+  return { type, size: bytes.length, headers: response.headers };
 }
 
 // ---------------------------------------------------------------- zerda
@@ -973,6 +1052,153 @@ async function passwordResetJourney(t) {
     USER.displayName,
     'display name in the header',
   );
+  resetState = await page.context().storageState();
+}
+
+let resetState = null; // the browser state the password reset journey ends with (logged in again)
+
+const MEDIA_PATH = /^\/media\/[A-Za-z0-9_-]{43}\.(jpg|png)$/;
+
+async function profilesJourney(t) {
+  assert(resetState, 'the password reset journey did not leave a logged-in account');
+  const files = mkdtempSync(join(tmpdir(), 'zerda-uploads-'));
+  try {
+    await profilesSteps(t, files);
+  } finally {
+    rmSync(files, { recursive: true, force: true });
+  }
+}
+
+async function profilesSteps(t, files) {
+  const page = await t.context({ locale: 'fr', storageState: resetState });
+  const header = page.locator('.site-header .nav-user a [dir="auto"]');
+  const items = page.locator('main .profile-list > li');
+  const itemOf = (username) => items.filter({ has: page.locator('.muted', { hasText: `@${username}` }) });
+
+  // The list, reached through the settings navigation: the first profile only.
+  await t.visit(page, '/settings', 'settings');
+  await t.submit(page, page.locator('.subnav a[href="/settings/profiles"]'), 'profiles', {
+    path: '/settings/profiles',
+  });
+  assertEqual(
+    await page.getAttribute('.subnav a[href="/settings/profiles"]', 'aria-current'),
+    'page',
+    'aria-current in the settings navigation',
+  );
+  assertEqual(await items.count(), 1, 'profiles listed at first');
+  const first = itemOf(USER.username);
+  assertEqual((await first.locator('strong').textContent()).trim(), USER.displayName, 'first profile name');
+  assertEqual((await first.locator('.badge').textContent()).trim(), 'actuel', 'badge of the current profile');
+  assertEqual(await first.locator('button').count(), 0, 'buttons beside the only profile');
+
+  // A second profile, with an avatar through the file input.
+  const avatarFile = join(files, 'avatar.png');
+  writeFileSync(avatarFile, makePng(96, 96));
+  await page.fill('#username', PROFILE.username);
+  await page.fill('#display_name', PROFILE.displayName);
+  await page.fill('#summary', PROFILE.summary);
+  await page.setInputFiles('#avatar', avatarFile);
+  await t.submit(page, page.locator('main form button:has-text("Créer le profil")'), 'profile created', {
+    path: '/settings/profiles',
+  });
+  assertEqual(await flashText(page, '/settings/profiles after creating'), 'Le nouveau profil est prêt.', 'flash');
+  assertEqual(await items.count(), 2, 'profiles listed after creating');
+  const second = itemOf(PROFILE.username);
+  assertEqual(await second.count(), 1, `list items for @${PROFILE.username}`);
+  assertEqual((await second.locator('strong').textContent()).trim(), PROFILE.displayName, 'new profile name');
+  const listed = await imageShown(second.locator('img.avatar-small'));
+  assert(MEDIA_PATH.test(listed.src), `avatar src in the list: ${listed.src}`);
+  assert(listed.complete && listed.width > 0, `the avatar in the list did not load (${JSON.stringify(listed)})`);
+  assertEqual(await second.locator('img.avatar-small').getAttribute('alt'), '', 'alt of the list avatar');
+  assertEqual(await first.locator('img').count(), 0, 'avatar of the first profile (none uploaded)');
+  const picture = await fetchPicture(listed.src);
+  t.notes.push(
+    `avatar stored as ${picture.type}, ${listed.width}×${listed.height}, ${picture.size} bytes (sent: a 96×96 PNG)`,
+  );
+  assertEqual(listed.width, listed.height, 'the avatar is square');
+
+  // Act as it: the header follows.
+  await t.submit(page, second.locator(`button:has-text("Utiliser ${PROFILE.username}")`), 'switched', {
+    path: '/settings/profiles',
+  });
+  assertEqual(await flashText(page, '/settings/profiles after switching'), 'Vous utilisez désormais ce profil.', 'flash');
+  assertEqual((await header.textContent()).trim(), PROFILE.displayName, 'display name in the header');
+  assertEqual((await second.locator('.badge').textContent()).trim(), 'actuel', 'badge after switching');
+  assertEqual(await first.locator('.badge').count(), 0, 'badge left on the first profile');
+  assertEqual(await second.locator('button:has-text("Utiliser")').count(), 0, 'act-as button on the current one');
+
+  // Its public page, through the list's link.
+  await t.submit(page, second.locator('a:has-text("Page publique")'), 'public page', {
+    path: `/@${PROFILE.username}`,
+  });
+  assertEqual((await page.locator('main h1').textContent()).trim(), PROFILE.displayName, 'h1 of the public page');
+  const shown = await imageShown(page.locator('main .profile img.avatar'));
+  assertEqual(shown.src, listed.src, 'avatar on the public page');
+  assert(shown.complete && shown.width > 0, `the avatar on the public page did not load (${JSON.stringify(shown)})`);
+  await fetchPicture(shown.src);
+  assertEqual(await page.locator('main .profile img.banner').count(), 0, 'banner (none uploaded)');
+  const article = (await page.locator('main .profile').textContent()).replace(/\s+/g, ' ');
+  for (const paragraph of PROFILE.summary.split('\n\n')) {
+    assert(article.includes(paragraph), `the description is not shown: "${paragraph}"`);
+  }
+  assert(article.includes(`@${PROFILE.username}@`), 'the handle is not shown');
+
+  // The edit page: a text file named .png as banner is refused.
+  await t.visit(page, '/settings/profiles', 'profiles again');
+  await t.submit(page, second.locator(`a:has-text("Modifier ${PROFILE.username}")`), 'edit form', {
+    path: `/settings/profiles/${PROFILE.username}`,
+  });
+  assertEqual((await page.locator('h1').textContent()).trim(), `Modifier ${PROFILE.username}`, 'h1 of the edit page');
+  assertEqual(await page.inputValue('#display_name'), PROFILE.displayName, 'display name in the edit form');
+  assertEqual(await page.inputValue('#summary'), PROFILE.summary, 'description in the edit form');
+  assertEqual(await page.locator('main form #username').count(), 0, 'username field on the edit page');
+  const current = await imageShown(page.locator('main img.avatar'));
+  assertEqual(current.src, listed.src, 'current avatar on the edit page');
+  assert(current.width > 0, 'the current avatar on the edit page did not load');
+  const textFile = join(files, 'notes.txt');
+  writeFileSync(textFile, 'Pas une image : juste du texte.\n');
+  const fakePng = join(files, 'banniere.png');
+  renameSync(textFile, fakePng);
+  await page.fill('#display_name', `${PROFILE.displayName} (modifié)`);
+  await page.setInputFiles('#banner', fakePng);
+  await t.submit(page, page.locator('main form button:has-text("Enregistrer")'), 'edit errors', {
+    status: 422,
+    path: `/settings/profiles/${PROFILE.username}`,
+  });
+  await checkFieldErrors(
+    page,
+    { banner: 'Seules les images JPEG, PNG, WebP et GIF peuvent être envoyées.' },
+    ['display_name', 'summary', 'avatar'],
+  );
+  const bannerHelp = ((await page.getAttribute('#banner', 'aria-describedby')) || '').split(' ');
+  assert(bannerHelp.includes('banner-hint'), 'the banner lost its hint');
+  assertEqual(await page.inputValue('#display_name'), `${PROFILE.displayName} (modifié)`, 'display name kept');
+  assertEqual(await page.inputValue('#summary'), PROFILE.summary, 'description kept');
+  // Nothing was saved.
+  const publicHtml = await (
+    await withTimeout(fetch(`${zerda.base}/@${PROFILE.username}`), TIMEOUT.navigation, 'fetching the public page')
+  ).text();
+  assert(!publicHtml.includes('class="banner"'), 'a banner appeared after the refused upload');
+  assert(!publicHtml.includes('(modifié)'), 'the display name changed after the refused form');
+
+  // Delete it (the profile this session acts as): one profile again.
+  await t.submit(page, page.locator('main a[href="/settings/profiles"]'), 'profiles before delete', {
+    path: '/settings/profiles',
+  });
+  await t.submit(page, second.locator(`button:has-text("Supprimer ${PROFILE.username}")`), 'profile deleted', {
+    path: '/settings/profiles',
+  });
+  assertEqual(await flashText(page, '/settings/profiles after deleting'), 'Le profil a été supprimé.', 'flash');
+  assertEqual(await items.count(), 1, 'profiles listed after deleting');
+  assertEqual(await second.count(), 0, 'the deleted profile is still listed');
+  assertEqual((await first.locator('.badge').textContent()).trim(), 'actuel', 'badge after deleting');
+  assertEqual(await first.locator('button').count(), 0, 'buttons beside the only profile');
+  assertEqual((await header.textContent()).trim(), USER.displayName, 'display name in the header after deleting');
+  await t.visit(page, `/@${PROFILE.username}`, 'deleted public page', { status: 404 });
+  const orphan = await withTimeout(fetch(zerda.base + listed.src), TIMEOUT.navigation, 'fetching the old avatar');
+  if (orphan.status === 200) {
+    t.notes.push(`(not failing) the deleted profile's avatar is still served: ${listed.src} answers 200`);
+  }
 }
 
 async function serverStops() {
@@ -1063,6 +1289,7 @@ async function main() {
   await test('language picker', languagePicker);
   await test('registration journey', registrationJourney);
   await test('password reset journey', passwordResetJourney);
+  await test('profiles journey', profilesJourney);
   if (aborting) return;
   const closing = browser;
   browser = null;

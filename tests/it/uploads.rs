@@ -223,6 +223,17 @@ async fn a_replaced_avatar_is_removed_after_two_days() {
     .await;
     assert_eq!(app.count("SELECT count(*) FROM media"), 2);
     assert_eq!(media_files(&app.state.config.media_dir()), 2);
+    let old_name: String = app
+        .db()
+        .read_blocking(|c| {
+            Ok(c.query_row("SELECT file_name FROM media ORDER BY id LIMIT 1", [], |r| r.get(0))?)
+        })
+        .expect("old picture");
+    assert_eq!(
+        app.get(&format!("/media/{old_name}")).await.status,
+        StatusCode::NOT_FOUND,
+        "a replaced picture is not served"
+    );
     let ctx = app.jobs();
     zerda::jobs::prepare(&ctx).expect("chores");
     app.clock.advance(49 * 3600);
@@ -234,4 +245,21 @@ async fn a_replaced_avatar_is_removed_after_two_days() {
         "the current one stays"
     );
     assert_eq!(media_files(&app.state.config.media_dir()), 1, "and so is its file");
+}
+
+#[actix_web::test]
+async fn a_deleted_profiles_pictures_are_no_longer_served() {
+    let mut app = common::app().await;
+    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    app.login(&w.alice.email, world::PASSWORD).await;
+    let picture = png(32, 32);
+    app.post_multipart("/settings/profiles", &[("username", "alice_side")], &[("avatar", "a.png", &picture)])
+        .await;
+    let name: String = app
+        .db()
+        .read_blocking(|c| Ok(c.query_row("SELECT file_name FROM media", [], |r| r.get(0))?))
+        .expect("picture");
+    assert_eq!(app.get(&format!("/media/{name}")).await.status, StatusCode::OK);
+    app.post("/settings/profiles/alice_side/delete", &[]).await;
+    assert_eq!(app.get(&format!("/media/{name}")).await.status, StatusCode::NOT_FOUND);
 }
