@@ -5,7 +5,7 @@
 use rusqlite::{Connection, Transaction};
 
 use super::FieldErrors;
-use crate::db::users::{self, NewPerson, NewUser, Role};
+use crate::db::users::{self, NewUser, Role};
 use crate::error::AppResult;
 use crate::time::Timestamp;
 use crate::urls::Urls;
@@ -63,11 +63,8 @@ pub fn validate_new(conn: &Connection, input: &AccountInput) -> AppResult<FieldE
     if let Some(problem) = display_name_problem(&input.display_name) {
         errors.add("display_name", problem);
     }
-    let length = input.password.chars().count();
-    if length < super::passwords::MIN_LENGTH {
-        errors.add("password", msg!("A password needs at least 8 characters."));
-    } else if length > super::passwords::MAX_LENGTH {
-        errors.add("password", msg!("A password can have at most 1024 characters."));
+    if let Some(problem) = super::passwords::length_problem(&input.password) {
+        errors.add("password", problem);
     }
     Ok(errors)
 }
@@ -114,23 +111,12 @@ pub fn create(
         &NewUser { email: input.email.trim(), password_hash, role, locale, confirmed },
         now,
     )?;
-    let username = input.username.as_str();
-    let name = input.display_name.trim();
-    let actor_id = users::insert_person(
-        tx,
-        &NewPerson {
-            ap_id: &urls.actor(username),
-            username,
-            name: if name.is_empty() { username } else { name },
-            user_id,
-            inbox_url: &urls.actor_inbox(username),
-            shared_inbox_url: &urls.shared_inbox(),
-            outbox_url: &urls.actor_outbox(username),
-            followers_url: &urls.actor_followers(username),
-        },
-        now,
-    )?;
-    crate::jobs::keys::schedule(tx, actor_id, now)?;
+    let profile = super::profiles::ProfileInput {
+        username: input.username.clone(),
+        display_name: input.display_name.clone(),
+        summary: String::new(),
+    };
+    let actor_id = super::profiles::create(tx, urls, user_id, &profile, now)?;
     Ok((user_id, actor_id))
 }
 

@@ -8,6 +8,18 @@ use argon2::{Argon2, Params};
 pub const MIN_LENGTH: usize = 8;
 pub const MAX_LENGTH: usize = 1024;
 
+/// What is wrong with a new password, if anything.
+pub fn length_problem(password: &str) -> Option<&'static str> {
+    let length = password.chars().count();
+    if length < MIN_LENGTH {
+        Some(msg!("A password needs at least 8 characters."))
+    } else if length > MAX_LENGTH {
+        Some(msg!("A password can have at most 1024 characters."))
+    } else {
+        None
+    }
+}
+
 pub fn hash(password: &str) -> Result<String, String> {
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|e| e.to_string())?;

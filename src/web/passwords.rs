@@ -8,15 +8,14 @@ use serde::Deserialize;
 use super::accounts::hash_blocking;
 use super::context::{Ctx, FlashLevel};
 use super::csrf::CsrfForm;
+use super::flash;
 use super::pages::UNPROCESSABLE;
-use super::registration::{EmailForm, LinkKind, ask_link_page, check_email_field, link_invalid};
-use super::{flash, ratelimit};
+use super::registration::{EmailForm, LinkKind, ask_link_page, link_invalid, send_link};
 use crate::app::AppState;
 use crate::db::tokens::Purpose;
 use crate::db::{sessions, users};
 use crate::domain::{FieldErrors, passwords, tokens};
 use crate::error::{AppError, AppResult};
-use crate::mail::{self, messages};
 use crate::urls;
 
 pub async fn request_form(ctx: Ctx) -> AppResult<HttpResponse> {
@@ -28,35 +27,7 @@ pub async fn request(
     state: web::Data<AppState>,
     form: CsrfForm<EmailForm>,
 ) -> AppResult<HttpResponse> {
-    let email = form.0.email.trim().to_string();
-    let errors = check_email_field(&email);
-    if !errors.is_empty() {
-        return super::render(UNPROCESSABLE, &ask_link_page(ctx, LinkKind::PasswordReset, email, errors));
-    }
-    state.limits.check("mail-request", &ctx.client_ip.to_string(), ratelimit::MAIL_REQUEST)?;
-    state.limits.check("mail-to", &ratelimit::address_key(&email), ratelimit::MAIL_TO_ADDRESS)?;
-    let (now, config, urls) = (state.now(), state.config.clone(), state.urls.clone());
-    state
-        .db
-        .write(move |tx| {
-            let Some(user) = users::find_user_by_email(tx, &email)? else { return Ok(()) };
-            if !user.confirmed || user.disabled || tokens::sent_recently(tx, user.id, Purpose::Reset, now)? {
-                return Ok(());
-            }
-            let tr =
-                crate::i18n::Tr::for_code(user.locale.as_deref().unwrap_or(&config.instance.default_locale));
-            let token = tokens::issue(tx, user.id, Purpose::Reset, None, now)?;
-            let link = urls.absolute(&urls::password_reset_token(&token));
-            let mail = messages::password_reset(tr, &config.instance.name, urls.base(), &user.email, &link)?;
-            mail::enqueue(tx, &config, now, &mail)
-        })
-        .await?;
-    Ok(flash::redirect(
-        &state,
-        &urls::login(),
-        FlashLevel::Info,
-        msg!("If an account uses this address, a link to choose a new password is on its way."),
-    ))
+    send_link(ctx, &state, form.0, LinkKind::PasswordReset).await
 }
 
 #[derive(Template)]
@@ -101,12 +72,9 @@ pub async fn reset(
         return link_invalid(ctx, urls::password_reset());
     }
     let password = form.0.password;
-    let length = password.chars().count();
     let mut errors = FieldErrors::default();
-    if length < passwords::MIN_LENGTH {
-        errors.add("password", msg!("A password needs at least 8 characters."));
-    } else if length > passwords::MAX_LENGTH {
-        errors.add("password", msg!("A password can have at most 1024 characters."));
+    if let Some(problem) = passwords::length_problem(&password) {
+        errors.add("password", problem);
     }
     if !errors.is_empty() {
         return super::render(UNPROCESSABLE, &ResetPage { ctx, token, errors });

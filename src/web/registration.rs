@@ -260,33 +260,66 @@ pub async fn resend(
     state: web::Data<AppState>,
     form: CsrfForm<EmailForm>,
 ) -> AppResult<HttpResponse> {
-    let email = form.0.email.trim().to_string();
+    send_link(ctx, &state, form.0, LinkKind::Confirmation).await
+}
+
+/// "Send me a link" (confirmation again, or password reset): the same answer
+/// whether or not the address has an account, at most one mail per account
+/// every 100 seconds, limits per client and per address.
+pub async fn send_link(
+    ctx: Ctx,
+    state: &AppState,
+    form: EmailForm,
+    kind: LinkKind,
+) -> AppResult<HttpResponse> {
+    let email = form.email.trim().to_string();
     let errors = check_email_field(&email);
     if !errors.is_empty() {
-        return super::render(UNPROCESSABLE, &ask_link_page(ctx, LinkKind::Confirmation, email, errors));
+        return super::render(UNPROCESSABLE, &ask_link_page(ctx, kind, email, errors));
     }
     state.limits.check("mail-request", &ctx.client_ip.to_string(), ratelimit::MAIL_REQUEST)?;
     state.limits.check("mail-to", &ratelimit::address_key(&email), ratelimit::MAIL_TO_ADDRESS)?;
     let (now, config, urls) = (state.now(), state.config.clone(), state.urls.clone());
+    let purpose = match kind {
+        LinkKind::Confirmation => Purpose::Confirm,
+        LinkKind::PasswordReset => Purpose::Reset,
+    };
     state
         .db
         .write(move |tx| {
             let Some(user) = users::find_user_by_email(tx, &email)? else { return Ok(()) };
-            if user.confirmed || tokens::sent_recently(tx, user.id, Purpose::Confirm, now)? {
+            // A confirmation only for accounts waiting for one; a reset only for usable accounts.
+            let eligible = match kind {
+                LinkKind::Confirmation => !user.confirmed,
+                LinkKind::PasswordReset => user.confirmed && !user.disabled,
+            };
+            if !eligible || tokens::sent_recently(tx, user.id, purpose, now)? {
                 return Ok(());
             }
             let tr =
                 crate::i18n::Tr::for_code(user.locale.as_deref().unwrap_or(&config.instance.default_locale));
-            let token = tokens::issue(tx, user.id, Purpose::Confirm, None, now)?;
-            let link = urls.absolute(&urls::validate_email(&token));
-            let mail = messages::confirm_account(tr, &config.instance.name, urls.base(), &user.email, &link)?;
+            let token = tokens::issue(tx, user.id, purpose, None, now)?;
+            let (instance, base) = (&config.instance.name, urls.base());
+            let mail = match kind {
+                LinkKind::Confirmation => {
+                    let link = urls.absolute(&urls::validate_email(&token));
+                    messages::confirm_account(tr, instance, base, &user.email, &link)?
+                }
+                LinkKind::PasswordReset => {
+                    let link = urls.absolute(&urls::password_reset_token(&token));
+                    messages::password_reset(tr, instance, base, &user.email, &link)?
+                }
+            };
             mail::enqueue(tx, &config, now, &mail)
         })
         .await?;
-    Ok(flash::redirect(
-        &state,
-        &urls::login(),
-        FlashLevel::Info,
-        msg!("If an account at this address waits for confirmation, a new link is on its way."),
-    ))
+    let message = match kind {
+        LinkKind::Confirmation => {
+            msg!("If an account at this address waits for confirmation, a new link is on its way.")
+        }
+        LinkKind::PasswordReset => {
+            msg!("If an account uses this address, a link to choose a new password is on its way.")
+        }
+    };
+    Ok(flash::redirect(state, &urls::login(), FlashLevel::Info, message))
 }

@@ -121,17 +121,6 @@ async fn password_matches(state: &AppState, user: &users::User, password: &str) 
     hash_blocking(state, move || Ok(passwords::verify(&password, Some(&stored)))).await
 }
 
-fn password_length_problem(password: &str) -> Option<&'static str> {
-    let length = password.chars().count();
-    if length < passwords::MIN_LENGTH {
-        Some(msg!("A password needs at least 8 characters."))
-    } else if length > passwords::MAX_LENGTH {
-        Some(msg!("A password can have at most 1024 characters."))
-    } else {
-        None
-    }
-}
-
 #[derive(Template)]
 #[template(path = "settings/email.html")]
 pub struct EmailPage {
@@ -294,7 +283,7 @@ pub async fn change_password(
     if !password_matches(&state, &user, &form.old_password).await? {
         errors.add("old_password", msg!("This is not your current password."));
     }
-    if let Some(problem) = password_length_problem(&form.new_password) {
+    if let Some(problem) = passwords::length_problem(&form.new_password) {
         errors.add("new_password", problem);
     }
     if !errors.is_empty() {
