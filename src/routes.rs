@@ -58,6 +58,7 @@ routes! {
     GET  "/settings/profiles/{username}" => profiles::edit_form,
     POST "/settings/profiles/{username}" => profiles::update,
     POST "/settings/profiles/{username}/switch" => profiles::switch,
+    POST "/settings/profiles/{username}/default" => profiles::make_default,
     POST "/settings/profiles/{username}/delete" => profiles::delete,
     GET  "/@{username}" => profiles::show,
     GET  "/media/{name}" => profiles::media_file,

@@ -110,6 +110,10 @@ pub fn settings_profile_switch(username: &str) -> String {
     format!("/settings/profiles/{username}/switch")
 }
 
+pub fn settings_profile_default(username: &str) -> String {
+    format!("/settings/profiles/{username}/default")
+}
+
 pub fn settings_profile_delete(username: &str) -> String {
     format!("/settings/profiles/{username}/delete")
 }

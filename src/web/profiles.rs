@@ -25,6 +25,8 @@ pub struct ProfilesPage {
     pub ctx: Ctx,
     pub profiles: Vec<OwnProfile>,
     pub current: String,
+    /// The profile new sessions start with.
+    pub default_id: i64,
     pub input: ProfileInput,
     pub errors: FieldErrors,
 }
@@ -42,8 +44,15 @@ async fn profiles_page(
 ) -> AppResult<ProfilesPage> {
     let user = ctx.require_user()?.clone();
     let list = own_profiles(state, &user).await?;
+    let id = user.user_id;
+    let default_id = state
+        .db
+        .read(move |conn| crate::db::users::find_user(conn, id))
+        .await?
+        .and_then(|u| u.default_actor_id);
     Ok(ProfilesPage {
         current: user.profile_username.clone().unwrap_or_default(),
+        default_id: default_id.unwrap_or_default(),
         profiles: list,
         input,
         errors,
@@ -242,6 +251,25 @@ pub async fn switch(
         &urls::settings_profiles(),
         FlashLevel::Info,
         msg!("You now act as this profile."),
+    ))
+}
+
+/// Makes this the profile every new session starts with.
+pub async fn make_default(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    username: web::Path<String>,
+    _form: CsrfForm<EmptyForm>,
+) -> AppResult<HttpResponse> {
+    let user = ctx.require_user()?.clone();
+    let profile = own_profile(&state, &user, &username).await?;
+    let user_id = user.user_id;
+    state.db.write(move |tx| profiles::update_default_profile(tx, user_id, profile.id)).await?;
+    Ok(flash::redirect(
+        &state,
+        &urls::settings_profiles(),
+        FlashLevel::Info,
+        msg!("This profile is now the one you start with when you log in."),
     ))
 }
 

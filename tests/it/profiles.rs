@@ -140,3 +140,23 @@ async fn the_last_profile_stays_and_a_deleted_current_profile_falls_back() {
     );
     assert!(app.get("/").await.body.contains("Second"), "the session acts as the remaining profile");
 }
+
+#[actix_web::test]
+async fn the_default_profile_is_where_new_sessions_start() {
+    let mut app = common::app().await;
+    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    app.login(&w.alice.email, world::PASSWORD).await;
+    app.post("/settings/profiles", &[("username", "alice_asso"), ("display_name", "Asso Alice")]).await;
+    let r = app.post("/settings/profiles/alice_asso/default", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        app.get("/").await.body.contains(&format!(">{}<", w.alice.username)),
+        "this session still acts as before"
+    );
+    app.logout_browser();
+    app.login(&w.alice.email, world::PASSWORD).await;
+    assert!(app.get("/").await.body.contains("Asso Alice"), "a new session starts with the default");
+    let before = app.fingerprint();
+    assert_eq!(app.post("/settings/profiles/bob/default", &[]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.fingerprint(), before);
+}
