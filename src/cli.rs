@@ -354,6 +354,7 @@ fn seed(config: &Config, count: u32) -> Result<ExitCode, String> {
     let urls = crate::urls::Urls::new(&config.public_base());
     // One real hash reused: hashing thousands of passwords would dominate the run.
     let hash = crate::domain::passwords::hash("seeded-password")?;
+    let pair = crate::federation::keys::generate()?;
     let now = crate::time::system_clock().now();
     let created = db
         .write_blocking(|tx| {
@@ -377,6 +378,18 @@ fn seed(config: &Config, count: u32) -> Result<ExitCode, String> {
                     now,
                 )?;
             }
+            // One key pair shared by every seeded profile: generating thousands
+            // would keep the workers busy and skew what the benchmarks measure.
+            tx.execute(
+                "UPDATE actors SET public_key_pem = ?1, private_key_pem = ?2
+                 WHERE domain IS NULL AND public_key_pem IS NULL AND preferred_username LIKE 'seed\\_%' ESCAPE '\\'",
+                [&pair.public_pem, &pair.private_pem],
+            )?;
+            tx.execute(
+                "DELETE FROM jobs WHERE kind = 'actor_keys' AND state = 'pending'
+                 AND json_extract(payload, '$.actor_id') IN (SELECT id FROM actors WHERE public_key_pem IS NOT NULL)",
+                [],
+            )?;
             Ok(count)
         })
         .map_err(|e| e.to_string())?;

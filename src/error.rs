@@ -16,6 +16,9 @@ pub enum AppError {
     /// Bad input that is not a form field (bad query, bad path); the text is a catalog key.
     BadRequest(&'static str),
     PayloadTooLarge,
+    /// A compressed request body: browsers never send one, and decompressing
+    /// untrusted input is how decompression bombs get in.
+    CompressedBody,
     TooManyRequests {
         retry_after: u64,
     },
@@ -52,6 +55,7 @@ impl AppError {
             ),
             AppError::BadRequest(m) => m,
             AppError::PayloadTooLarge => msg!("What you sent is too large."),
+            AppError::CompressedBody => msg!("Compressed requests are not accepted."),
             AppError::TooManyRequests { .. } => {
                 msg!("Too many attempts. Please wait a little and try again.")
             }
@@ -83,6 +87,7 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::CompressedBody => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::StorageFull | AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

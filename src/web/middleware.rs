@@ -80,7 +80,7 @@ where
             };
             let prepared = prepare(&req, &state).await;
             let https = state.config.is_https();
-            if let Err(refusal) = cross_site_check(&req, &state) {
+            if let Err(refusal) = refuse_unsafe_write(&req, &state) {
                 req.extensions_mut().insert(prepared.ctx.clone());
                 let response = req.into_response(actix_web::ResponseError::error_response(&refusal));
                 return Ok(finish(response, &prepared, https));
@@ -233,14 +233,18 @@ pub fn is_signature_authenticated(path: &str) -> bool {
     path == "/inbox" || path == "/relay/inbox" || (path.starts_with("/@") && path.ends_with("/inbox"))
 }
 
-/// Second CSRF layer: browsers say when a request comes from another site.
-fn cross_site_check(req: &ServiceRequest, state: &AppState) -> Result<(), AppError> {
+/// Refuses writes a browser would not send us: compressed bodies, and (the
+/// second CSRF layer) requests the browser marks as coming from another site.
+fn refuse_unsafe_write(req: &ServiceRequest, state: &AppState) -> Result<(), AppError> {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
         || is_signature_authenticated(req.path())
     {
         return Ok(());
     }
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if header("content-encoding").is_some_and(|e| !e.trim().eq_ignore_ascii_case("identity")) {
+        return Err(AppError::CompressedBody);
+    }
     if header("sec-fetch-site") == Some("cross-site") {
         return Err(AppError::Csrf);
     }

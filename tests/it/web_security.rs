@@ -194,3 +194,17 @@ async fn cookies_are_httponly_and_lax_and_host_prefixed_behind_https() {
     let csp = r.header("content-security-policy").unwrap_or_default();
     assert!(csp.contains("upgrade-insecure-requests"), "behind https: {csp}");
 }
+
+#[actix_web::test]
+async fn compressed_request_bodies_are_refused() {
+    let mut app = common::app().await;
+    let token = app.csrf().await;
+    let before = app.fingerprint();
+    app.headers = vec![("content-encoding".into(), "gzip".into())];
+    let r = app
+        .post_raw("/login", &[("csrf_token", &token), ("email", "a@example.org"), ("password", "x")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(r.body.contains("Compressed requests are not accepted."));
+    assert_eq!(app.fingerprint(), before);
+}
