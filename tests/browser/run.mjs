@@ -1088,7 +1088,8 @@ async function profilesSteps(t, files) {
   assertEqual(await items.count(), 1, 'profiles listed at first');
   const first = itemOf(USER.username);
   assertEqual((await first.locator('strong').textContent()).trim(), USER.displayName, 'first profile name');
-  assertEqual((await first.locator('.badge').textContent()).trim(), 'actuel', 'badge of the current profile');
+  assertEqual((await first.locator('.badge-current').textContent()).trim(), 'actuel', 'badge of the current profile');
+  assertEqual((await first.locator('.badge-default').textContent()).trim(), 'par défaut', 'the first profile is the default');
   assertEqual(await first.locator('button').count(), 0, 'buttons beside the only profile');
 
   // A second profile, with an avatar through the file input.
@@ -1123,8 +1124,8 @@ async function profilesSteps(t, files) {
   });
   assertEqual(await flashText(page, '/settings/profiles after switching'), 'Vous utilisez désormais ce profil.', 'flash');
   assertEqual((await header.textContent()).trim(), PROFILE.displayName, 'display name in the header');
-  assertEqual((await second.locator('.badge').textContent()).trim(), 'actuel', 'badge after switching');
-  assertEqual(await first.locator('.badge').count(), 0, 'badge left on the first profile');
+  assertEqual((await second.locator('.badge-current').textContent()).trim(), 'actuel', 'badge after switching');
+  assertEqual(await first.locator('.badge-current').count(), 0, 'badge left on the first profile');
   assertEqual(await second.locator('button:has-text("Utiliser")').count(), 0, 'act-as button on the current one');
 
   // Its public page, through the list's link.
@@ -1191,7 +1192,7 @@ async function profilesSteps(t, files) {
   assertEqual(await flashText(page, '/settings/profiles after deleting'), 'Le profil a été supprimé.', 'flash');
   assertEqual(await items.count(), 1, 'profiles listed after deleting');
   assertEqual(await second.count(), 0, 'the deleted profile is still listed');
-  assertEqual((await first.locator('.badge').textContent()).trim(), 'actuel', 'badge after deleting');
+  assertEqual((await first.locator('.badge-current').textContent()).trim(), 'actuel', 'badge after deleting');
   assertEqual(await first.locator('button').count(), 0, 'buttons beside the only profile');
   assertEqual((await header.textContent()).trim(), USER.displayName, 'display name in the header after deleting');
   await t.visit(page, `/@${PROFILE.username}`, 'deleted public page', { status: 404 });
