@@ -30,6 +30,19 @@ pub fn is_valid_username(username: &str) -> bool {
         && username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
+/// What is wrong with a new username (format, or taken on this instance), if anything.
+pub fn username_problem(conn: &Connection, username: &str) -> AppResult<Option<&'static str>> {
+    Ok(if username.is_empty() {
+        Some(msg!("Choose a username."))
+    } else if !is_valid_username(username) {
+        Some(msg!("A username has at most 30 characters: lowercase letters a to z, digits and _ only."))
+    } else if users::username_taken(conn, username)? {
+        Some(msg!("This username is already taken."))
+    } else {
+        None
+    })
+}
+
 /// Checks the input against the rules and the database, including whether
 /// the e-mail address is taken (for administrators: setup and command line).
 pub fn validate(conn: &Connection, input: &AccountInput) -> AppResult<FieldErrors> {
@@ -50,15 +63,8 @@ pub fn validate_new(conn: &Connection, input: &AccountInput) -> AppResult<FieldE
     } else if !crate::mail::is_valid_address(email) {
         errors.add("email", msg!("This is not a valid e-mail address."));
     }
-    if input.username.is_empty() {
-        errors.add("username", msg!("Choose a username."));
-    } else if !is_valid_username(&input.username) {
-        errors.add(
-            "username",
-            msg!("A username has at most 30 characters: lowercase letters a to z, digits and _ only."),
-        );
-    } else if users::username_taken(conn, &input.username)? {
-        errors.add("username", msg!("This username is already taken."));
+    if let Some(problem) = username_problem(conn, &input.username)? {
+        errors.add("username", problem);
     }
     if let Some(problem) = display_name_problem(&input.display_name) {
         errors.add("display_name", problem);

@@ -5,7 +5,7 @@
 use rusqlite::{Connection, Transaction};
 
 use super::FieldErrors;
-use super::accounts::{display_name_problem, is_valid_username};
+use super::accounts::{display_name_problem, username_problem};
 use crate::db::profiles::{self, OwnProfile};
 use crate::db::users::{self, NewPerson};
 use crate::error::{AppError, AppResult};
@@ -27,15 +27,8 @@ fn summary_problem(summary: &str) -> Option<&'static str> {
 
 pub fn validate_new(conn: &Connection, input: &ProfileInput) -> AppResult<FieldErrors> {
     let mut errors = validate_edit(input);
-    if input.username.is_empty() {
-        errors.add("username", msg!("Choose a username."));
-    } else if !is_valid_username(&input.username) {
-        errors.add(
-            "username",
-            msg!("A username has at most 30 characters: lowercase letters a to z, digits and _ only."),
-        );
-    } else if users::username_taken(conn, &input.username)? {
-        errors.add("username", msg!("This username is already taken."));
+    if let Some(problem) = username_problem(conn, &input.username)? {
+        errors.add("username", problem);
     }
     Ok(errors)
 }

@@ -6,33 +6,6 @@ use zerda::config::Registrations;
 
 use crate::common::{self, world};
 
-/// Runs the queued jobs and returns the mails written to the outbox, oldest first.
-fn deliver<S, B>(app: &common::TestApp<S>) -> Vec<String>
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    zerda::jobs::run_due(&app.jobs()).expect("run jobs");
-    let mut files: Vec<_> = std::fs::read_dir(app.state.config.outbox_dir())
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    // Files are named <time>-<job id>.eml: order by job id, as numbers.
-    let job = |p: &std::path::PathBuf| -> u64 {
-        let stem = p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
-        stem.rsplit('-').next().and_then(|n| n.parse().ok()).unwrap_or(0)
-    };
-    files.sort_by_key(job);
-    // Undo quoted-printable soft line breaks so links can be read whole.
-    files
-        .iter()
-        .map(|p| std::fs::read_to_string(p).expect("read mail").replace("=\r\n", "").replace("=\n", ""))
-        .collect()
-}
-
 /// The first link to `prefix` in a mail (the text part, which has it on its own line).
 fn link(mail: &str, prefix: &str) -> String {
     let start = mail.find(prefix).unwrap_or_else(|| panic!("no {prefix} link in:\n{mail}"));
@@ -71,7 +44,7 @@ async fn register_confirm_and_log_in() {
     let denied = app.post("/login", &[("email", "carol@example.org"), ("password", "a fine password")]).await;
     assert_eq!(denied.status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let mails = deliver(&app);
+    let mails = app.deliver_mail();
     assert_eq!(mails.len(), 1);
     assert!(mails[0].contains("To: carol@example.org"));
     let path = link(&mails[0], "/validate/email/");
@@ -107,7 +80,7 @@ async fn register_confirm_and_log_in() {
 async fn an_expired_confirmation_link_fails_and_the_account_is_purged() {
     let mut app = common::app().await;
     app.post("/register", &GOOD).await;
-    let path = link(&deliver(&app)[0], "/validate/email/");
+    let path = link(&app.deliver_mail()[0], "/validate/email/");
     app.clock.advance(zerda::domain::tokens::CONFIRM_LIFETIME + 1);
     assert_eq!(app.get(&path).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.post(&path, &[]).await.status, StatusCode::NOT_FOUND);
@@ -137,7 +110,7 @@ async fn a_taken_address_gets_the_same_answer_and_a_mail_instead() {
         .await;
     assert_eq!((fresh.status, fresh.location()), (taken.status, taken.location()), "no enumeration");
     assert_eq!(app.count("SELECT count(*) FROM users"), users_before, "no second account");
-    let mails = deliver(&app);
+    let mails = app.deliver_mail();
     let notice =
         mails.iter().find(|m| m.contains(&format!("To: {}", w.alice.email))).expect("a mail to alice");
     assert!(notice.contains("You already have an account") || notice.contains("already have one"));
@@ -276,14 +249,14 @@ async fn registration_is_rate_limited_per_client() {
 async fn resending_the_confirmation_replaces_the_link_at_most_every_100_seconds() {
     let mut app = common::app().await;
     app.post("/register", &GOOD).await;
-    let first = link(&deliver(&app)[0], "/validate/email/");
+    let first = link(&app.deliver_mail()[0], "/validate/email/");
     // Too soon: nothing new is sent.
     let r = app.post("/resend-confirmation", &[("email", "carol@example.org")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(deliver(&app).len(), 1);
+    assert_eq!(app.deliver_mail().len(), 1);
     app.clock.advance(101);
     app.post("/resend-confirmation", &[("email", "carol@example.org")]).await;
-    let mails = deliver(&app);
+    let mails = app.deliver_mail();
     assert_eq!(mails.len(), 2);
     let second = link(&mails[1], "/validate/email/");
     assert_ne!(first, second);
@@ -292,7 +265,7 @@ async fn resending_the_confirmation_replaces_the_link_at_most_every_100_seconds(
     // Unknown and confirmed addresses get the same answer and no mail.
     let unknown = app.post("/resend-confirmation", &[("email", "nobody@example.org")]).await;
     assert_eq!((unknown.status, unknown.location()), (r.status, r.location()));
-    assert_eq!(deliver(&app).len(), 2);
+    assert_eq!(app.deliver_mail().len(), 2);
     let bad = app.post("/resend-confirmation", &[("email", "not an address")]).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
@@ -308,7 +281,7 @@ async fn password_reset_sets_a_new_password_once_and_ends_every_session() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let unknown = app.post("/password-reset", &[("email", "nobody@example.org")]).await;
     assert_eq!((unknown.status, unknown.location()), (r.status, r.location()), "no enumeration");
-    let mails = deliver(&app);
+    let mails = app.deliver_mail();
     assert_eq!(mails.len(), 1, "only the real account gets a mail");
     let path = link(&mails[0], "/password-reset/");
     let before = app.fingerprint();
@@ -339,7 +312,7 @@ async fn a_reset_link_expires_after_an_hour() {
     let mut app = common::app().await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     app.post("/password-reset", &[("email", &w.bob.email)]).await;
-    let path = link(&deliver(&app)[0], "/password-reset/");
+    let path = link(&app.deliver_mail()[0], "/password-reset/");
     app.clock.advance(zerda::domain::tokens::RESET_LIFETIME + 1);
     let before = app.fingerprint();
     assert_eq!(app.get(&path).await.status, StatusCode::NOT_FOUND);
@@ -353,7 +326,7 @@ async fn the_database_holds_no_token_or_password_in_clear() {
     app.post("/register", &GOOD).await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     app.post("/password-reset", &[("email", &w.alice.email)]).await;
-    let mails = deliver(&app);
+    let mails = app.deliver_mail();
     let confirm = link(&mails[0], "/validate/email/").trim_start_matches("/validate/email/").to_string();
     let reset = link(&mails[1], "/password-reset/").trim_start_matches("/password-reset/").to_string();
     app.login(&w.bob.email, world::PASSWORD).await;
@@ -378,5 +351,5 @@ async fn nobody_can_flood_one_inbox_from_many_addresses() {
     }
     assert_eq!(&statuses[..3], &[StatusCode::SEE_OTHER; 3]);
     assert_eq!(statuses[3], StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(deliver(&app).len(), 3, "three mails, not four");
+    assert_eq!(app.deliver_mail().len(), 3, "three mails, not four");
 }

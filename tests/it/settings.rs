@@ -5,27 +5,6 @@ use actix_web::http::StatusCode;
 
 use crate::common::{self, world};
 
-fn outbox<S, B>(app: &common::TestApp<S>) -> Vec<String>
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    zerda::jobs::run_due(&app.jobs()).expect("run jobs");
-    // Quoted-printable soft line breaks undone, so that addresses and links read whole.
-    std::fs::read_dir(app.state.config.outbox_dir())
-        .map(|d| {
-            d.flatten()
-                .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-                .map(|m| m.replace("=\r\n", "").replace("=\n", ""))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn link_in(mails: &[String], to: &str, prefix: &str) -> Option<String> {
     let mail = mails.iter().find(|m| m.contains(&format!("To: {to}")))?;
     let start = mail.find(prefix)?;
@@ -134,7 +113,7 @@ async fn changing_the_email_address_is_confirmed_from_the_new_address() {
         .post("/settings/email", &[("email", "alice.new@example.org"), ("password", world::PASSWORD)])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let mails = outbox(&app);
+    let mails = app.deliver_mail();
     assert_eq!(mails.len(), 2, "a link to the new address, a notice to the old");
     assert!(
         mails
@@ -164,7 +143,7 @@ async fn a_taken_address_gets_the_same_answer_and_no_link() {
     app.login(&w.alice.email, world::PASSWORD).await;
     let r = app.post("/settings/email", &[("email", &w.bob.email), ("password", world::PASSWORD)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let mails = outbox(&app);
+    let mails = app.deliver_mail();
     assert!(link_in(&mails, &w.bob.email, "/settings/email/confirm/").is_none());
     assert!(mails.iter().any(|m| m.contains(&format!("To: {}", w.bob.email))), "bob is told someone tried");
     assert_eq!(app.count("SELECT count(*) FROM user_tokens"), 0);

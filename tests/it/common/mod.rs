@@ -206,6 +206,25 @@ where
         .await
     }
 
+    /// Runs the queued jobs and returns the mails in the outbox, oldest first,
+    /// with quoted-printable soft line breaks undone so links read whole.
+    pub fn deliver_mail(&self) -> Vec<String> {
+        zerda::jobs::run_due(&self.jobs()).expect("run jobs");
+        let mut files: Vec<_> = std::fs::read_dir(self.state.config.outbox_dir())
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        // Files are named <time>-<job id>.eml: order by job id, as numbers.
+        let job = |p: &std::path::PathBuf| -> u64 {
+            let stem = p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+            stem.rsplit('-').next().and_then(|n| n.parse().ok()).unwrap_or(0)
+        };
+        files.sort_by_key(job);
+        files
+            .iter()
+            .map(|p| std::fs::read_to_string(p).expect("read mail").replace("=\r\n", "").replace("=\n", ""))
+            .collect()
+    }
+
     pub async fn login(&mut self, email: &str, password: &str) -> Response {
         let response = self.post("/login", &[("email", email), ("password", password)]).await;
         assert_eq!(response.status, StatusCode::SEE_OTHER, "login as {email} failed: {}", response.body);
