@@ -5,12 +5,24 @@
 #[derive(Debug, Clone)]
 pub struct Urls {
     base: String,
+    /// host[:port] of the base, computed once: every request needs it.
+    host: String,
 }
 
 impl Urls {
     /// `base` is the public URL without a trailing slash.
     pub fn new(base: &str) -> Urls {
-        Urls { base: base.trim_end_matches('/').to_string() }
+        let base = base.trim_end_matches('/').to_string();
+        let host = url::Url::parse(&base)
+            .ok()
+            .and_then(|u| {
+                u.host_str().map(|h| match u.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_string(),
+                })
+            })
+            .unwrap_or_default();
+        Urls { base, host }
     }
 
     pub fn base(&self) -> &str {
@@ -21,16 +33,8 @@ impl Urls {
         format!("{}{path}", self.base)
     }
 
-    pub fn host(&self) -> String {
-        url::Url::parse(&self.base)
-            .ok()
-            .and_then(|u| {
-                u.host_str().map(|h| match u.port() {
-                    Some(p) => format!("{h}:{p}"),
-                    None => h.to_string(),
-                })
-            })
-            .unwrap_or_default()
+    pub fn host(&self) -> &str {
+        &self.host
     }
 
     pub fn actor(&self, username: &str) -> String {

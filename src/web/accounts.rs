@@ -92,8 +92,8 @@ pub async fn login(
     Ok(response)
 }
 
-/// Runs a password hash or check on a blocking thread, at most
-/// `HASHING_PERMITS` at a time.
+/// Runs heavy work (a password hash or check, a picture to decode) on a
+/// blocking thread, at most `HASHING_PERMITS` at a time.
 pub async fn hash_blocking<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce() -> AppResult<T> + Send + 'static,

@@ -41,6 +41,19 @@ pub fn verify(secret: &[u8], cookie: &str, token: &str, now: Timestamp) -> bool 
     !cookie.is_empty() && secrets::constant_time_eq(&expected, &given)
 }
 
+/// Checks a form's `csrf_token` against this browser's cookie; the one check
+/// behind `CsrfForm` and the multipart `CsrfParts`.
+pub fn check_request(req: &HttpRequest, token: Option<&str>) -> Result<(), AppError> {
+    let ctx = Ctx::from_request(req)?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal("application state missing"))?;
+    match token {
+        Some(t) if verify(&state.secret, &ctx.csrf_cookie, t, state.now()) => Ok(()),
+        _ => Err(AppError::Csrf),
+    }
+}
+
 /// A urlencoded form whose `csrf_token` was checked before `T` is parsed.
 /// Every POST handler of an HTML form takes its body through this.
 pub struct CsrfForm<T>(pub T);
@@ -60,17 +73,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                     AppError::BadRequest(msg!("The form could not be read."))
                 }
             })?;
-            let ctx = Ctx::from_request(&req)?;
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| AppError::internal("application state missing"))?;
             let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
                 .map_err(|_| AppError::BadRequest(msg!("The form could not be read.")))?;
             let token = fields.iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v.as_str());
-            match token {
-                Some(t) if verify(&state.secret, &ctx.csrf_cookie, t, state.now()) => {}
-                _ => return Err(AppError::Csrf),
-            }
+            check_request(&req, token)?;
             let form = serde_urlencoded::from_bytes::<T>(&body)
                 .map_err(|_| AppError::BadRequest(msg!("The form was incomplete or malformed.")))?;
             Ok(CsrfForm(form))

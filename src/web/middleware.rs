@@ -153,7 +153,7 @@ async fn prepare(req: &ServiceRequest, state: &AppState) -> Prepared {
         csrf_cookie,
         flash,
         instance_name: state.config.instance.name.clone(),
-        host: state.urls.host(),
+        host: state.urls.host().to_string(),
         client_ip: client_ip(req, state),
         path: req.path().to_string(),
     }));
@@ -253,8 +253,8 @@ fn refuse_unsafe_write(req: &ServiceRequest, state: &AppState) -> Result<(), App
             Some(p) => format!("{}:{p}", u.host_str().unwrap_or_default()),
             None => u.host_str().unwrap_or_default().to_string(),
         });
-        let own = [Some(state.urls.host()), header("host").map(str::to_string)];
-        if origin_host.is_none() || !own.iter().flatten().any(|h| Some(h) == origin_host.as_ref()) {
+        let own = [Some(state.urls.host()), header("host")];
+        if origin_host.is_none() || !own.iter().flatten().any(|h| Some(*h) == origin_host.as_deref()) {
             return Err(AppError::Csrf);
         }
     }

@@ -9,7 +9,6 @@ use std::pin::Pin;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use futures_util::StreamExt;
 
-use super::context::Ctx;
 use super::csrf;
 use crate::app::AppState;
 use crate::error::AppError;
@@ -63,11 +62,7 @@ impl FromRequest for CsrfParts {
                 }
                 (None, None) => return Err(AppError::internal("no body reader")),
             };
-            let ctx = Ctx::from_request(&req)?;
-            let token = parts.fields.get("csrf_token").map(String::as_str).unwrap_or_default();
-            if !csrf::verify(&state.secret, &ctx.csrf_cookie, token, state.now()) {
-                return Err(AppError::Csrf);
-            }
+            csrf::check_request(&req, parts.fields.get("csrf_token").map(String::as_str))?;
             Ok(parts)
         })
     }
