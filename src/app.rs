@@ -14,7 +14,7 @@ use crate::urls::Urls;
 use crate::web::ratelimit::RateLimits;
 
 /// Largest urlencoded form body; a larger one gets 413 before parsing.
-pub const FORM_LIMIT: usize = 256 * 1024;
+pub const FORM_LIMIT: usize = 512 * 1024;
 /// Concurrent heavy jobs on blocking threads: password hashes (~19 MiB each)
 /// and picture decoding (up to 64 MiB each). More wait their turn.
 pub const HASHING_PERMITS: usize = 2;

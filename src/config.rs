@@ -44,6 +44,8 @@ pub struct InstanceConfig {
     pub registrations: Registrations,
     /// E-mail domains allowed to register when `registrations = "allowlist"`.
     pub registration_allowlist: Vec<String>,
+    /// Whether organisers may let people take part with only an e-mail address.
+    pub anonymous_participation: bool,
     pub contact_email: String,
     pub terms: String,
     pub privacy: String,
@@ -157,6 +159,7 @@ impl Default for InstanceConfig {
             default_timezone: "Etc/UTC".into(),
             registrations: Registrations::Open,
             registration_allowlist: Vec::new(),
+            anonymous_participation: true,
             contact_email: String::new(),
             terms: String::new(),
             privacy: String::new(),

@@ -8,6 +8,8 @@ use actix_web::{HttpResponse, ResponseError};
 #[derive(Debug)]
 pub enum AppError {
     NotFound,
+    /// Deleted: the URL answers 410 Gone for good.
+    Gone,
     /// Only for people who are logged in: send them to the login page, then back.
     LoginRequired(String),
     Forbidden,
@@ -48,6 +50,7 @@ impl AppError {
             AppError::NotFound => {
                 msg!("The page you were looking for does not exist, or is not visible to you.")
             }
+            AppError::Gone => msg!("This was deleted by its author."),
             AppError::LoginRequired(_) => msg!("Please log in to continue."),
             AppError::Forbidden => msg!("You are not allowed to do this."),
             AppError::Csrf => msg!(
@@ -83,6 +86,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Gone => StatusCode::GONE,
             AppError::LoginRequired(_) => StatusCode::SEE_OTHER,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,

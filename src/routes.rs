@@ -4,7 +4,9 @@
 
 use actix_web::{guard, web};
 
-use crate::web::{accounts, admin, assets, pages, passwords, profiles, registration, settings};
+use crate::web::{
+    accounts, admin, assets, events, pages, participations, passwords, profiles, registration, settings,
+};
 
 macro_rules! routes {
     ($( $method:ident $path:literal => $handler:path ),* $(,)?) => {
@@ -70,6 +72,23 @@ routes! {
     POST "/settings/password" => settings::change_password,
     GET  "/settings/delete" => settings::delete_form,
     POST "/settings/delete" => settings::delete_account,
+    GET  "/events/create" => events::new_form,
+    POST "/events/create" => events::create,
+    GET  "/events/{uuid}" => events::show,
+    GET  "/events/{uuid}/edit" => events::edit_form,
+    POST "/events/{uuid}/edit" => events::update,
+    GET  "/events/{uuid}/duplicate" => events::duplicate,
+    POST "/events/{uuid}/publish" => events::publish,
+    POST "/events/{uuid}/delete" => events::delete,
+    POST "/events/{uuid}/join" => participations::join,
+    POST "/events/{uuid}/join/email" => participations::join_anonymously,
+    POST "/events/{uuid}/leave" => participations::leave,
+    GET  "/events/{uuid}/participants" => participations::list,
+    POST "/events/{uuid}/participants/{id}" => participations::decide,
+    GET  "/participation/email/confirm/{token}" => participations::confirm_form,
+    POST "/participation/email/confirm/{token}" => participations::confirm,
+    GET  "/participation/email/cancel/{uuid}/{token}" => participations::cancel_form,
+    POST "/participation/email/cancel/{uuid}/{token}" => participations::cancel,
     GET  "/admin" => admin::dashboard,
     POST "/admin/test-mail" => admin::send_test_mail,
 }

@@ -57,6 +57,15 @@ impl Urls {
         self.absolute("/inbox")
     }
 
+    pub fn event(&self, uuid: &str) -> String {
+        self.absolute(&event(uuid))
+    }
+
+    /// A participation's id, as Mobilizon builds it.
+    pub fn participation(&self, uuid: &str) -> String {
+        self.absolute(&format!("/join/event/{uuid}"))
+    }
+
     pub fn setup(&self, token: &str) -> String {
         self.absolute(&setup(token))
     }
@@ -156,6 +165,86 @@ pub fn locale() -> String {
 
 pub fn actor(username: &str) -> String {
     format!("/@{username}")
+}
+
+pub fn events_create() -> String {
+    "/events/create".into()
+}
+
+pub fn events_me() -> String {
+    "/events/me".into()
+}
+
+pub fn events_calendar() -> String {
+    "/events/calendar".into()
+}
+
+pub fn event(uuid: &str) -> String {
+    format!("/events/{uuid}")
+}
+
+pub fn event_edit(uuid: &str) -> String {
+    format!("/events/{uuid}/edit")
+}
+
+pub fn event_duplicate(uuid: &str) -> String {
+    format!("/events/{uuid}/duplicate")
+}
+
+pub fn event_publish(uuid: &str) -> String {
+    format!("/events/{uuid}/publish")
+}
+
+pub fn event_delete(uuid: &str) -> String {
+    format!("/events/{uuid}/delete")
+}
+
+pub fn event_ics(uuid: &str) -> String {
+    format!("/events/{uuid}/export/ics")
+}
+
+pub fn event_join(uuid: &str) -> String {
+    format!("/events/{uuid}/join")
+}
+
+pub fn event_join_anonymous(uuid: &str) -> String {
+    format!("/events/{uuid}/join/email")
+}
+
+pub fn event_leave(uuid: &str) -> String {
+    format!("/events/{uuid}/leave")
+}
+
+pub fn event_participants(uuid: &str) -> String {
+    format!("/events/{uuid}/participants")
+}
+
+pub fn event_participant_decide(uuid: &str, participant_id: i64) -> String {
+    format!("/events/{uuid}/participants/{participant_id}")
+}
+
+pub fn event_participants_export(uuid: &str, format: &str) -> String {
+    format!("/events/{uuid}/participants/export/{format}")
+}
+
+pub fn participation_confirm(token: &str) -> String {
+    format!("/participation/email/confirm/{token}")
+}
+
+pub fn participation_cancel(uuid: &str, token: &str) -> String {
+    format!("/participation/email/cancel/{uuid}/{token}")
+}
+
+/// An OpenStreetMap link centred on a point (no map is embedded in our pages).
+pub fn openstreetmap(latitude: f64, longitude: f64) -> String {
+    format!("https://www.openstreetmap.org/?mlat={latitude}&mlon={longitude}#map=17/{latitude}/{longitude}")
+}
+
+/// An OpenStreetMap search for an address without coordinates.
+pub fn openstreetmap_search(query: &str) -> String {
+    let mut url = url::Url::parse("https://www.openstreetmap.org/search").expect("constant URL");
+    url.query_pairs_mut().append_pair("query", query);
+    url.to_string()
 }
 
 pub fn about_instance() -> String {

@@ -1,4 +1,4 @@
-//! Stored pictures (`media`) and which profile shows them.
+//! Stored pictures (`media`) and which profile or event shows them.
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -29,7 +29,8 @@ pub fn find_shown_media_type(conn: &Connection, file_name: &str) -> AppResult<Op
     Ok(conn
         .query_row(
             "SELECT content_type FROM media m WHERE file_name = ?1
-             AND EXISTS (SELECT 1 FROM actors WHERE avatar_id = m.id OR banner_id = m.id)",
+             AND (EXISTS (SELECT 1 FROM actors WHERE avatar_id = m.id OR banner_id = m.id)
+                  OR EXISTS (SELECT 1 FROM events WHERE banner_id = m.id AND deleted_at IS NULL))",
             [file_name],
             |r| r.get(0),
         )
@@ -50,7 +51,8 @@ pub fn update_banner(tx: &Transaction, actor_id: i64, media_id: i64) -> AppResul
 pub fn list_unused_before(conn: &Connection, before: Timestamp) -> AppResult<Vec<(i64, String)>> {
     let mut stmt = conn.prepare(
         "SELECT id, file_name FROM media m WHERE created_at < ?1
-         AND NOT EXISTS (SELECT 1 FROM actors WHERE avatar_id = m.id OR banner_id = m.id)",
+         AND NOT EXISTS (SELECT 1 FROM actors WHERE avatar_id = m.id OR banner_id = m.id)
+         AND NOT EXISTS (SELECT 1 FROM events WHERE banner_id = m.id AND deleted_at IS NULL)",
     )?;
     let rows = stmt.query_map([before], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
     Ok(rows)

@@ -9,6 +9,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_user_tokens", include_str!("../../migrations/0002_user_tokens.sql")),
     ("0003_media", include_str!("../../migrations/0003_media.sql")),
     ("0004_summary_source", include_str!("../../migrations/0004_summary_source.sql")),
+    ("0005_events", include_str!("../../migrations/0005_events.sql")),
 ];
 
 pub fn latest_version() -> i64 {

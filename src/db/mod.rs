@@ -4,10 +4,12 @@
 //! in `BEGIN IMMEDIATE` and commit when the closure returns Ok. After every
 //! commit the job workers are woken, because a write may have queued work.
 
+pub mod events;
 pub mod instance;
 pub mod jobs;
 pub mod media;
 pub mod migrate;
+pub mod participants;
 pub mod profiles;
 pub mod sessions;
 pub mod tokens;

@@ -3,7 +3,10 @@
 //! touch HTTP.
 
 pub mod accounts;
+pub mod event_options;
+pub mod events;
 pub mod media;
+pub mod participations;
 pub mod passwords;
 pub mod profiles;
 pub mod rich_text;

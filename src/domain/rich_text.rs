@@ -58,6 +58,84 @@ pub fn markdown_to_html(markdown: &str) -> String {
     sanitize(&out)
 }
 
+/// Sanitised HTML as plain text, for calendar files, plain-text mails and
+/// summaries: tags dropped, blocks on their own lines, entities decoded.
+pub fn html_to_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    // Line breaks in the HTML source are only spaces; blocks make the lines.
+    let push_text = |out: &mut String, text: &str| {
+        if !text.trim().is_empty() {
+            out.push_str(&decode_entities(&text.replace('\n', " ")));
+        }
+    };
+    while let Some(start) = rest.find('<') {
+        push_text(&mut out, &rest[..start]);
+        let Some(end) = rest[start..].find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = rest[start + 1..start + end].trim_start_matches('/').to_ascii_lowercase();
+        let name: String = tag.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        if matches!(
+            name.as_str(),
+            "br" | "p" | "li" | "h2" | "h3" | "h4" | "blockquote" | "pre" | "hr" | "ul" | "ol"
+        ) && !out.ends_with('\n')
+            && !out.is_empty()
+        {
+            out.truncate(out.trim_end_matches(' ').len());
+            out.push('\n');
+        }
+        rest = &rest[start + end + 1..];
+    }
+    push_text(&mut out, rest);
+    out.trim().to_string()
+}
+
+fn decode_entities(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp..];
+        let Some(semi) = after.find(';').filter(|i| *i <= 10) else {
+            out.push('&');
+            rest = &after[1..];
+            continue;
+        };
+        let entity = &after[1..semi];
+        let decoded = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "nbsp" => Some('\u{a0}'),
+            _ => entity
+                .strip_prefix("#x")
+                .or_else(|| entity.strip_prefix("#X"))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &after[semi + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,6 +153,13 @@ mod tests {
         "<a href=\"data:text/html,<script>alert(1)</script>\">x</a>",
         "<p style=\"position:fixed\" class=\"x\" onclick=\"alert(1)\">hi</p>",
     ];
+
+    #[test]
+    fn html_becomes_plain_text() {
+        let html = markdown_to_html("**Fish &amp; chips** <3\n\n- one\n- two");
+        assert_eq!(html_to_text(&html), "Fish & chips <3\none\ntwo");
+        assert_eq!(html_to_text("a &#233; &#xe9; &bogus; & b"), "a é é &bogus; & b");
+    }
 
     #[test]
     fn markdown_keeps_what_people_write() {

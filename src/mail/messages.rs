@@ -58,15 +58,21 @@ struct ActionHtml<'a> {
     footer: &'a str,
 }
 
-struct Action<'a> {
-    subject: String,
-    paragraphs: Vec<String>,
-    action_label: &'a str,
-    action_url: &'a str,
-    footer: &'a str,
+pub(super) struct Action<'a> {
+    pub subject: String,
+    pub paragraphs: Vec<String>,
+    pub action_label: &'a str,
+    pub action_url: &'a str,
+    pub footer: &'a str,
 }
 
-fn action_mail(tr: Tr, instance: &str, url: &str, to: &str, action: Action) -> AppResult<OutgoingMail> {
+pub(super) fn action_mail(
+    tr: Tr,
+    instance: &str,
+    url: &str,
+    to: &str,
+    action: Action,
+) -> AppResult<OutgoingMail> {
     let text = ActionText {
         instance,
         url,

@@ -3,6 +3,7 @@
 //! through SMTP when configured, otherwise written as an `.eml` file under
 //! `data/outbox/` so that a fresh install never loses a confirmation link.
 
+pub mod event_messages;
 pub mod messages;
 
 use std::path::PathBuf;

@@ -18,14 +18,23 @@ pub struct SessionUser {
     pub email: String,
     pub role: Role,
     /// The profile acting now (from the session), if any.
+    pub profile_id: Option<i64>,
     pub profile_username: Option<String>,
     pub profile_name: Option<String>,
     pub session_hash: String,
+    /// The account's time zone setting (IANA name), if set.
+    pub timezone: Option<String>,
 }
 
 impl SessionUser {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Administrator
+    }
+
+    /// The profile acting now; an account always has one, but a session may
+    /// outlive it for a moment (deleted elsewhere).
+    pub fn require_profile(&self) -> Result<i64, AppError> {
+        self.profile_id.ok_or(AppError::NotFound)
     }
 
     pub fn display_name(&self) -> &str {

@@ -202,9 +202,11 @@ async fn load_session_user(
             user_id: user.id,
             email: user.email,
             role: user.role,
+            profile_id: profile.as_ref().map(|p| p.id),
             profile_username: profile.as_ref().map(|p| p.username.clone()),
             profile_name: profile.map(|p| p.name),
             session_hash: hash,
+            timezone: user.timezone,
         },
         user.locale,
     )))

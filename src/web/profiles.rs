@@ -4,12 +4,12 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::accounts::{EmptyForm, hash_blocking};
+use super::accounts::EmptyForm;
 use super::context::{Ctx, FlashLevel, SessionUser};
 use super::csrf::CsrfForm;
 use super::flash;
 use super::pages::UNPROCESSABLE;
-use super::uploads::CsrfParts;
+use super::uploads::{CsrfParts, pictures, store_pictures};
 use crate::app::AppState;
 use crate::db::profiles::{self, OwnProfile};
 use crate::domain::FieldErrors;
@@ -18,6 +18,8 @@ use crate::domain::profiles::{self as rules, ProfileInput};
 use crate::error::{AppError, AppResult};
 use crate::urls;
 use actix_web::http::header;
+
+const PROFILE_PICTURES: &[(&str, Kind)] = &[("avatar", Kind::Avatar), ("banner", Kind::Banner)];
 
 #[derive(Template)]
 #[template(path = "profiles/index.html")]
@@ -72,42 +74,6 @@ fn input_of(parts: &CsrfParts) -> ProfileInput {
     }
 }
 
-/// The avatar and banner of the form, checked and re-encoded (off the request
-/// thread, at most two at a time: decoding takes memory); problems go to `errors`.
-async fn pictures(
-    state: &AppState,
-    parts: &mut CsrfParts,
-    errors: &mut FieldErrors,
-) -> AppResult<Vec<(Kind, Processed)>> {
-    let mut out = Vec::new();
-    for (field, kind) in [("avatar", Kind::Avatar), ("banner", Kind::Banner)] {
-        let Some(bytes) = parts.files.remove(field) else { continue };
-        let max = kind.max_bytes(&state.config.media);
-        match hash_blocking(state, move || Ok(media::process(&bytes, kind, max))).await? {
-            Ok(picture) => out.push((kind, picture)),
-            Err(problem) => errors.add(field, problem.message()),
-        }
-    }
-    Ok(out)
-}
-
-/// Writes the files first (fsync, rename), then returns their rows to insert:
-/// no row ever points at a missing file.
-async fn store_pictures(
-    state: &AppState,
-    pictures: Vec<(Kind, Processed)>,
-) -> AppResult<Vec<(Kind, Processed, String)>> {
-    let dir = state.config.media_dir();
-    web::block(move || {
-        pictures
-            .into_iter()
-            .map(|(kind, picture)| media::store(&dir, &picture).map(|name| (kind, picture, name)))
-            .collect::<std::io::Result<Vec<_>>>()
-    })
-    .await?
-    .map_err(AppError::from)
-}
-
 fn attach_pictures(
     tx: &rusqlite::Transaction,
     actor_id: i64,
@@ -143,7 +109,7 @@ pub async fn create(ctx: Ctx, state: web::Data<AppState>, mut parts: CsrfParts) 
         let input = input.clone();
         state.db.read(move |conn| rules::validate_new(conn, &input)).await?
     };
-    let pictures = pictures(&state, &mut parts, &mut errors).await?;
+    let pictures = pictures(&state, &mut parts, &mut errors, PROFILE_PICTURES).await?;
     if !errors.is_empty() {
         return super::render(UNPROCESSABLE, &profiles_page(ctx, &state, input, errors).await?);
     }
@@ -216,7 +182,7 @@ pub async fn update(
     let mut input = input_of(&parts);
     input.username = profile.username.clone();
     let mut errors = rules::validate_edit(&input);
-    let pictures = pictures(&state, &mut parts, &mut errors).await?;
+    let pictures = pictures(&state, &mut parts, &mut errors, PROFILE_PICTURES).await?;
     if !errors.is_empty() {
         let page = EditPage { ctx, username: profile.username, avatar: profile.avatar, input, errors };
         return super::render(UNPROCESSABLE, &page);

@@ -25,6 +25,9 @@ pub const REGISTER: Limit = Limit { burst: 5.0, per_second: 5.0 / 3600.0 };
 /// Password reset and confirmation resend requests: five an hour from one address.
 pub const MAIL_REQUEST: Limit = Limit { burst: 5.0, per_second: 5.0 / 3600.0 };
 
+/// Anonymous participation requests: five an hour from one address (SECURITY.md 2.4).
+pub const ANONYMOUS_PARTICIPATION: Limit = Limit { burst: 5.0, per_second: 5.0 / 3600.0 };
+
 /// Per e-mail address typed at login, whoever types it: ten an hour (slows
 /// down guessing one account's password from many addresses).
 pub const LOGIN_ACCOUNT: Limit = Limit { burst: 10.0, per_second: 10.0 / 3600.0 };

@@ -11,12 +11,14 @@ use futures_util::StreamExt;
 
 use super::csrf;
 use crate::app::AppState;
-use crate::error::AppError;
+use crate::domain::FieldErrors;
+use crate::domain::media::{self, Kind, Processed};
+use crate::error::{AppError, AppResult};
 
 /// Largest text field in a multipart form.
-const TEXT_FIELD_LIMIT: usize = 64 * 1024;
+const TEXT_FIELD_LIMIT: usize = 512 * 1024;
 /// Text beside the files: fields, boundaries, headers.
-const FORM_OVERHEAD: usize = 256 * 1024;
+const FORM_OVERHEAD: usize = 1024 * 1024;
 
 pub struct CsrfParts {
     pub fields: HashMap<String, String>,
@@ -66,6 +68,43 @@ impl FromRequest for CsrfParts {
             Ok(parts)
         })
     }
+}
+
+/// The pictures of a form (`fields`: field name and kind), checked and re-encoded (off the request
+/// thread, at most two at a time: decoding takes memory); problems go to `errors`.
+pub async fn pictures(
+    state: &AppState,
+    parts: &mut CsrfParts,
+    errors: &mut FieldErrors,
+    fields: &[(&'static str, Kind)],
+) -> AppResult<Vec<(Kind, Processed)>> {
+    let mut out = Vec::new();
+    for &(field, kind) in fields {
+        let Some(bytes) = parts.files.remove(field) else { continue };
+        let max = kind.max_bytes(&state.config.media);
+        match super::accounts::hash_blocking(state, move || Ok(media::process(&bytes, kind, max))).await? {
+            Ok(picture) => out.push((kind, picture)),
+            Err(problem) => errors.add(field, problem.message()),
+        }
+    }
+    Ok(out)
+}
+
+/// Writes the files first (fsync, rename), then returns their rows to insert:
+/// no row ever points at a missing file.
+pub async fn store_pictures(
+    state: &AppState,
+    pictures: Vec<(Kind, Processed)>,
+) -> AppResult<Vec<(Kind, Processed, String)>> {
+    let dir = state.config.media_dir();
+    web::block(move || {
+        pictures
+            .into_iter()
+            .map(|(kind, picture)| media::store(&dir, &picture).map(|name| (kind, picture, name)))
+            .collect::<std::io::Result<Vec<_>>>()
+    })
+    .await?
+    .map_err(AppError::from)
 }
 
 async fn read_multipart(

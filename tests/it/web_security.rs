@@ -7,9 +7,25 @@ use zerda::routes::TABLE;
 
 use crate::common::{self, world};
 
+/// The event every concrete path points at: the standard world's event,
+/// given this fixed uuid by `world_with_pinned_event`.
+const EVENT: &str = "6f1c3a52-2b7e-4d0a-9a43-3c1b8f0e5d21";
+
+fn world_with_pinned_event(db: &zerda::db::Db, urls: &zerda::urls::Urls) -> world::World {
+    let w = world::standard(db, urls, common::T0);
+    db.write_blocking(|tx| Ok(tx.execute("UPDATE events SET uuid = ?1 WHERE uuid = ?2", [EVENT, &w.event])?))
+        .expect("pin the event's uuid");
+    w
+}
+
 /// A concrete path for a route pattern.
 fn concrete(pattern: &str) -> String {
-    pattern.replace("{path:.*}", "style.css").replace("{token}", "some-token")
+    pattern
+        .replace("{path:.*}", "style.css")
+        .replace("{token}", "some-token")
+        .replace("{uuid}", EVENT)
+        .replace("{id}", "1")
+        .replace("{username}", "alice")
 }
 
 fn post_routes() -> Vec<String> {
@@ -19,7 +35,7 @@ fn post_routes() -> Vec<String> {
 #[actix_web::test]
 async fn every_post_without_a_valid_csrf_token_is_refused_and_changes_nothing() {
     let mut app = common::app().await;
-    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    let w = world_with_pinned_event(app.db(), &app.state.urls);
     app.login(&w.admin.email, world::PASSWORD).await;
     assert!(!post_routes().is_empty());
     for path in post_routes() {
@@ -39,7 +55,7 @@ async fn every_post_without_a_valid_csrf_token_is_refused_and_changes_nothing() 
 #[actix_web::test]
 async fn a_token_from_another_browser_or_too_old_is_refused() {
     let mut app = common::app().await;
-    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    let w = world_with_pinned_event(app.db(), &app.state.urls);
     let mut other = common::app().await;
     let foreign = other.csrf().await;
     app.get("/").await;
@@ -65,7 +81,7 @@ async fn a_token_from_another_browser_or_too_old_is_refused() {
 #[actix_web::test]
 async fn cross_site_posts_are_refused_even_with_a_valid_token() {
     let mut app = common::app().await;
-    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    let w = world_with_pinned_event(app.db(), &app.state.urls);
     for (header, value) in
         [("sec-fetch-site", "cross-site"), ("origin", "https://evil.test"), ("origin", "null")]
     {
@@ -96,7 +112,7 @@ async fn cross_site_posts_are_refused_even_with_a_valid_token() {
 #[actix_web::test]
 async fn every_get_route_sends_the_security_headers_and_changes_nothing() {
     let mut app = common::app().await;
-    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    let w = world_with_pinned_event(app.db(), &app.state.urls);
     for logged_in in [false, true] {
         if logged_in {
             app.login(&w.admin.email, world::PASSWORD).await;
@@ -130,7 +146,7 @@ async fn every_get_route_sends_the_security_headers_and_changes_nothing() {
 #[actix_web::test]
 async fn admin_routes_send_visitors_to_login_and_hide_from_users() {
     let mut app = common::app().await;
-    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    let w = world_with_pinned_event(app.db(), &app.state.urls);
     let admin_gets: Vec<String> = TABLE
         .iter()
         .filter(|(m, p)| *m == "GET" && p.starts_with("/admin"))

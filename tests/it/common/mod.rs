@@ -94,6 +94,26 @@ pub async fn app_with(
     }
 }
 
+/// A second browser on the same server (same database, clock and limits),
+/// from another client address, with its own cookies.
+pub async fn app_sharing(
+    state: AppState,
+    clock: Arc<FixedClock>,
+) -> TestApp<
+    impl Service<actix_http::Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
+> {
+    let service = test::init_service(build_app(state.clone())).await;
+    TestApp {
+        service,
+        state,
+        clock,
+        dir: tempfile::tempdir().expect("temp dir"),
+        cookies: BTreeMap::new(),
+        peer: "192.0.2.11:40000".parse().expect("addr"),
+        headers: Vec::new(),
+    }
+}
+
 impl<S, B> TestApp<S>
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,

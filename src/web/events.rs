@@ -1,0 +1,443 @@
+//! Event pages: the form (create, edit, duplicate), the event page, publish
+//! and delete. Participation lives in `participations.rs`.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::accounts::EmptyForm;
+use super::context::{Ctx, FlashLevel};
+use super::csrf::CsrfForm;
+use super::flash;
+use super::pages::UNPROCESSABLE;
+use super::uploads::{CsrfParts, pictures, store_pictures};
+use crate::app::AppState;
+use crate::db::events::{self as db, Event};
+use crate::db::participants::{self, Participant};
+use crate::domain::FieldErrors;
+use crate::domain::events::{self as rules, Access, EventInput};
+use crate::domain::media::Kind;
+use crate::domain::participations;
+use crate::error::{AppError, AppResult};
+use crate::time::{Timestamp, parse_zone};
+use crate::urls;
+
+const BANNER: &[(&str, Kind)] = &[("banner", Kind::Banner)];
+
+#[derive(Template)]
+#[template(path = "events/form.html")]
+pub struct FormPage {
+    pub ctx: Ctx,
+    pub input: EventInput,
+    pub errors: FieldErrors,
+    /// The event being edited (None: a new one).
+    pub editing: Option<String>,
+    /// Whether the form offers "save as draft" (new events and drafts).
+    pub can_draft: bool,
+    pub banner: Option<String>,
+}
+
+impl FormPage {
+    pub fn action(&self) -> String {
+        match &self.editing {
+            Some(uuid) => urls::event_edit(uuid),
+            None => urls::events_create(),
+        }
+    }
+
+    pub fn zones(&self) -> impl Iterator<Item = &'static str> {
+        chrono_tz::TZ_VARIANTS.iter().map(|z| z.name())
+    }
+}
+
+fn user_zone(ctx: &Ctx, state: &AppState) -> String {
+    ctx.user
+        .as_ref()
+        .and_then(|u| u.timezone.clone())
+        .unwrap_or_else(|| state.config.instance.default_timezone.clone())
+}
+
+pub async fn new_form(ctx: Ctx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    ctx.require_user()?.require_profile()?;
+    let input = EventInput::new(&user_zone(&ctx, &state));
+    super::ok(&FormPage {
+        ctx,
+        input,
+        errors: FieldErrors::default(),
+        editing: None,
+        can_draft: true,
+        banner: None,
+    })
+}
+
+/// The event's uuid from the path, checked for shape before any lookup.
+fn uuid_of(path: &str) -> AppResult<String> {
+    uuid::Uuid::parse_str(path).map(|u| u.to_string()).map_err(|_| AppError::NotFound)
+}
+
+/// An event and what this viewer may do with it; 404 or 410 otherwise.
+pub async fn visible_event(ctx: &Ctx, state: &AppState, uuid: &str) -> AppResult<(Event, bool)> {
+    let uuid = uuid_of(uuid)?;
+    let user_id = ctx.user.as_ref().map(|u| u.user_id);
+    state
+        .db
+        .read(move |conn| {
+            let event = db::find_event_by_uuid(conn, &uuid)?.ok_or(AppError::NotFound)?;
+            match rules::access(conn, &event, user_id)? {
+                Access::Visible { manage } => Ok((event, manage)),
+                Access::Gone => Err(AppError::Gone),
+                Access::Hidden => Err(AppError::NotFound),
+            }
+        })
+        .await
+}
+
+/// An event this user organises; anyone else gets 404, as for an unknown id.
+pub async fn managed_event(ctx: &Ctx, state: &AppState, uuid: &str) -> AppResult<Event> {
+    ctx.require_user()?;
+    match visible_event(ctx, state, uuid).await? {
+        (event, true) => Ok(event),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+fn input_of(parts: &CsrfParts) -> EventInput {
+    let checked = |name: &str| matches!(parts.text(name).as_str(), "true" | "on" | "1");
+    EventInput {
+        title: parts.text("title"),
+        description: parts.text("description"),
+        begins_on: parts.text("begins_on"),
+        ends_on: parts.text("ends_on"),
+        timezone: parts.text("timezone"),
+        category: parts.text("category"),
+        tags: parts.text("tags"),
+        status: parts.text("status"),
+        visibility: parts.text("visibility"),
+        join_options: parts.text("join_options"),
+        external_participation_url: parts.text("external_participation_url"),
+        maximum_attendee_capacity: parts.text("maximum_attendee_capacity"),
+        anonymous_participation: checked("anonymous_participation"),
+        comment_moderation: parts.text("comment_moderation"),
+        hide_number_of_participants: checked("hide_number_of_participants"),
+        hide_end_time: checked("hide_end_time"),
+        online_address: parts.text("online_address"),
+        address_description: parts.text("address_description"),
+        address_street: parts.text("address_street"),
+        address_postal_code: parts.text("address_postal_code"),
+        address_locality: parts.text("address_locality"),
+        address_region: parts.text("address_region"),
+        address_country: parts.text("address_country"),
+        latitude: parts.text("latitude"),
+        longitude: parts.text("longitude"),
+        language: parts.text("language"),
+        wheelchair: parts.text("wheelchair"),
+        sign_language: checked("sign_language"),
+        subtitles: checked("subtitles"),
+        live_url: parts.text("live_url"),
+        replay_url: parts.text("replay_url"),
+        ticket_url: parts.text("ticket_url"),
+        price_url: parts.text("price_url"),
+        fediverse_account: parts.text("fediverse_account"),
+        visio_url: parts.text("visio_url"),
+    }
+}
+
+/// Stores the banner (if one came) and returns its media row id.
+fn attach_banner(
+    tx: &rusqlite::Transaction,
+    event_id: i64,
+    actor_id: i64,
+    stored: &[(Kind, crate::domain::media::Processed, String)],
+    now: Timestamp,
+) -> AppResult<()> {
+    use crate::db::media as m;
+    for (_, picture, name) in stored {
+        let media_id = m::insert_media(
+            tx,
+            &m::NewMedia {
+                file_name: name,
+                content_type: picture.content_type,
+                width: picture.width,
+                height: picture.height,
+                size: picture.bytes.len(),
+                actor_id,
+            },
+            now,
+        )?;
+        db::update_banner(tx, event_id, Some(media_id))?;
+    }
+    Ok(())
+}
+
+pub async fn create(ctx: Ctx, state: web::Data<AppState>, mut parts: CsrfParts) -> AppResult<HttpResponse> {
+    let profile_id = ctx.require_user()?.require_profile()?;
+    let input = input_of(&parts);
+    let draft = parts.text("draft") == "true";
+    let mut errors = FieldErrors::default();
+    let fields = rules::validate(&input).map_err(|e| errors = e).ok();
+    let banner = pictures(&state, &mut parts, &mut errors, BANNER).await?;
+    let Some(fields) = fields.filter(|_| errors.is_empty()) else {
+        let page = FormPage { ctx, input, errors, editing: None, can_draft: true, banner: None };
+        return super::render(UNPROCESSABLE, &page);
+    };
+    let stored = store_pictures(&state, banner).await?;
+    let (urls, now) = (state.urls.clone(), state.now());
+    let uuid = state
+        .db
+        .write(move |tx| {
+            let (id, uuid) = rules::create(tx, &urls, profile_id, &fields, draft, now)?;
+            attach_banner(tx, id, profile_id, &stored, now)?;
+            Ok(uuid)
+        })
+        .await?;
+    let message = if draft {
+        msg!("The draft is saved. Only you can see it until you publish it.")
+    } else {
+        msg!("The event is published.")
+    };
+    Ok(flash::redirect(&state, &urls::event(&uuid), FlashLevel::Info, message))
+}
+
+pub async fn edit_form(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    uuid: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let event = managed_event(&ctx, &state, &uuid).await?;
+    super::ok(&FormPage {
+        input: EventInput::from_event(&event),
+        errors: FieldErrors::default(),
+        can_draft: event.draft,
+        editing: Some(event.uuid),
+        banner: event.banner,
+        ctx,
+    })
+}
+
+/// The form of an existing event, filled in, to create a new one from it.
+pub async fn duplicate(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    uuid: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let event = managed_event(&ctx, &state, &uuid).await?;
+    let input = EventInput::from_event(&event);
+    super::ok(&FormPage {
+        ctx,
+        input,
+        errors: FieldErrors::default(),
+        editing: None,
+        can_draft: true,
+        banner: None,
+    })
+}
+
+pub async fn update(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    uuid: web::Path<String>,
+    mut parts: CsrfParts,
+) -> AppResult<HttpResponse> {
+    let event = managed_event(&ctx, &state, &uuid).await?;
+    let profile_id = ctx.require_user()?.require_profile()?;
+    let input = input_of(&parts);
+    let mut errors = FieldErrors::default();
+    let fields = rules::validate(&input).map_err(|e| errors = e).ok();
+    let banner = pictures(&state, &mut parts, &mut errors, BANNER).await?;
+    let Some(fields) = fields.filter(|_| errors.is_empty()) else {
+        let page = FormPage {
+            ctx,
+            input,
+            errors,
+            can_draft: event.draft,
+            editing: Some(event.uuid),
+            banner: event.banner,
+        };
+        return super::render(UNPROCESSABLE, &page);
+    };
+    let publish = event.draft && parts.text("draft") != "true";
+    let stored = store_pictures(&state, banner).await?;
+    let (config, urls, now) = (state.config.clone(), state.urls.clone(), state.now());
+    let uuid = event.uuid.clone();
+    state
+        .db
+        .write(move |tx| {
+            let important = rules::important_changes(&event, &fields);
+            db::update_event(tx, event.id, &fields, now, important)?;
+            attach_banner(tx, event.id, profile_id, &stored, now)?;
+            if publish {
+                db::update_published(tx, event.id, now)?;
+            }
+            if important && !event.draft {
+                let updated = db::find_event(tx, event.id)?.ok_or(AppError::NotFound)?;
+                let cancelled = updated.status == "cancelled" && event.status != "cancelled";
+                participations::notify_change(tx, &config, &urls, &updated, cancelled, now)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(flash::redirect(&state, &urls::event(&uuid), FlashLevel::Info, msg!("The event is saved.")))
+}
+
+pub async fn publish(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    uuid: web::Path<String>,
+    _form: CsrfForm<EmptyForm>,
+) -> AppResult<HttpResponse> {
+    let event = managed_event(&ctx, &state, &uuid).await?;
+    let now = state.now();
+    let id = event.id;
+    state.db.write(move |tx| db::update_published(tx, id, now)).await?;
+    Ok(flash::redirect(&state, &urls::event(&event.uuid), FlashLevel::Info, msg!("The event is published.")))
+}
+
+/// Deletes an event: participants going are told, and the page answers 410 Gone.
+pub async fn delete(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    uuid: web::Path<String>,
+    _form: CsrfForm<EmptyForm>,
+) -> AppResult<HttpResponse> {
+    let event = managed_event(&ctx, &state, &uuid).await?;
+    let (config, urls, now) = (state.config.clone(), state.urls.clone(), state.now());
+    state
+        .db
+        .write(move |tx| {
+            if !event.draft && event.ends_at.unwrap_or(event.begins_at) >= now && event.status != "cancelled"
+            {
+                participations::notify_change(tx, &config, &urls, &event, true, now)?;
+            }
+            db::delete_event(tx, event.id, now)
+        })
+        .await?;
+    Ok(flash::redirect(&state, &urls::events_me(), FlashLevel::Info, msg!("The event is deleted.")))
+}
+
+#[derive(Template)]
+#[template(path = "events/show.html")]
+pub struct ShowPage {
+    pub ctx: Ctx,
+    pub event: Event,
+    pub manage: bool,
+    /// When, in the event's zone (and in the viewer's, if it differs).
+    pub when: String,
+    pub when_viewer: Option<String>,
+    pub mine: Option<Participant>,
+    pub going: i64,
+    pub pending: i64,
+    /// Seats left, when the event has a capacity.
+    pub remaining: Option<i64>,
+    /// Why nobody can join now (a catalog key), if so.
+    pub closed: Option<&'static str>,
+    pub anonymous_open: bool,
+    pub canonical: String,
+    pub json_ld: String,
+    pub summary: String,
+    pub map_link: Option<String>,
+    pub ended: bool,
+}
+
+impl ShowPage {
+    pub fn category_label(&self) -> &'static str {
+        crate::domain::event_options::category_label(&self.event.category)
+    }
+
+    pub fn noindex(&self) -> bool {
+        self.event.visibility != "public" || self.event.draft
+    }
+
+    pub fn language_name(&self) -> Option<&'static str> {
+        crate::domain::event_options::language_name(&self.event.language)
+    }
+
+    pub fn banner_url(&self) -> Option<String> {
+        self.event.banner.as_ref().map(|b| format!("{}{}", self.canonical_base(), urls::media(b)))
+    }
+
+    fn canonical_base(&self) -> &str {
+        self.canonical.split("/events/").next().unwrap_or_default()
+    }
+}
+
+/// "2027-06-12 12:00 – 15:00 BST", or both dates when the event spans days.
+pub fn span(event: &Event, zone: chrono_tz::Tz) -> String {
+    use chrono::TimeZone;
+    let at = |t: Timestamp| zone.timestamp_opt(t, 0).single();
+    let Some(begin) = at(event.begins_at) else { return String::new() };
+    match event.ends_at.filter(|_| event.show_end_time).and_then(at) {
+        Some(end) if end.date_naive() == begin.date_naive() => {
+            format!("{} – {}", begin.format("%Y-%m-%d %H:%M"), end.format("%H:%M %Z"))
+        }
+        Some(end) => format!("{} – {}", begin.format("%Y-%m-%d %H:%M %Z"), end.format("%Y-%m-%d %H:%M %Z")),
+        None => begin.format("%Y-%m-%d %H:%M %Z").to_string(),
+    }
+}
+
+pub async fn show(ctx: Ctx, state: web::Data<AppState>, uuid: web::Path<String>) -> AppResult<HttpResponse> {
+    let (event, manage) = visible_event(&ctx, &state, &uuid).await?;
+    let profile_id = ctx.user.as_ref().and_then(|u| u.profile_id);
+    let event_id = event.id;
+    let (mine, counts, full) = {
+        let event = event.clone();
+        state
+            .db
+            .read(move |conn| {
+                let mine = match profile_id {
+                    Some(p) => participants::find_by_actor(conn, event_id, p)?,
+                    None => None,
+                };
+                let full = participations::is_full(conn, &event)?;
+                Ok((mine, participants::count_by_role(conn, event_id)?, full))
+            })
+            .await?
+    };
+    let count =
+        |roles: &[&str]| counts.iter().filter(|(r, _)| roles.contains(&r.as_str())).map(|(_, n)| n).sum();
+    let accepted: i64 = count(&["participant"]);
+    let now = state.now();
+    let ended = event.ends_at.unwrap_or(event.begins_at) < now;
+    let event_zone = parse_zone(&event.timezone).unwrap_or(chrono_tz::UTC);
+    let viewer_zone = ctx.user.as_ref().and_then(|u| u.timezone.as_deref()).and_then(parse_zone);
+    let closed = if event.draft {
+        Some(participations::Refusal::Draft.message())
+    } else if event.status == "cancelled" {
+        Some(participations::Refusal::Cancelled.message())
+    } else if ended {
+        Some(participations::Refusal::Ended.message())
+    } else if full && mine.is_none() {
+        Some(participations::Refusal::Full.message())
+    } else {
+        None
+    };
+    let canonical = state.urls.event(&event.uuid);
+    let summary: String =
+        crate::domain::rich_text::html_to_text(&event.description).chars().take(300).collect();
+    let map_link = match (event.address.latitude, event.address.longitude) {
+        (Some(lat), Some(lon)) => Some(urls::openstreetmap(lat, lon)),
+        _ if !event.address.is_empty() => Some(urls::openstreetmap_search(&event.address.lines().join(", "))),
+        _ => None,
+    };
+    let page = ShowPage {
+        when: span(&event, event_zone),
+        when_viewer: viewer_zone.filter(|z| *z != event_zone).map(|z| span(&event, z)),
+        going: count(participants::GOING),
+        pending: count(&["not_approved"]),
+        remaining: (event.maximum_attendee_capacity > 0)
+            .then(|| (event.maximum_attendee_capacity - accepted).max(0)),
+        closed,
+        anonymous_open: state.config.instance.anonymous_participation
+            && event.anonymous_participation
+            && event.local
+            && event.join_options != "external",
+        json_ld: super::event_meta::json_ld(&event, &canonical, &state.urls),
+        canonical,
+        summary,
+        map_link,
+        ended,
+        mine,
+        manage,
+        event,
+        ctx,
+    };
+    super::ok(&page)
+}
