@@ -5,7 +5,8 @@
 use actix_web::{guard, web};
 
 use crate::web::{
-    accounts, admin, assets, events, pages, participations, passwords, profiles, registration, settings,
+    accounts, admin, assets, comments, events, pages, participations, passwords, profiles, registration,
+    settings,
 };
 
 macro_rules! routes {
@@ -85,6 +86,10 @@ routes! {
     POST "/events/{uuid}/leave" => participations::leave,
     GET  "/events/{uuid}/participants" => participations::list,
     POST "/events/{uuid}/participants/{id}" => participations::decide,
+    POST "/events/{uuid}/comments" => comments::create,
+    GET  "/events/{uuid}/comments/{comment}" => comments::edit_form,
+    POST "/events/{uuid}/comments/{comment}" => comments::update,
+    POST "/events/{uuid}/comments/{comment}/delete" => comments::delete,
     GET  "/participation/email/confirm/{token}" => participations::confirm_form,
     POST "/participation/email/confirm/{token}" => participations::confirm,
     GET  "/participation/email/cancel/{uuid}/{token}" => participations::cancel_form,

@@ -61,6 +61,10 @@ impl Urls {
         self.absolute(&event(uuid))
     }
 
+    pub fn comment(&self, uuid: &str) -> String {
+        self.absolute(&format!("/comments/{uuid}"))
+    }
+
     /// A participation's id, as Mobilizon builds it.
     pub fn participation(&self, uuid: &str) -> String {
         self.absolute(&format!("/join/event/{uuid}"))
@@ -225,6 +229,18 @@ pub fn event_participant_decide(uuid: &str, participant_id: i64) -> String {
 
 pub fn event_participants_export(uuid: &str, format: &str) -> String {
     format!("/events/{uuid}/participants/export/{format}")
+}
+
+pub fn event_comments(uuid: &str) -> String {
+    format!("/events/{uuid}/comments")
+}
+
+pub fn event_comment(uuid: &str, comment: &str) -> String {
+    format!("/events/{uuid}/comments/{comment}")
+}
+
+pub fn event_comment_delete(uuid: &str, comment: &str) -> String {
+    format!("/events/{uuid}/comments/{comment}/delete")
 }
 
 pub fn participation_confirm(token: &str) -> String {

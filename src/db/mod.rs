@@ -4,6 +4,7 @@
 //! in `BEGIN IMMEDIATE` and commit when the closure returns Ok. After every
 //! commit the job workers are woken, because a write may have queued work.
 
+pub mod comments;
 pub mod events;
 pub mod instance;
 pub mod jobs;

@@ -3,6 +3,7 @@
 //! touch HTTP.
 
 pub mod accounts;
+pub mod comments;
 pub mod event_options;
 pub mod events;
 pub mod media;

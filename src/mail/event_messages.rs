@@ -31,6 +31,11 @@ impl Recipient {
 /// What happened, with the link the mail leads to.
 #[derive(Debug, Clone)]
 pub enum Notice {
+    /// An organiser's announcement (plain text).
+    Announcement {
+        text: String,
+        link: String,
+    },
     /// "Confirm your participation" (anonymous).
     ConfirmAnonymous {
         link: String,
@@ -150,6 +155,13 @@ pub fn send(
             link.as_str(),
             tr.t("You receive this message because you take part in this event."),
         ),
+        Notice::Announcement { link, .. } => (
+            tr.tf("Announcement: {title}", &args),
+            vec![tr.tf("The organisers of {title} wrote to everyone taking part:", &args)],
+            tr.t("See the event"),
+            link.as_str(),
+            tr.t("You receive this message because you take part in this event."),
+        ),
         Notice::Cancelled { link } => (
             tr.tf("{title} is cancelled", &args),
             vec![tr.tf("The organisers cancelled {title}.", &args), at],
@@ -158,6 +170,10 @@ pub fn send(
             tr.t("You receive this message because you take part in this event."),
         ),
     };
+    let mut paragraphs = paragraphs;
+    if let Notice::Announcement { text, .. } = &notice {
+        paragraphs.extend(text.split('\n').filter(|l| !l.trim().is_empty()).map(str::to_string));
+    }
     let mail = action_mail(
         tr,
         &config.instance.name,

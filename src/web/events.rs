@@ -11,9 +11,11 @@ use super::flash;
 use super::pages::UNPROCESSABLE;
 use super::uploads::{CsrfParts, pictures, store_pictures};
 use crate::app::AppState;
+use crate::db::comments::Comment;
 use crate::db::events::{self as db, Event};
 use crate::db::participants::{self, Participant};
 use crate::domain::FieldErrors;
+use crate::domain::comments::Thread;
 use crate::domain::events::{self as rules, Access, EventInput};
 use crate::domain::media::Kind;
 use crate::domain::participations;
@@ -335,11 +337,34 @@ pub struct ShowPage {
     pub summary: String,
     pub map_link: Option<String>,
     pub ended: bool,
+    pub announcements: Vec<Comment>,
+    pub threads: Vec<Thread>,
+    /// The viewer's profiles: their comments get edit and delete links.
+    pub my_actors: Vec<i64>,
 }
 
 impl ShowPage {
     pub fn category_label(&self) -> &'static str {
         crate::domain::event_options::category_label(&self.event.category)
+    }
+
+    pub fn can_comment(&self) -> bool {
+        self.ctx.user.is_some() && (self.manage || self.event.comment_moderation != "closed")
+    }
+
+    /// The zone comment times are shown in: the viewer's, else the event's.
+    pub fn viewer_zone(&self) -> chrono_tz::Tz {
+        self.ctx
+            .user
+            .as_ref()
+            .and_then(|u| u.timezone.as_deref())
+            .and_then(parse_zone)
+            .or_else(|| parse_zone(&self.event.timezone))
+            .unwrap_or(chrono_tz::UTC)
+    }
+
+    pub fn mine(&self, comment: &Comment) -> bool {
+        self.my_actors.contains(&comment.actor_id)
     }
 
     pub fn noindex(&self) -> bool {
@@ -376,8 +401,9 @@ pub fn span(event: &Event, zone: chrono_tz::Tz) -> String {
 pub async fn show(ctx: Ctx, state: web::Data<AppState>, uuid: web::Path<String>) -> AppResult<HttpResponse> {
     let (event, manage) = visible_event(&ctx, &state, &uuid).await?;
     let profile_id = ctx.user.as_ref().and_then(|u| u.profile_id);
+    let user_id = ctx.user.as_ref().map(|u| u.user_id);
     let event_id = event.id;
-    let (mine, counts, full) = {
+    let (mine, counts, full, comments, my_actors) = {
         let event = event.clone();
         state
             .db
@@ -387,7 +413,14 @@ pub async fn show(ctx: Ctx, state: web::Data<AppState>, uuid: web::Path<String>)
                     None => None,
                 };
                 let full = participations::is_full(conn, &event)?;
-                Ok((mine, participants::count_by_role(conn, event_id)?, full))
+                let comments = crate::db::comments::list_comments(conn, event_id)?;
+                let my_actors = match user_id {
+                    Some(u) => {
+                        crate::db::profiles::list_profiles(conn, u)?.into_iter().map(|p| p.id).collect()
+                    }
+                    None => Vec::new(),
+                };
+                Ok((mine, participants::count_by_role(conn, event_id)?, full, comments, my_actors))
             })
             .await?
     };
@@ -417,7 +450,11 @@ pub async fn show(ctx: Ctx, state: web::Data<AppState>, uuid: web::Path<String>)
         _ if !event.address.is_empty() => Some(urls::openstreetmap_search(&event.address.lines().join(", "))),
         _ => None,
     };
+    let (announcements, threads) = crate::domain::comments::threads(comments);
     let page = ShowPage {
+        announcements,
+        threads,
+        my_actors,
         when: span(&event, event_zone),
         when_viewer: viewer_zone.filter(|z| *z != event_zone).map(|z| span(&event, z)),
         going: count(participants::GOING),

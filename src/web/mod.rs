@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod assets;
+pub mod comments;
 pub mod context;
 pub mod cookies;
 pub mod csrf;

@@ -5,6 +5,7 @@ mod common;
 mod accounts;
 mod binary;
 mod catalogs;
+mod comments;
 mod config;
 mod events;
 mod fake_peer;

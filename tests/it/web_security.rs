@@ -26,6 +26,7 @@ fn concrete(pattern: &str) -> String {
         .replace("{uuid}", EVENT)
         .replace("{id}", "1")
         .replace("{username}", "alice")
+        .replace("{comment}", "00000000-0000-4000-8000-000000000001")
 }
 
 fn post_routes() -> Vec<String> {
