@@ -5,8 +5,8 @@
 use actix_web::{guard, web};
 
 use crate::web::{
-    accounts, admin, assets, comments, events, pages, participations, passwords, profiles, registration,
-    settings,
+    accounts, admin, assets, comments, events, my_events, pages, participations, passwords, profiles,
+    registration, settings,
 };
 
 macro_rules! routes {
@@ -74,6 +74,10 @@ routes! {
     GET  "/settings/delete" => settings::delete_form,
     POST "/settings/delete" => settings::delete_account,
     GET  "/events/create" => events::new_form,
+    GET  "/events/me" => my_events::index,
+    POST "/events/me/feed" => my_events::create_feed,
+    POST "/events/me/feed/revoke" => my_events::revoke_feed,
+    GET  "/events/calendar" => my_events::calendar,
     POST "/events/create" => events::create,
     GET  "/events/{uuid}" => events::show,
     GET  "/events/{uuid}/edit" => events::edit_form,

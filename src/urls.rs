@@ -183,6 +183,19 @@ pub fn events_calendar() -> String {
     "/events/calendar".into()
 }
 
+pub fn events_me_feed() -> String {
+    "/events/me/feed".into()
+}
+
+pub fn events_me_feed_revoke() -> String {
+    "/events/me/feed/revoke".into()
+}
+
+/// A profile's private feed of its events (`format`: ics or atom).
+pub fn events_going_feed(token: &str, format: &str) -> String {
+    format!("/events/going/{token}/{format}")
+}
+
 pub fn event(uuid: &str) -> String {
     format!("/events/{uuid}")
 }

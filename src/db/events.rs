@@ -213,6 +213,22 @@ pub fn list_upcoming_public(conn: &Connection, now: Timestamp, limit: i64) -> Ap
     Ok(rows)
 }
 
+/// Published public events beginning in [start, end), in order (calendar).
+pub fn list_public_between(
+    conn: &Connection,
+    start: Timestamp,
+    end: Timestamp,
+    limit: i64,
+) -> AppResult<Vec<Event>> {
+    let sql = format!(
+        "SELECT {COLUMNS} {FROM} WHERE e.deleted_at IS NULL AND e.draft = 0 AND e.visibility = 'public'
+         AND e.begins_at >= ?1 AND e.begins_at < ?2 ORDER BY e.begins_at, e.id LIMIT ?3"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params![start, end, limit], from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
 /// Events a set of profiles organise or take part in (any role but rejected),
 /// with the role, between two instants (by start), in order.
 pub fn list_for_actors(

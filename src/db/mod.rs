@@ -6,6 +6,7 @@
 
 pub mod comments;
 pub mod events;
+pub mod feed_tokens;
 pub mod instance;
 pub mod jobs;
 pub mod media;

@@ -12,6 +12,7 @@ pub mod event_meta;
 pub mod events;
 pub mod flash;
 pub mod middleware;
+pub mod my_events;
 pub mod pages;
 pub mod participations;
 pub mod passwords;

@@ -21,11 +21,37 @@ pub struct HomePage {
     pub ctx: Ctx,
     pub description: Vec<String>,
     pub needs_setup: bool,
+    /// The next public events, with their time in the viewer's zone.
+    pub upcoming: Vec<(crate::db::events::Event, String)>,
 }
 
+const HOME_EVENTS: i64 = 12;
+
 pub async fn home(ctx: Ctx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let needs_setup = state.db.read(crate::domain::setup::needs_setup).await?;
-    super::ok(&HomePage { ctx, description: paragraphs(&state.config.instance.description), needs_setup })
+    let now = state.now();
+    let (needs_setup, events) = state
+        .db
+        .read(move |conn| {
+            Ok((
+                crate::domain::setup::needs_setup(conn)?,
+                crate::db::events::list_upcoming_public(conn, now, HOME_EVENTS)?,
+            ))
+        })
+        .await?;
+    let zone = super::my_events::viewer_zone(&ctx, &state);
+    let upcoming = events
+        .into_iter()
+        .map(|e| {
+            let when = super::events::span(&e, zone);
+            (e, when)
+        })
+        .collect();
+    super::ok(&HomePage {
+        ctx,
+        description: paragraphs(&state.config.instance.description),
+        needs_setup,
+        upcoming,
+    })
 }
 
 /// Splits operator-written text into paragraphs at blank lines. The text is

@@ -328,3 +328,55 @@ async fn duplicating_fills_the_form_without_saving() {
     assert!(r.body.contains("value=\"Picnic in the park\"") && r.body.contains("action=\"/events/create\""));
     assert_eq!(app.fingerprint(), before);
 }
+
+#[actix_web::test]
+async fn my_events_lists_by_role_and_time_and_the_calendar_shows_the_month() {
+    let mut app = common::app().await;
+    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    let restricted = world::create_event(
+        app.db(),
+        &app.state.urls,
+        w.alice.actor_id,
+        &zerda::domain::events::EventInput {
+            join_options: "restricted".into(),
+            ..world::event_input("Choir rehearsal")
+        },
+        false,
+        common::T0,
+    );
+    app.login(&w.bob.email, world::PASSWORD).await;
+    app.post(&format!("/events/{}/join", w.event), &[]).await;
+    app.post(&format!("/events/{restricted}/join"), &[]).await;
+    let all = app.get("/events/me").await;
+    assert!(all.body.contains("Picnic in the park") && all.body.contains("Choir rehearsal"));
+    let going = app.get("/events/me?filter=going").await;
+    assert!(going.body.contains("Picnic in the park") && !going.body.contains("Choir rehearsal"));
+    let pending = app.get("/events/me?filter=pending").await;
+    assert!(!pending.body.contains("Picnic in the park") && pending.body.contains("Choir rehearsal"));
+    assert!(!app.get("/events/me?filter=organising").await.body.contains("Picnic in the park"));
+    assert!(!app.get("/events/me?past=true").await.body.contains("Picnic in the park"), "not over yet");
+    let old = zerda::domain::events::EventInput {
+        begins_on: "2026-01-10T10:00".into(),
+        ends_on: "2026-01-10T12:00".into(),
+        ..world::event_input("Last winter walk")
+    };
+    world::create_event(app.db(), &app.state.urls, w.bob.actor_id, &old, false, common::T0);
+    let past = app.get("/events/me?past=true").await;
+    assert!(past.body.contains("Last winter walk") && !past.body.contains("Picnic"), "{}", past.body);
+    assert!(!app.get("/events/me").await.body.contains("Last winter"));
+    assert!(app.get("/events/me?filter=organising&past=true").await.body.contains("Last winter"));
+
+    // June 2027 holds the picnic (12:00 in London is 11:00 UTC, the viewer's zone); the next month does not.
+    let june = app.get("/events/calendar?month=2027-06").await;
+    assert_eq!(june.status, StatusCode::OK);
+    assert!(june.body.contains("Picnic in the park") && june.body.contains(">11:00<"), "{}", june.body);
+    assert!(!app.get("/events/calendar?month=2027-07").await.body.contains("Picnic in the park"));
+    assert_eq!(app.get("/events/calendar?month=June").await.status, StatusCode::BAD_REQUEST);
+    // Visitors see public events too.
+    app.logout_browser();
+    assert!(app.get("/events/calendar?month=2027-06").await.body.contains("Picnic in the park"));
+    assert_eq!(app.get("/events/me").await.status, StatusCode::SEE_OTHER, "log in first");
+    // The home page lists upcoming public events, not past ones.
+    let home = app.get("/").await;
+    assert!(home.body.contains("Picnic in the park") && !home.body.contains("Last winter"));
+}
