@@ -108,6 +108,10 @@ pub enum DevCommand {
         /// How many accounts to create.
         #[arg(long, default_value_t = 100)]
         users: u32,
+        /// How many events to create, organised by seeded profiles, with
+        /// participants and comments.
+        #[arg(long, default_value_t = 0)]
+        events: u32,
     },
 }
 
@@ -170,7 +174,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, String> {
         Command::Admin { command: AdminCommand::TestMail { to, send_now } } => {
             test_mail(&config, &to, send_now)
         }
-        Command::Dev { command: DevCommand::Seed { users } } => seed(&config, users),
+        Command::Dev { command: DevCommand::Seed { users, events } } => seed(&config, users, events),
     }
 }
 
@@ -349,7 +353,7 @@ fn test_mail(config: &Config, to: &str, send_now: bool) -> Result<ExitCode, Stri
     Ok(ExitCode::SUCCESS)
 }
 
-fn seed(config: &Config, count: u32) -> Result<ExitCode, String> {
+fn seed(config: &Config, count: u32, events: u32) -> Result<ExitCode, String> {
     let db = migrated_db(config)?;
     let urls = crate::urls::Urls::new(&config.public_base());
     // One real hash reused: hashing thousands of passwords would dominate the run.
@@ -394,5 +398,9 @@ fn seed(config: &Config, count: u32) -> Result<ExitCode, String> {
         })
         .map_err(|e| e.to_string())?;
     println!("seeded {created} account(s) (password: seeded-password)");
+    if events > 0 {
+        let sample = crate::domain::seed::events(&db, &urls, events, now).map_err(|e| e.to_string())?;
+        println!("seeded {events} event(s); sample event: {sample}");
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -11,6 +11,7 @@ pub mod participations;
 pub mod passwords;
 pub mod profiles;
 pub mod rich_text;
+pub mod seed;
 pub mod setup;
 pub mod tokens;
 

@@ -244,6 +244,17 @@ impl ParticipantsPage {
     pub fn role_label(&self, role: &str) -> &'static str {
         role_label(role)
     }
+
+    /// Registration times are shown in the organiser's zone.
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.ctx
+            .user
+            .as_ref()
+            .and_then(|u| u.timezone.as_deref())
+            .and_then(crate::time::parse_zone)
+            .or_else(|| crate::time::parse_zone(&self.event.timezone))
+            .unwrap_or(chrono_tz::UTC)
+    }
 }
 
 pub fn role_label(role: &str) -> &'static str {
@@ -255,6 +266,11 @@ pub fn role_label(role: &str) -> &'static str {
         "not_confirmed" => msg!("E-mail not confirmed yet"),
         _ => msg!("Declined"),
     }
+}
+
+/// The roles a `?role=` filter of the participants page stands for.
+pub fn filter_roles(query: &str) -> &'static [&'static str] {
+    filter_of(query).1
 }
 
 fn filter_of(query: &str) -> (&'static str, &'static [&'static str]) {

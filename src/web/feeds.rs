@@ -1,0 +1,206 @@
+//! Calendar and news feeds: one event as `.ics`, a profile's private feed of
+//! its events (ICS and Atom, behind a revocable token), and the participants
+//! list as CSV, ODS or PDF for organisers.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+
+use super::context::Ctx;
+use super::events::{managed_event, visible_event};
+use super::participations::{FilterQuery, role_label};
+use crate::app::AppState;
+use crate::db::events::{self as db, Event};
+use crate::db::{feed_tokens, participants};
+use crate::domain::rich_text::html_to_text;
+use crate::error::{AppError, AppResult};
+use crate::export::atom::{self, AtomEntry};
+use crate::export::ics::{self, IcsEvent, IcsStatus};
+use crate::export::{Table, to_csv, to_ods, to_pdf};
+use crate::time::Timestamp;
+use crate::urls::{self, Urls};
+
+/// How far back the private feed reaches (calendar apps keep older entries).
+const FEED_PAST: i64 = 90 * 24 * 3600;
+const FEED_LIMIT: i64 = 500;
+const FOREVER: Timestamp = 7_258_118_400;
+
+/// An event as a calendar entry: plain text everywhere, times in UTC.
+pub fn ics_event(event: &Event, urls: &Urls) -> IcsEvent {
+    let address = event.address.lines().join(", ");
+    let location = match (address.is_empty(), event.online_address.is_empty()) {
+        (false, _) => Some(address),
+        (true, false) => Some(event.online_address.clone()),
+        (true, true) => None,
+    };
+    let mut description = html_to_text(&event.description);
+    if !event.online_address.is_empty() {
+        description = format!("{description}\n\n{}", event.online_address).trim().to_string();
+    }
+    IcsEvent {
+        uid: event.ap_id.clone(),
+        url: urls.event(&event.uuid),
+        title: event.title.clone(),
+        description,
+        starts_at: event.begins_at,
+        ends_at: event.ends_at,
+        status: match event.status.as_str() {
+            "cancelled" => IcsStatus::Cancelled,
+            "tentative" => IcsStatus::Tentative,
+            _ => IcsStatus::Confirmed,
+        },
+        location,
+        geo: event.address.latitude.zip(event.address.longitude),
+        organizer_name: Some(event.organizer_name.clone()),
+        categories: event.tags.clone(),
+        created_at: event.created_at,
+        updated_at: event.updated_at,
+        sequence: event.sequence,
+    }
+}
+
+fn calendar_response(body: String, file_name: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))
+        .insert_header((header::CONTENT_DISPOSITION, format!("inline; filename=\"{file_name}\"")))
+        .body(body)
+}
+
+/// `/events/<uuid>/export/ics`: public and unlisted published events only
+/// (as Mobilizon); everything else is 404 like an unknown id.
+pub async fn event_ics(ctx: Ctx, state: web::Data<AppState>, uuid: web::Path<String>) -> AppResult<HttpResponse> {
+    let (event, _) = visible_event(&ctx, &state, &uuid).await?;
+    if event.draft || event.visibility == "private" {
+        return Err(AppError::NotFound);
+    }
+    let body = ics::calendar(&event.title, &[ics_event(&event, &state.urls)], state.now());
+    Ok(calendar_response(body, &format!("{}.ics", event.uuid)))
+}
+
+/// The events of the profile a feed token belongs to: every participation
+/// but refusals, from three months ago on, drafts and deleted events left out.
+async fn feed_events(state: &AppState, token: &str) -> AppResult<(String, Vec<Event>)> {
+    let (token, now) = (token.to_string(), state.now());
+    state
+        .db
+        .read(move |conn| {
+            let actor = feed_tokens::find_actor_of(conn, &token)?.ok_or(AppError::NotFound)?;
+            let events = db::list_for_actors(conn, &[actor], now - FEED_PAST, FOREVER, false, FEED_LIMIT)?
+                .into_iter()
+                .filter(|(e, role)| !e.draft && role != "not_confirmed")
+                .map(|(e, _)| e)
+                .collect();
+            let name = crate::db::users::find_profile(conn, actor)?.map(|p| p.name).unwrap_or_default();
+            Ok((name, events))
+        })
+        .await
+}
+
+/// `/events/going/<token>/ics` and `/atom`.
+pub async fn going_feed(state: web::Data<AppState>, path: web::Path<(String, String)>) -> AppResult<HttpResponse> {
+    let (token, format) = path.into_inner();
+    if format != "ics" && format != "atom" {
+        return Err(AppError::NotFound);
+    }
+    let (name, events) = feed_events(&state, &token).await?;
+    let tr = crate::i18n::Tr::for_code(&state.config.instance.default_locale);
+    let title = tr.tf("Events of {name}", &[("name", name.as_str())]);
+    let response = if format == "ics" {
+        let entries: Vec<IcsEvent> = events.iter().map(|e| ics_event(e, &state.urls)).collect();
+        calendar_response(ics::calendar(&title, &entries, state.now()), "events.ics")
+    } else {
+        let entries: Vec<AtomEntry> = events
+            .iter()
+            .map(|e| AtomEntry {
+                id: e.ap_id.clone(),
+                url: state.urls.event(&e.uuid),
+                title: e.title.clone(),
+                content_html: e.description.clone(),
+                author: e.organizer_name.clone(),
+                updated_at: e.updated_at,
+                published_at: e.published_at.unwrap_or(e.created_at),
+            })
+            .collect();
+        let self_url = state.urls.absolute(&urls::events_going_feed(&token, "atom"));
+        let body = atom::feed(&title, &self_url, &state.urls.absolute(&urls::home()), &entries, state.now());
+        HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")).body(body)
+    };
+    // A private feed: never kept by shared caches, never indexed.
+    let mut response = response;
+    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-store"));
+    response.headers_mut().insert(
+        header::HeaderName::from_static("x-robots-tag"),
+        header::HeaderValue::from_static("noindex"),
+    );
+    Ok(response)
+}
+
+/// `/events/<uuid>/participants/export/<csv|ods|pdf>`: the list the organiser
+/// sees, in Mobilizon's four columns (anonymous people stay anonymous).
+pub async fn participants_export(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<FilterQuery>,
+) -> AppResult<HttpResponse> {
+    let (uuid, format) = path.into_inner();
+    let (content_type, extension): (&str, &str) = match format.as_str() {
+        "csv" => ("text/csv; charset=utf-8", "csv"),
+        "ods" => ("application/vnd.oasis.opendocument.spreadsheet", "ods"),
+        "pdf" => ("application/pdf", "pdf"),
+        _ => return Err(AppError::NotFound),
+    };
+    let event = managed_event(&ctx, &state, &uuid).await?;
+    let roles = super::participations::filter_roles(&query.role);
+    let id = event.id;
+    let list = state.db.read(move |conn| participants::list_participants(conn, id, roles)).await?;
+    let tr = ctx.tr;
+    let zone = super::my_events::viewer_zone(&ctx, &state);
+    let table = Table {
+        title: event.title.clone(),
+        headers: ["Participant name", "Participant status", "Participant registration date", "Participant message"]
+            .iter()
+            .map(|h| tr.t(*h).to_string())
+            .collect(),
+        rows: list
+            .iter()
+            .map(|p| {
+                let name = if p.is_anonymous() {
+                    tr.t("Anonymous participant").to_string()
+                } else {
+                    let handle = match &p.domain {
+                        Some(d) => format!("@{}@{d}", p.username.as_deref().unwrap_or_default()),
+                        None => format!("@{}", p.username.as_deref().unwrap_or_default()),
+                    };
+                    format!("{} ({handle})", p.name)
+                };
+                vec![
+                    name,
+                    tr.t(role_label(&p.role)).to_string(),
+                    crate::time::format_in_zone(p.created_at, zone),
+                    p.message.clone(),
+                ]
+            })
+            .collect(),
+    };
+    let bytes = web::block(move || match extension {
+        "csv" => to_csv(&table),
+        "ods" => to_ods(&table),
+        _ => to_pdf(&table),
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"participants-{}.{extension}\"", event.uuid),
+        ))
+        .body(bytes))
+}
+
+// Column titles of the exports, for the catalogs (translated above by key).
+const _COLUMNS: [&str; 4] = [
+    msg!("Participant name"),
+    msg!("Participant status"),
+    msg!("Participant registration date"),
+    msg!("Participant message"),
+];
