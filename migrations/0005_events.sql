@@ -133,3 +133,12 @@ CREATE TABLE feed_tokens (
     created_at INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX feed_tokens_actor ON feed_tokens (actor_id);
+
+-- Answers of the optional geocoding service, by normalised query; a NULL
+-- point records "not found" so that it is not asked again and again.
+CREATE TABLE geocode_cache (
+    query      TEXT PRIMARY KEY,
+    latitude   REAL,
+    longitude  REAL,
+    fetched_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;

@@ -29,6 +29,8 @@ pub struct AppState {
     pub secret: Arc<Vec<u8>>,
     pub limits: Arc<RateLimits>,
     pub hashing: Arc<tokio::sync::Semaphore>,
+    /// The address lookup service, when configured.
+    pub geocoder: Option<Arc<crate::geocoder::Geocoder>>,
 }
 
 impl AppState {
@@ -37,6 +39,8 @@ impl AppState {
         let secret = db.write_blocking(crate::domain::setup::load_or_create_secret)?;
         Ok(AppState {
             urls: Urls::new(&config.public_base()),
+            geocoder: crate::geocoder::Geocoder::from_config(&config.geocoding, &config.public_base())
+                .map(Arc::new),
             db,
             config,
             clock,

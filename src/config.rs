@@ -32,6 +32,7 @@ pub struct Config {
     pub federation: FederationConfig,
     pub jobs: JobsConfig,
     pub media: MediaConfig,
+    pub geocoding: GeocodingConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -108,6 +109,17 @@ pub struct FederationConfig {
     pub allow_private_addresses: bool,
 }
 
+/// Optional address lookup: fills in the coordinates of an event's address
+/// when the organiser gave none. Off by default (no request ever leaves).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct GeocodingConfig {
+    /// "" (off), "nominatim", "photon" or "addok".
+    pub provider: String,
+    /// The service's base URL, e.g. "https://nominatim.openstreetmap.org".
+    pub url: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct MediaConfig {
@@ -146,6 +158,7 @@ impl Default for Config {
             federation: FederationConfig::default(),
             jobs: JobsConfig::default(),
             media: MediaConfig::default(),
+            geocoding: GeocodingConfig::default(),
         }
     }
 }
@@ -271,6 +284,23 @@ impl Config {
                 return Err(bad(
                     "public_url",
                     "must not have a path, query or fragment (zerda must be served at the root of its domain)",
+                ));
+            }
+        }
+        let g = &self.geocoding;
+        if !matches!(g.provider.as_str(), "" | "nominatim" | "photon" | "addok") {
+            return Err(bad(
+                "geocoding.provider",
+                "must be \"\" (off), \"nominatim\", \"photon\" or \"addok\"",
+            ));
+        }
+        if !g.provider.is_empty() {
+            let ok = url::Url::parse(&g.url)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if !ok {
+                return Err(bad(
+                    "geocoding.url",
+                    "must be the http:// or https:// address of the geocoding service",
                 ));
             }
         }

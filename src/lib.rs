@@ -11,6 +11,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod federation;
+pub mod geocoder;
 pub mod jobs;
 pub mod mail;
 pub mod routes;

@@ -170,6 +170,21 @@ fn attach_banner(
     Ok(())
 }
 
+/// Fills in the coordinates of an address typed without them, when a
+/// geocoder is configured (a network call: done here, before the write).
+async fn geocode(state: &AppState, fields: &mut crate::db::events::EventFields) -> AppResult<()> {
+    let Some(geocoder) = state.geocoder.clone() else { return Ok(()) };
+    if fields.address.latitude.is_some() || crate::geocoder::query_of(&fields.address).is_empty() {
+        return Ok(());
+    }
+    let (db, address, now) = (state.db.clone(), fields.address.clone(), state.now());
+    if let Some((lat, lon)) = web::block(move || geocoder.locate(&db, &address, now)).await?? {
+        fields.address.latitude = Some(lat);
+        fields.address.longitude = Some(lon);
+    }
+    Ok(())
+}
+
 pub async fn create(ctx: Ctx, state: web::Data<AppState>, mut parts: CsrfParts) -> AppResult<HttpResponse> {
     let profile_id = ctx.require_user()?.require_profile()?;
     let input = input_of(&parts);
@@ -177,10 +192,11 @@ pub async fn create(ctx: Ctx, state: web::Data<AppState>, mut parts: CsrfParts) 
     let mut errors = FieldErrors::default();
     let fields = rules::validate(&input).map_err(|e| errors = e).ok();
     let banner = pictures(&state, &mut parts, &mut errors, BANNER).await?;
-    let Some(fields) = fields.filter(|_| errors.is_empty()) else {
+    let Some(mut fields) = fields.filter(|_| errors.is_empty()) else {
         let page = FormPage { ctx, input, errors, editing: None, can_draft: true, banner: None };
         return super::render(UNPROCESSABLE, &page);
     };
+    geocode(&state, &mut fields).await?;
     let stored = store_pictures(&state, banner).await?;
     let (urls, now) = (state.urls.clone(), state.now());
     let uuid = state
@@ -256,6 +272,8 @@ pub async fn update(
         };
         return super::render(UNPROCESSABLE, &page);
     };
+    let mut fields = fields;
+    geocode(&state, &mut fields).await?;
     let publish = event.draft && parts.text("draft") != "true";
     let stored = store_pictures(&state, banner).await?;
     let (config, urls, now) = (state.config.clone(), state.urls.clone(), state.now());

@@ -380,3 +380,52 @@ async fn my_events_lists_by_role_and_time_and_the_calendar_shows_the_month() {
     let home = app.get("/").await;
     assert!(home.body.contains("Picnic in the park") && !home.body.contains("Last winter"));
 }
+
+#[actix_web::test]
+async fn a_configured_geocoder_fills_in_coordinates_once_per_address() {
+    let geocoder = common::peer::FakePeer::start();
+    geocoder.respond(
+        "/search",
+        200,
+        "application/json",
+        br#"[{"lat": "51.5381", "lon": "-0.1025", "display_name": "1 High Street, London"}]"#,
+    );
+    let base = geocoder.base();
+    let mut app = common::app_with(|c| {
+        c.geocoding.provider = "nominatim".into();
+        c.geocoding.url = base.clone();
+    })
+    .await;
+    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    app.login(&w.alice.email, world::PASSWORD).await;
+    let without_point = form(&[("latitude", ""), ("longitude", "")]);
+    for _ in 0..2 {
+        let r = app.post("/events/create", &without_point).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    assert_eq!(app.count("SELECT count(*) FROM events WHERE latitude = 51.5381 AND longitude = -0.1025"), 2);
+    let asked = geocoder.requests();
+    assert_eq!(asked.len(), 1, "the second event used the cache");
+    assert!(
+        asked[0].path.starts_with("/search?q=1+high+street%2C+n1+1aa%2C+london%2C+united+kingdom"),
+        "{}",
+        asked[0].path
+    );
+    assert!(asked[0].header("user-agent").is_some_and(|ua| ua.starts_with("zerda/")));
+    // Coordinates typed by the organiser win; no request is made.
+    app.post("/events/create", &form(&[("address_street", "2 Low Road")])).await;
+    assert_eq!(geocoder.requests().len(), 1);
+    // A service that fails leaves the event without coordinates, and the form succeeds.
+    geocoder.respond("/search", 500, "text/plain", b"down");
+    let r = app
+        .post(
+            "/events/create",
+            &form(&[("latitude", ""), ("longitude", ""), ("address_street", "3 Side St")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count("SELECT count(*) FROM events WHERE address_street = '3 Side St' AND latitude IS NULL"),
+        1
+    );
+}

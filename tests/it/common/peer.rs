@@ -110,7 +110,11 @@ fn serve(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, routes: &Mutex<Hash
         .unwrap_or(0);
     let mut body = vec![0; length.min(8 * 1024 * 1024)];
     let _ = reader.read_exact(&mut body);
-    let canned = routes.lock().expect("routes").get(&path).cloned();
+    // An exact route first, then the same path whatever its query string.
+    let canned = {
+        let routes = routes.lock().expect("routes");
+        routes.get(&path).or_else(|| routes.get(path.split('?').next().unwrap_or_default())).cloned()
+    };
     requests.lock().expect("requests").push(Recorded { method, path, headers, body });
     let canned = canned.unwrap_or(Canned {
         status: 404,
