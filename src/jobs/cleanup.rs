@@ -31,6 +31,10 @@ pub fn run(ctx: &JobContext) -> Result<(), JobError> {
             if unconfirmed > 0 {
                 tracing::info!("cleanup: {unconfirmed} account(s) never confirmed were removed");
             }
+            // Anonymous participations whose confirmation link expired, and the
+            // per-address mail counts older than their one-day window.
+            crate::db::participants::delete_unconfirmed_expired(tx, now)?;
+            crate::db::participants::delete_mail_quota_before(tx, now - 24 * 3600)?;
             // The successor; its key is freed when this run is marked done, so
             // schedule it under the key only after clearing ours.
             tx.execute(

@@ -284,3 +284,23 @@ async fn one_client_may_ask_five_times_an_hour() {
         }
     }
 }
+
+#[actix_web::test]
+async fn unconfirmed_participations_and_old_mail_counts_are_cleaned_up() {
+    let mut app = common::app().await;
+    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    app.post(&format!("/events/{}/join/email", w.event), &[("email", "late@example.net")]).await;
+    assert_eq!(app.count("SELECT count(*) FROM participants WHERE role = 'not_confirmed'"), 1);
+    assert_eq!(app.count("SELECT count(*) FROM mail_quota"), 1);
+    let mails = app.deliver_mail();
+    let confirm =
+        path_of(&link_in(mails.last().expect("mail"), "http://zerda.test/participation/email/confirm/"));
+    app.clock.advance(7 * 24 * 3600 + 1);
+    let ctx = app.jobs();
+    zerda::jobs::prepare(&ctx).expect("prepare");
+    app.clock.advance(120);
+    zerda::jobs::run_due(&ctx).expect("run");
+    assert_eq!(app.count("SELECT count(*) FROM participants WHERE role = 'not_confirmed'"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM mail_quota"), 0);
+    assert_eq!(app.post(&confirm, &[]).await.status, StatusCode::NOT_FOUND, "the link expired with it");
+}
