@@ -351,6 +351,8 @@ pub struct ShowPage {
     pub closed: Option<&'static str>,
     pub anonymous_open: bool,
     pub canonical: String,
+    /// The picture's absolute URL, for OpenGraph.
+    pub banner_url: Option<String>,
     pub json_ld: String,
     pub summary: String,
     pub map_link: Option<String>,
@@ -391,14 +393,6 @@ impl ShowPage {
 
     pub fn language_name(&self) -> Option<&'static str> {
         crate::domain::event_options::language_name(&self.event.language)
-    }
-
-    pub fn banner_url(&self) -> Option<String> {
-        self.event.banner.as_ref().map(|b| format!("{}{}", self.canonical_base(), urls::media(b)))
-    }
-
-    fn canonical_base(&self) -> &str {
-        self.canonical.split("/events/").next().unwrap_or_default()
     }
 }
 
@@ -485,6 +479,7 @@ pub async fn show(ctx: Ctx, state: web::Data<AppState>, uuid: web::Path<String>)
             && event.local
             && event.join_options != "external",
         json_ld: super::event_meta::json_ld(&event, &canonical, &state.urls),
+        banner_url: event.banner.as_ref().map(|b| state.urls.absolute(&urls::media(b))),
         canonical,
         summary,
         map_link,

@@ -429,3 +429,25 @@ async fn a_configured_geocoder_fills_in_coordinates_once_per_address() {
         1
     );
 }
+
+#[actix_web::test]
+async fn an_event_picture_is_re_encoded_and_shown() {
+    let mut app = common::app().await;
+    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    app.login(&w.alice.email, world::PASSWORD).await;
+    let png = crate::uploads::png(1200, 400);
+    let r = app.post_multipart("/events/create", &form(&[]), &[("banner", "banner.png", &png)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(r.location().expect("event")).await;
+    let start =
+        page.body.find("class=\"banner\" src=\"").expect("picture shown") + "class=\"banner\" src=\"".len();
+    let src = page.body[start..].split('"').next().unwrap_or_default().to_string();
+    assert!(src.starts_with("/media/"), "{src}");
+    assert!(page.body.contains(&format!("<meta property=\"og:image\" content=\"http://zerda.test{src}\">")));
+    assert_eq!(app.get(&src).await.status, StatusCode::OK);
+    // Not a picture: refused with a reason, nothing saved.
+    let before = app.fingerprint();
+    let r = app.post_multipart("/events/create", &form(&[]), &[("banner", "x.png", b"not an image")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.fingerprint(), before);
+}

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 
 use crate::common::{self, world};
 
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub fn png(width: u32, height: u32) -> Vec<u8> {
     let picture = image::RgbImage::from_pixel(width, height, image::Rgb([10, 120, 200]));
     let mut out = Vec::new();
     picture.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).expect("encode");
