@@ -5,7 +5,13 @@
 //! PDF; events become an iCalendar feed.
 
 pub mod csv;
+pub mod ods;
 pub mod table;
+mod zip;
+
+#[cfg(test)]
+mod testutil;
 
 pub use csv::to_csv;
+pub use ods::to_ods;
 pub use table::Table;
