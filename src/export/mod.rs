@@ -4,9 +4,15 @@
 //! Tabular data ([`Table`]) becomes CSV, an OpenDocument spreadsheet or a
 //! PDF; events become an iCalendar feed.
 
+mod arabic;
+mod bidi;
 pub mod csv;
+mod font;
 pub mod ods;
+pub mod pdf;
+mod pdf_doc;
 pub mod table;
+mod text;
 mod zip;
 
 #[cfg(test)]
@@ -14,4 +20,5 @@ mod testutil;
 
 pub use csv::to_csv;
 pub use ods::to_ods;
+pub use pdf::to_pdf;
 pub use table::Table;
