@@ -8,6 +8,7 @@ mod arabic;
 mod bidi;
 pub mod csv;
 mod font;
+pub mod ics;
 pub mod ods;
 pub mod pdf;
 mod pdf_doc;
@@ -19,6 +20,7 @@ mod zip;
 mod testutil;
 
 pub use csv::to_csv;
+pub use ics::{IcsEvent, IcsStatus, calendar};
 pub use ods::to_ods;
 pub use pdf::to_pdf;
 pub use table::Table;
