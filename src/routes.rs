@@ -5,7 +5,7 @@
 use actix_web::{guard, web};
 
 use crate::web::{
-    accounts, admin, assets, comments, events, my_events, pages, participations, passwords, profiles,
+    accounts, admin, assets, comments, events, feeds, my_events, pages, participations, passwords, profiles,
     registration, settings,
 };
 
@@ -88,7 +88,10 @@ routes! {
     POST "/events/{uuid}/join" => participations::join,
     POST "/events/{uuid}/join/email" => participations::join_anonymously,
     POST "/events/{uuid}/leave" => participations::leave,
+    GET  "/events/{uuid}/export/ics" => feeds::event_ics,
+    GET  "/events/going/{token}/{format}" => feeds::going_feed,
     GET  "/events/{uuid}/participants" => participations::list,
+    GET  "/events/{uuid}/participants/export/{format}" => feeds::participants_export,
     POST "/events/{uuid}/participants/{id}" => participations::decide,
     POST "/events/{uuid}/comments" => comments::create,
     GET  "/events/{uuid}/comments/{comment}" => comments::edit_form,

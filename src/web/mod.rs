@@ -10,6 +10,7 @@ pub mod csrf;
 pub mod errors;
 pub mod event_meta;
 pub mod events;
+pub mod feeds;
 pub mod flash;
 pub mod middleware;
 pub mod my_events;

@@ -27,6 +27,7 @@ fn concrete(pattern: &str) -> String {
         .replace("{id}", "1")
         .replace("{username}", "alice")
         .replace("{comment}", "00000000-0000-4000-8000-000000000001")
+        .replace("{format}", "ics")
 }
 
 fn post_routes() -> Vec<String> {
