@@ -19,11 +19,16 @@ pub struct AtomEntry {
 pub fn feed(title: &str, self_url: &str, alternate_url: &str, entries: &[AtomEntry], now: i64) -> String {
     let updated = entries.iter().map(|e| e.updated_at).max().unwrap_or(now);
     let mut out = String::with_capacity(1024 + entries.len() * 1024);
-    out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    out.push_str(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
+    );
     element(&mut out, "title", title);
     element(&mut out, "id", self_url);
     out.push_str(&format!("<link rel=\"self\" href=\"{}\"/>\n", escape(self_url)));
-    out.push_str(&format!("<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n", escape(alternate_url)));
+    out.push_str(&format!(
+        "<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
+        escape(alternate_url)
+    ));
     element(&mut out, "updated", &rfc3339(updated));
     element(&mut out, "generator", "zerda");
     for e in entries {

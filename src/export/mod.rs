@@ -4,8 +4,8 @@
 //! Tabular data ([`Table`]) becomes CSV, an OpenDocument spreadsheet or a
 //! PDF; events become an iCalendar feed.
 
-pub mod atom;
 mod arabic;
+pub mod atom;
 mod bidi;
 pub mod csv;
 mod font;

@@ -67,7 +67,11 @@ fn calendar_response(body: String, file_name: &str) -> HttpResponse {
 
 /// `/events/<uuid>/export/ics`: public and unlisted published events only
 /// (as Mobilizon); everything else is 404 like an unknown id.
-pub async fn event_ics(ctx: Ctx, state: web::Data<AppState>, uuid: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn event_ics(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    uuid: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let (event, _) = visible_event(&ctx, &state, &uuid).await?;
     if event.draft || event.visibility == "private" {
         return Err(AppError::NotFound);
@@ -96,7 +100,10 @@ async fn feed_events(state: &AppState, token: &str) -> AppResult<(String, Vec<Ev
 }
 
 /// `/events/going/<token>/ics` and `/atom`.
-pub async fn going_feed(state: web::Data<AppState>, path: web::Path<(String, String)>) -> AppResult<HttpResponse> {
+pub async fn going_feed(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
     let (token, format) = path.into_inner();
     if format != "ics" && format != "atom" {
         return Err(AppError::NotFound);
@@ -122,15 +129,18 @@ pub async fn going_feed(state: web::Data<AppState>, path: web::Path<(String, Str
             .collect();
         let self_url = state.urls.absolute(&urls::events_going_feed(&token, "atom"));
         let body = atom::feed(&title, &self_url, &state.urls.absolute(&urls::home()), &entries, state.now());
-        HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")).body(body)
+        HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"))
+            .body(body)
     };
     // A private feed: never kept by shared caches, never indexed.
     let mut response = response;
-    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-store"));
-    response.headers_mut().insert(
-        header::HeaderName::from_static("x-robots-tag"),
-        header::HeaderValue::from_static("noindex"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-store"));
+    response
+        .headers_mut()
+        .insert(header::HeaderName::from_static("x-robots-tag"), header::HeaderValue::from_static("noindex"));
     Ok(response)
 }
 
@@ -157,10 +167,15 @@ pub async fn participants_export(
     let zone = super::my_events::viewer_zone(&ctx, &state);
     let table = Table {
         title: event.title.clone(),
-        headers: ["Participant name", "Participant status", "Participant registration date", "Participant message"]
-            .iter()
-            .map(|h| tr.t(*h).to_string())
-            .collect(),
+        headers: [
+            "Participant name",
+            "Participant status",
+            "Participant registration date",
+            "Participant message",
+        ]
+        .iter()
+        .map(|h| tr.t(*h).to_string())
+        .collect(),
         rows: list
             .iter()
             .map(|p| {

@@ -9,6 +9,7 @@ mod comments;
 mod config;
 mod events;
 mod fake_peer;
+mod feeds;
 mod jobs;
 mod mail;
 mod migrations;

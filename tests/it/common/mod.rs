@@ -41,7 +41,9 @@ pub struct TestApp<S> {
 pub struct Response {
     pub status: StatusCode,
     pub headers: actix_web::http::header::HeaderMap,
+    /// The body as text (invalid UTF-8 replaced); `bytes` holds it exactly.
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Response {
@@ -158,7 +160,12 @@ where
             }
         }
         let bytes = test::read_body(response).await;
-        Response { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Response {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> Response {
