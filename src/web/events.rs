@@ -489,5 +489,13 @@ pub async fn show(ctx: Ctx, state: web::Data<AppState>, uuid: web::Path<String>)
         event,
         ctx,
     };
-    super::ok(&page)
+    let mut response = super::ok(&page)?;
+    if page.noindex() {
+        // Unlisted, private and draft events stay out of search engines (as Mobilizon).
+        response.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("x-robots-tag"),
+            actix_web::http::header::HeaderValue::from_static("noindex"),
+        );
+    }
+    Ok(response)
 }

@@ -255,6 +255,8 @@ async fn unlisted_events_open_by_link_but_ask_not_to_be_indexed() {
     let page = app.get(&format!("/events/{uuid}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("<meta name=\"robots\" content=\"noindex\">"));
+    assert_eq!(page.header("x-robots-tag"), Some("noindex"));
+    assert_eq!(app.get(&format!("/events/{}", w.event)).await.header("x-robots-tag"), None, "public");
 }
 
 #[actix_web::test]

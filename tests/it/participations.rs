@@ -107,7 +107,11 @@ async fn organisers_approve_or_decline_and_people_are_told() {
         common::T0,
     );
     app.login(&w.bob.email, world::PASSWORD).await;
-    app.post(&format!("/events/{uuid}/join"), &[("message", "Please?")]).await;
+    app.post(
+        &format!("/events/{uuid}/join"),
+        &[("message", "Please? <img src=x onerror=alert(1)>\r\nBcc: victim@example.org")],
+    )
+    .await;
     assert!(app.get(&format!("/events/{uuid}")).await.body.contains("waits for the organisers"));
     // Bob cannot approve himself.
     let id = app.count(&format!("SELECT id FROM participants WHERE actor_id = {}", w.bob.actor_id));
@@ -119,6 +123,7 @@ async fn organisers_approve_or_decline_and_people_are_told() {
     app.login(&w.alice.email, world::PASSWORD).await;
     let list = app.get(&format!("/events/{uuid}/participants?role=pending")).await;
     assert!(list.body.contains("Please?") && list.body.contains("@bob"), "{}", list.body);
+    assert!(!list.body.contains("<img src=x") && list.body.contains("&#60;img src=x"), "the message is text");
     let before = app.fingerprint();
     assert_eq!(app.post(&decide, &[("decision", "promote")]).await.status, StatusCode::BAD_REQUEST);
     assert_eq!(app.fingerprint(), before);
