@@ -63,6 +63,86 @@ pub fn format_in_zone(at: Timestamp, zone: Tz) -> String {
     }
 }
 
+const WEEKDAYS: [&str; 7] = [
+    msg!("Monday"),
+    msg!("Tuesday"),
+    msg!("Wednesday"),
+    msg!("Thursday"),
+    msg!("Friday"),
+    msg!("Saturday"),
+    msg!("Sunday"),
+];
+const MONTHS: [&str; 12] = [
+    msg!("January"),
+    msg!("February"),
+    msg!("March"),
+    msg!("April"),
+    msg!("May"),
+    msg!("June"),
+    msg!("July"),
+    msg!("August"),
+    msg!("September"),
+    msg!("October"),
+    msg!("November"),
+    msg!("December"),
+];
+
+/// A day written out in the reader's language: "Saturday 12 June 2027".
+pub fn long_date(tr: crate::i18n::Tr, date: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let weekday = tr.t(WEEKDAYS[date.weekday().num_days_from_monday() as usize]);
+    let month = tr.t(MONTHS[date.month0() as usize]);
+    tr.tf(
+        "{weekday} {day} {month} {year}",
+        &[
+            ("weekday", weekday.to_string()),
+            ("day", date.day().to_string()),
+            ("month", month.to_string()),
+            ("year", date.year().to_string()),
+        ],
+    )
+}
+
+/// A month written out: "June 2027".
+pub fn month_name(tr: crate::i18n::Tr, date: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    tr.tf(
+        "{month} {year}",
+        &[("month", tr.t(MONTHS[date.month0() as usize]).to_string()), ("year", date.year().to_string())],
+    )
+}
+
+/// When something happens, for people: the day written out, 24-hour times and
+/// the zone's abbreviation. "Saturday 12 June 2027, 12:00 – 15:00 BST"; both
+/// days when it spans several.
+pub fn span(tr: crate::i18n::Tr, begins: Timestamp, ends: Option<Timestamp>, zone: Tz) -> String {
+    let at = |t: Timestamp| zone.timestamp_opt(t, 0).single();
+    let Some(begin) = at(begins) else { return String::new() };
+    let day = |d: &chrono::DateTime<Tz>| long_date(tr, d.date_naive());
+    let time = |d: &chrono::DateTime<Tz>| d.format("%H:%M").to_string();
+    let zone_name = |d: &chrono::DateTime<Tz>| d.format("%Z").to_string();
+    match ends.and_then(at) {
+        Some(end) if end.date_naive() == begin.date_naive() => tr.tf(
+            "{date}, {start} – {end} {zone}",
+            &[("date", day(&begin)), ("start", time(&begin)), ("end", time(&end)), ("zone", zone_name(&end))],
+        ),
+        Some(end) => tr.tf(
+            "{date}, {start} – {end_date}, {end} {zone}",
+            &[
+                ("date", day(&begin)),
+                ("start", time(&begin)),
+                ("end_date", day(&end)),
+                ("end", time(&end)),
+                ("zone", zone_name(&end)),
+            ],
+        ),
+        None => tr.tf(
+            "{date}, {start} {zone}",
+            &[("date", day(&begin)), ("start", time(&begin)), ("zone", zone_name(&begin))],
+        ),
+    }
+}
+
 /// RFC 3339 in UTC, for machine-readable output.
 pub fn rfc3339(at: Timestamp) -> String {
     DateTime::<Utc>::from_timestamp(at, 0).map(|d| d.to_rfc3339()).unwrap_or_default()
@@ -78,6 +158,16 @@ mod tests {
         let paris = parse_zone("Europe/Paris").expect("known zone");
         assert_eq!(format_in_zone(0, paris), "1970-01-01 01:00 CET");
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00+00:00");
+        let en = crate::i18n::Tr::for_code("en");
+        let london = parse_zone("Europe/London").expect("known zone");
+        // 2027-06-12 11:00 UTC is noon in London (summer time).
+        let noon = 1_812_798_000;
+        assert_eq!(span(en, noon, Some(noon + 3 * 3600), london), "Saturday 12 June 2027, 12:00 – 15:00 BST");
+        assert_eq!(
+            span(en, noon, Some(noon + 24 * 3600), london),
+            "Saturday 12 June 2027, 12:00 – Sunday 13 June 2027, 12:00 BST"
+        );
+        assert_eq!(span(en, noon, None, paris), "Saturday 12 June 2027, 13:00 CEST");
     }
 
     #[test]

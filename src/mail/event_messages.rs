@@ -10,7 +10,7 @@ use crate::db::events::Event;
 use crate::domain::events::one_line;
 use crate::error::AppResult;
 use crate::i18n::Tr;
-use crate::time::{Timestamp, format_in_zone, parse_zone};
+use crate::time::{Timestamp, parse_zone};
 use crate::urls::{self, Urls};
 
 /// Who a mail goes to, and how they read it.
@@ -66,10 +66,11 @@ pub enum Notice {
     },
 }
 
-/// The event's start in the recipient's zone, with the zone's name.
-fn when(event: &Event, timezone: &str) -> String {
+/// When the event happens, in the recipient's language and zone.
+fn when(tr: Tr, event: &Event, timezone: &str) -> String {
     let zone = parse_zone(timezone).unwrap_or(chrono_tz::UTC);
-    format!("{} ({})", format_in_zone(event.begins_at, zone), zone.name())
+    let span = crate::time::span(tr, event.begins_at, event.ends_at.filter(|_| event.show_end_time), zone);
+    format!("{span} ({})", zone.name())
 }
 
 /// Renders and queues one mail (in the caller's transaction).
@@ -85,8 +86,8 @@ pub fn send(
     let tr = to.tr;
     let title = one_line(&event.title);
     let args = [("title", title.as_str())];
-    let when = when(event, &to.timezone);
-    let at = tr.tf("It begins {when}.", &[("when", when.as_str())]);
+    let when = when(tr, event, &to.timezone);
+    let at = tr.tf("When: {when}", &[("when", when.as_str())]);
     let event_link = urls.absolute(&urls::event(&event.uuid));
     let (subject, paragraphs, label, link, footer) = match &notice {
         Notice::ConfirmAnonymous { link } => (

@@ -396,18 +396,9 @@ impl ShowPage {
     }
 }
 
-/// "2027-06-12 12:00 – 15:00 BST", or both dates when the event spans days.
-pub fn span(event: &Event, zone: chrono_tz::Tz) -> String {
-    use chrono::TimeZone;
-    let at = |t: Timestamp| zone.timestamp_opt(t, 0).single();
-    let Some(begin) = at(event.begins_at) else { return String::new() };
-    match event.ends_at.filter(|_| event.show_end_time).and_then(at) {
-        Some(end) if end.date_naive() == begin.date_naive() => {
-            format!("{} – {}", begin.format("%Y-%m-%d %H:%M"), end.format("%H:%M %Z"))
-        }
-        Some(end) => format!("{} – {}", begin.format("%Y-%m-%d %H:%M %Z"), end.format("%Y-%m-%d %H:%M %Z")),
-        None => begin.format("%Y-%m-%d %H:%M %Z").to_string(),
-    }
+/// When the event happens, written for the reader, in `zone`.
+pub fn span(tr: crate::i18n::Tr, event: &Event, zone: chrono_tz::Tz) -> String {
+    crate::time::span(tr, event.begins_at, event.ends_at.filter(|_| event.show_end_time), zone)
 }
 
 pub async fn show(ctx: Ctx, state: web::Data<AppState>, uuid: web::Path<String>) -> AppResult<HttpResponse> {
@@ -467,8 +458,8 @@ pub async fn show(ctx: Ctx, state: web::Data<AppState>, uuid: web::Path<String>)
         announcements,
         threads,
         my_actors,
-        when: span(&event, event_zone),
-        when_viewer: viewer_zone.filter(|z| *z != event_zone).map(|z| span(&event, z)),
+        when: span(ctx.tr, &event, event_zone),
+        when_viewer: viewer_zone.filter(|z| *z != event_zone).map(|z| span(ctx.tr, &event, z)),
         going: count(participants::GOING),
         pending: count(&["not_approved"]),
         remaining: (event.maximum_attendee_capacity > 0)

@@ -105,7 +105,7 @@ pub async fn index(
     let rows = found
         .into_iter()
         .filter(|(_, role)| keeps(filter, role))
-        .map(|(event, role)| Row { when: super::events::span(&event, zone), event, role })
+        .map(|(event, role)| Row { when: super::events::span(ctx.tr, &event, zone), event, role })
         .collect();
     let feed = token.map(|t| {
         (
@@ -172,7 +172,7 @@ pub struct CalendarPage {
 
 impl CalendarPage {
     pub fn title(&self) -> String {
-        self.month.format("%Y-%m").to_string()
+        crate::time::month_name(self.ctx.tr, self.month)
     }
 }
 

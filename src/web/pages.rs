@@ -42,7 +42,7 @@ pub async fn home(ctx: Ctx, state: web::Data<AppState>) -> AppResult<HttpRespons
     let upcoming = events
         .into_iter()
         .map(|e| {
-            let when = super::events::span(&e, zone);
+            let when = super::events::span(ctx.tr, &e, zone);
             (e, when)
         })
         .collect();

@@ -70,7 +70,7 @@ async fn an_organiser_creates_an_event_and_everyone_sees_it() {
     app.logout_browser();
     let page = app.get(&location).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("2027-03-06 19:00 – 23:00 GMT"), "{}", page.body);
+    assert!(page.body.contains("Saturday 6 March 2027, 19:00 – 23:00 GMT"), "{}", page.body);
     assert!(!page.body.contains("In your time zone"));
     assert!(page.body.contains("<strong>your</strong>"), "Markdown rendered");
     assert!(
@@ -91,10 +91,10 @@ async fn an_organiser_creates_an_event_and_everyone_sees_it() {
     let r = app.post("/settings", &[("locale", "en"), ("timezone", "Europe/Paris")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = app.get(&location).await;
-    assert!(page.body.contains("2027-03-06 19:00 – 23:00 GMT"));
+    assert!(page.body.contains("Saturday 6 March 2027, 19:00 – 23:00 GMT"));
     assert!(
-        page.body.contains("In your time zone: 2027-03-06 20:00 – 00:00 CET")
-            || page.body.contains("In your time zone: 2027-03-06 20:00 CET – 2027-03-07 00:00 CET"),
+        page.body
+            .contains("In your time zone: Saturday 6 March 2027, 20:00 – Sunday 7 March 2027, 00:00 CET"),
         "{}",
         page.body
     );
