@@ -394,7 +394,9 @@ fn metadata(errors: &mut FieldErrors, input: &EventInput) -> Vec<Metadata> {
     if input.subtitles {
         push(KEY_SUBTITLES, "true".into());
     }
-    let links: [(&'static str, &str, fn(&str) -> &'static str); 6] = [
+    // (field, typed link, which metadata key the link gets)
+    type KeyOf = fn(&str) -> &'static str;
+    let links: [(&'static str, &str, KeyOf); 6] = [
         ("live_url", &input.live_url, options::live_key),
         ("replay_url", &input.replay_url, options::replay_key),
         ("visio_url", &input.visio_url, options::visio_key),

@@ -39,6 +39,11 @@ pub struct FormPage {
 }
 
 impl FormPage {
+    /// The form for a new event, filled with `input`.
+    fn new_event(ctx: Ctx, input: EventInput) -> FormPage {
+        FormPage { ctx, input, errors: FieldErrors::default(), editing: None, can_draft: true, banner: None }
+    }
+
     pub fn action(&self) -> String {
         match &self.editing {
             Some(uuid) => urls::event_edit(uuid),
@@ -61,14 +66,7 @@ fn user_zone(ctx: &Ctx, state: &AppState) -> String {
 pub async fn new_form(ctx: Ctx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     ctx.require_user()?.require_profile()?;
     let input = EventInput::new(&user_zone(&ctx, &state));
-    super::ok(&FormPage {
-        ctx,
-        input,
-        errors: FieldErrors::default(),
-        editing: None,
-        can_draft: true,
-        banner: None,
-    })
+    super::ok(&FormPage::new_event(ctx, input))
 }
 
 /// The event's uuid from the path, checked for shape before any lookup.
@@ -143,7 +141,7 @@ fn input_of(parts: &CsrfParts) -> EventInput {
     }
 }
 
-/// Stores the banner (if one came) and returns its media row id.
+/// Records the stored banner (if one came) and shows it on the event.
 fn attach_banner(
     tx: &rusqlite::Transaction,
     event_id: i64,
@@ -151,20 +149,8 @@ fn attach_banner(
     stored: &[(Kind, crate::domain::media::Processed, String)],
     now: Timestamp,
 ) -> AppResult<()> {
-    use crate::db::media as m;
     for (_, picture, name) in stored {
-        let media_id = m::insert_media(
-            tx,
-            &m::NewMedia {
-                file_name: name,
-                content_type: picture.content_type,
-                width: picture.width,
-                height: picture.height,
-                size: picture.bytes.len(),
-                actor_id,
-            },
-            now,
-        )?;
+        let media_id = super::uploads::insert_stored(tx, picture, name, actor_id, now)?;
         db::update_banner(tx, event_id, Some(media_id))?;
     }
     Ok(())
@@ -238,15 +224,7 @@ pub async fn duplicate(
     uuid: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let event = managed_event(&ctx, &state, &uuid).await?;
-    let input = EventInput::from_event(&event);
-    super::ok(&FormPage {
-        ctx,
-        input,
-        errors: FieldErrors::default(),
-        editing: None,
-        can_draft: true,
-        banner: None,
-    })
+    super::ok(&FormPage::new_event(ctx, EventInput::from_event(&event)))
 }
 
 pub async fn update(

@@ -174,7 +174,7 @@ pub async fn participants_export(
             "Participant message",
         ]
         .iter()
-        .map(|h| tr.t(*h).to_string())
+        .map(|h| tr.t(h).to_string())
         .collect(),
         rows: list
             .iter()

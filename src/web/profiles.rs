@@ -82,18 +82,7 @@ fn attach_pictures(
 ) -> AppResult<()> {
     use crate::db::media as m;
     for (kind, picture, name) in stored {
-        let id = m::insert_media(
-            tx,
-            &m::NewMedia {
-                file_name: name,
-                content_type: picture.content_type,
-                width: picture.width,
-                height: picture.height,
-                size: picture.bytes.len(),
-                actor_id,
-            },
-            now,
-        )?;
+        let id = super::uploads::insert_stored(tx, picture, name, actor_id, now)?;
         match kind {
             Kind::Avatar => m::update_avatar(tx, actor_id, id)?,
             Kind::Banner => m::update_banner(tx, actor_id, id)?,

@@ -107,6 +107,28 @@ pub async fn store_pictures(
     .map_err(AppError::from)
 }
 
+/// The media row of a stored picture, owned by `actor_id`; returns its id.
+pub fn insert_stored(
+    tx: &rusqlite::Transaction,
+    picture: &Processed,
+    file_name: &str,
+    actor_id: i64,
+    now: crate::time::Timestamp,
+) -> AppResult<i64> {
+    crate::db::media::insert_media(
+        tx,
+        &crate::db::media::NewMedia {
+            file_name,
+            content_type: picture.content_type,
+            width: picture.width,
+            height: picture.height,
+            size: picture.bytes.len(),
+            actor_id,
+        },
+        now,
+    )
+}
+
 async fn read_multipart(
     mut multipart: actix_multipart::Multipart,
     limit: usize,

@@ -21,7 +21,7 @@
 // them. The "axe self-test" runs a deliberately bad page through the same path
 // and fails unless axe reports its violations.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -531,7 +531,19 @@ class TestRun {
     const html = page.locator('html');
     assertEqual(await html.getAttribute('lang'), page.locale, `<html lang> of ${where}`);
     assertEqual(await html.getAttribute('dir'), 'ltr', `<html dir> of ${where}`);
-    assertEqual(await page.locator('script').count(), 0, `<script> elements in ${where}`);
+    // Data blocks (JSON-LD on event pages) are not scripts: browsers never run them.
+    const scripts = await page.evaluate(
+      () =>
+        Array.from(document.scripts).filter((s) => {
+          const type = s.type.trim().toLowerCase();
+          return (
+            type === '' ||
+            ['module', 'importmap', 'speculationrules'].includes(type) ||
+            /^(application|text)\/(x-)?(javascript|ecmascript|jscript|livescript)(1\.[0-5])?$/.test(type)
+          );
+        }).length,
+    );
+    assertEqual(scripts, 0, `executable <script> elements in ${where}`);
     // page.evaluate works with JavaScript off (it goes through the DevTools protocol).
     const bodyDisplay = await page.evaluate(() => getComputedStyle(document.body).display);
     assertEqual(bodyDisplay, 'flex', `body display in ${where} (is style.css applied?)`);
@@ -1202,6 +1214,471 @@ async function profilesSteps(t, files) {
   }
 }
 
+// ---------------------------------------------------------------- events
+
+// The organiser is the administrator of the setup journey (logged in again
+// here); the guest registers in this journey, lives in Paris and gets a name
+// in Cyrillic, so the PDF export has to carry a non-Latin script.
+const GUEST = {
+  email: 'dmitri@example.org',
+  username: 'dmitri_s',
+  firstName: 'Dmitri Shostakovich',
+  displayName: 'Дмитрий Шостакович',
+  password: 'leningrad symphony seven',
+};
+const VISITOR = { email: 'walk-in@example.net', message: 'I will bring a friend.' };
+// June 2027: British Summer Time in London, CEST in Paris.
+const EVENT = {
+  title: 'Canal walk and picnic',
+  description: "A slow walk along the **Regent's Canal**, then a picnic by the water.\n\nBring something to share.",
+  begins: '2027-06-12T12:00',
+  ends: '2027-06-12T15:00',
+  timezone: 'Europe/London',
+  address: {
+    address_description: 'Granary Square',
+    address_street: '1 Granary Square',
+    address_postal_code: 'N1C 4AA',
+    address_locality: 'London',
+    address_country: 'United Kingdom',
+  },
+  latitude: '51.5381',
+  longitude: '-0.1025',
+  anonymous: true,
+  // As event pages write them (time::span): the date in words, 24-hour times, the zone.
+  london: 'Saturday 12 June 2027, 12:00 – 15:00 BST',
+  paris: 'Saturday 12 June 2027, 13:00 – 16:00 CEST',
+  startUtc: '2027-06-12T11:00:00+00:00',
+  endUtc: '2027-06-12T14:00:00+00:00',
+};
+const APPROVAL_EVENT = {
+  title: 'Bookbinding workshop',
+  description: 'Sew a notebook by hand. Six places, so the organiser approves each participant.',
+  begins: '2027-06-19T10:00',
+  ends: '2027-06-19T12:00',
+  timezone: 'Europe/London',
+  joinOptions: 'restricted',
+};
+const EVENT_PATH = /^\/events\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+// What the events journey passes from one test to the next.
+const events = { organiserState: null, guestState: null, path: null, approvalPath: null };
+
+// A header of a mail, RFC 2047 encoded words decoded (UTF-8, B or Q).
+function decodeHeader(value) {
+  return value
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?utf-8\?([BbQq])\?([^?]*)\?=/gi, (_, kind, text) =>
+      kind.toUpperCase() === 'B'
+        ? Buffer.from(text, 'base64').toString('utf8')
+        : decodeQuotedPrintable(text.replace(/_/g, ' ')),
+    );
+}
+
+// A folder for downloaded files, removed afterwards.
+async function withTempDir(fn) {
+  const dir = mkdtempSync(join(tmpdir(), 'zerda-downloads-'));
+  try {
+    return await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// A file through the browser context (its cookies, no page: JS-off pages
+// cannot save a download by themselves). Returns { bytes, headers }.
+async function download(page, path, contentType) {
+  const response = await page.context().request.get(zerda.base + path, { timeout: TIMEOUT.navigation });
+  assertEqual(response.status(), 200, `HTTP status of ${path}`);
+  const headers = response.headers();
+  assertEqual((headers['content-type'] || '').split(';')[0], contentType, `content-type of ${path}`);
+  return { bytes: await response.body(), headers };
+}
+
+function runTool(file, args, what) {
+  try {
+    return execFileSync(file, args, { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    throw new Error(`${what} failed: ${String(e.stderr || e.message).trim().split('\n').slice(-1)[0]}`);
+  }
+}
+
+async function logInAs(t, page, who, pageName) {
+  await t.visit(page, '/login', `${pageName} form`);
+  await page.fill('#email', who.email);
+  await page.fill('#password', who.password);
+  await t.submit(page, page.locator('main form button[type="submit"]'), pageName, { path: '/' });
+  assertEqual(await flashText(page, `/ after logging in as ${who.email}`), 'You are now logged in.', 'flash');
+}
+
+// Fills templates/events/form.html; the page is on /events/create.
+async function fillEventForm(page, event) {
+  await page.fill('#title', event.title);
+  await page.fill('#description', event.description);
+  await page.fill('#begins_on', event.begins);
+  await page.fill('#ends_on', event.ends);
+  await page.selectOption('#timezone', event.timezone);
+  for (const [field, value] of Object.entries(event.address || {})) await page.fill(`#${field}`, value);
+  if (event.latitude) await page.fill('#latitude', event.latitude);
+  if (event.longitude) await page.fill('#longitude', event.longitude);
+  if (event.joinOptions) await page.selectOption('#join_options', event.joinOptions);
+  if (event.anonymous) await page.check('#anonymous_participation');
+}
+
+// Publishes the filled form; returns the new event's path.
+async function publishEvent(t, page, pageName) {
+  await t.submit(page, page.locator('main form button[name="draft"][value="false"]'), pageName);
+  const path = new URL(page.url()).pathname;
+  assert(EVENT_PATH.test(path), `where publishing leads: ${path}`);
+  assertEqual(await flashText(page, `${path} after publishing`), 'The event is published.', 'flash after publishing');
+  return path;
+}
+
+const whenOf = (page) => page.locator('main .event-facts dd').first();
+const statusLine = (page) => page.locator('main .participation .status-line');
+const goingLine = (page) => page.locator('main .participation > p').first();
+
+async function eventsPublish(t) {
+  const page = await t.context({ locale: 'en' });
+  await logInAs(t, page, ADMIN, 'organiser logged in');
+  // The home page's button, as an organiser would find the form.
+  await t.submit(page, page.locator('main a[href="/events/create"]'), 'new event form', { path: '/events/create' });
+  assertEqual((await page.locator('h1').textContent()).trim(), 'New event', 'h1 of /events/create');
+  await fillEventForm(page, EVENT);
+  const path = await publishEvent(t, page, 'event published');
+  events.path = path;
+
+  assertEqual((await page.locator('main h1').textContent()).trim(), EVENT.title, 'h1 of the event page');
+  const time = page.locator('main .event-facts time');
+  assertEqual((await time.textContent()).trim(), EVENT.london, 'time of the event, in London');
+  assertEqual(await time.getAttribute('datetime'), EVENT.startUtc, 'datetime attribute of <time>');
+  const when = (await whenOf(page).textContent()).replace(/\s+/g, ' ').trim();
+  assert(when.includes('(Europe/London)'), `the event's zone is not named: "${when}"`);
+  const own = when.match(/In your time zone: (.*)$/)?.[1];
+  t.notes.push(`organiser (${ADMIN.username}) sees: "${when}"`);
+  if (own) assert(!own.includes('BST'), `"In your time zone" repeats the event's zone: ${own}`);
+
+  const address = (await page.locator('main .event-facts address').innerText()).split('\n').map((l) => l.trim());
+  for (const value of Object.values(EVENT.address)) {
+    assert(address.includes(value), `address line "${value}" not shown (shown: ${address.join(' | ')})`);
+  }
+  const map = page.locator('main .event-facts a', { hasText: 'See on OpenStreetMap' });
+  assertEqual(await map.count(), 1, 'OpenStreetMap links');
+  const mapUrl = new URL(await map.getAttribute('href'));
+  assertEqual(mapUrl.host, 'www.openstreetmap.org', 'host of the map link');
+  assertEqual(mapUrl.searchParams.get('mlat'), EVENT.latitude, 'latitude in the map link');
+  assertEqual(mapUrl.searchParams.get('mlon'), EVENT.longitude, 'longitude in the map link');
+
+  const description = await page.locator('main .rich-text strong').textContent();
+  assertEqual(description, "Regent's Canal", 'Markdown of the description');
+  assertEqual((await statusLine(page).textContent()).trim(), 'You organise this event.', 'status line');
+  assertEqual((await goingLine(page).textContent()).trim(), '1 person going', 'people going at first');
+  const ics = page.locator('main a', { hasText: 'Add to my calendar (.ics)' });
+  assertEqual(await ics.getAttribute('href'), `${path}/export/ics`, 'link to the .ics file');
+
+  // The schema.org data block: valid JSON, the same instant.
+  const ld = JSON.parse(await page.locator('script[type="application/ld+json"]').textContent());
+  assertEqual(ld['@type'], 'Event', 'schema.org type');
+  assertEqual(ld.name, EVENT.title, 'schema.org name');
+  assertEqual(new Date(ld.startDate).toISOString(), new Date(EVENT.startUtc).toISOString(), 'schema.org startDate');
+  events.organiserState = await page.context().storageState();
+}
+
+async function eventsGuest(t) {
+  assert(events.path, 'no event was published');
+  const page = await t.context({ locale: 'en' });
+
+  // A new account, as in the registration journey.
+  await t.visit(page, '/register', 'guest register form');
+  await page.fill('#email', GUEST.email);
+  await page.fill('#username', GUEST.username);
+  await page.fill('#display_name', GUEST.firstName);
+  await page.fill('#password', GUEST.password);
+  const before = seenMails();
+  await t.submit(page, page.locator('main form button[type="submit"]'), 'guest registered', { path: '/login' });
+  const mail = await waitForMailLink(before, GUEST.email, '/validate/email/');
+  await t.visit(page, new URL(mail.link).pathname, 'guest confirm page');
+  await t.submit(page, page.locator('main form button:has-text("Confirm my address")'), 'guest confirmed', {
+    path: '/',
+  });
+  assertEqual(await flashText(page, '/ after confirming'), 'Your address is confirmed. Welcome!', 'flash');
+
+  // Paris time, and a name in Cyrillic.
+  await t.visit(page, '/settings', 'guest settings');
+  await page.selectOption('#timezone', 'Europe/Paris');
+  await t.submit(page, page.locator('main form[action="/settings"] button[type="submit"]'), 'guest settings saved', {
+    path: '/settings',
+  });
+  assertEqual(await flashText(page, '/settings after saving'), 'Your preferences are saved.', 'flash');
+  assertEqual(await page.inputValue('#timezone'), 'Europe/Paris', 'time zone after saving');
+  await t.visit(page, `/settings/profiles/${GUEST.username}`, 'guest profile edit');
+  await page.fill('#display_name', GUEST.displayName);
+  await t.submit(page, page.locator('main form button:has-text("Save")'), 'guest profile saved', {
+    path: '/settings/profiles',
+  });
+  assertEqual(await flashText(page, '/settings/profiles after saving'), 'The profile is saved.', 'flash');
+  assertEqual(
+    (await page.locator('.site-header .nav-user a [dir="auto"]').textContent()).trim(),
+    GUEST.displayName,
+    'display name in the header',
+  );
+
+  // The event in both zones.
+  await t.visit(page, events.path, 'event in paris time');
+  assertEqual((await page.locator('main .event-facts time').textContent()).trim(), EVENT.london, 'London time');
+  const when = (await whenOf(page).textContent()).replace(/\s+/g, ' ').trim();
+  assert(when.includes(`In your time zone: ${EVENT.paris}`), `no Paris time in "${when}"`);
+
+  // Going (free participation): one click.
+  await page.fill('#join-message', 'До встречи!');
+  await t.submit(page, page.getByRole('button', { name: 'Participate', exact: true }), 'guest going', {
+    path: events.path,
+  });
+  assertEqual(await flashText(page, `${events.path} after joining`), 'You are going. See you there!', 'flash');
+  assertEqual((await statusLine(page).textContent()).trim(), 'You are going.', 'status line');
+  assertEqual((await goingLine(page).textContent()).trim(), '2 people going', 'people going');
+  events.guestState = await page.context().storageState();
+}
+
+async function eventsAnonymous(t) {
+  assert(events.path, 'no event was published');
+  const page = await t.context({ locale: 'en' });
+  await t.visit(page, events.path, 'event for a visitor');
+  const goingBefore = (await goingLine(page).textContent()).trim();
+  const countBefore = Number(goingBefore.match(/^(\d+) (person|people) going$/)?.[1]);
+  assert(countBefore >= 1, `people going before: "${goingBefore}"`);
+  assert(await page.locator('main a', { hasText: 'Log in to participate' }).isVisible(), 'no log-in link');
+  assertEqual(
+    (await page.locator('main .participation h3').textContent()).trim(),
+    'Participate without an account',
+    'heading of the form without account',
+  );
+  await page.fill('#anonymous-email', VISITOR.email);
+  await page.fill('#anonymous-message', VISITOR.message);
+  const before = seenMails();
+  await t.submit(page, page.getByRole('button', { name: 'Participate', exact: true }), 'visitor mail sent', {
+    path: `${events.path}/join/email`,
+  });
+  const notice = (await page.locator('main .notice[role="status"]').textContent()).replace(/\s+/g, ' ');
+  assert(notice.includes(`We sent a message to ${VISITOR.email}.`), `what the page says: "${notice.trim()}"`);
+
+  const mail = await waitForMailLink(before, VISITOR.email, '/participation/email/confirm/');
+  t.notes.push(`participation mail: "${decodeHeader(mail.subject)}", text part ${mail.encoding}`);
+  const confirmPath = new URL(mail.link).pathname;
+  await t.visit(page, confirmPath, 'participation confirm page');
+  assertEqual((await page.locator('h1').textContent()).trim(), 'Confirm my participation', 'h1 of the link page');
+  // Opening the link changed nothing.
+  const html = await (await withTimeout(fetch(zerda.base + events.path), TIMEOUT.navigation, 'event page')).text();
+  assert(html.includes(`<p>${goingBefore}`), `opening the confirmation link changed "${goingBefore}"`);
+
+  const confirmed = seenMails();
+  await t.submit(page, page.locator('main form button:has-text("Confirm my participation")'), 'visitor confirmed', {
+    path: events.path,
+  });
+  assertEqual(
+    await flashText(page, `${events.path} after confirming`),
+    'Your participation is confirmed. A mail with a cancellation link is on its way.',
+    'flash after confirming',
+  );
+  assertEqual((await goingLine(page).textContent()).trim(), `${countBefore + 1} people going`, 'people going');
+  const cancel = await waitForMailLink(confirmed, VISITOR.email, `/participation/email/cancel/${events.path.split('/')[2]}/`);
+  t.notes.push(`cancellation mail: "${decodeHeader(cancel.subject)}"`);
+  // The link works once.
+  await t.visit(page, confirmPath, 'participation confirm used', { status: 404 });
+}
+
+async function eventsParticipants(t) {
+  assert(events.organiserState && events.guestState, 'the earlier events tests did not finish');
+  const page = await t.context({ locale: 'en', storageState: events.organiserState });
+  await t.visit(page, events.path, 'event with participants');
+  const participantsPath = `${events.path}/participants`;
+  await t.submit(page, page.locator('main .organiser-tools a', { hasText: 'Participants' }), 'participants', {
+    path: participantsPath,
+  });
+  assertEqual((await page.locator('h1').textContent()).trim(), 'Participants', 'h1 of the participants page');
+  assertEqual(
+    (await page.locator('main .subnav a[aria-current="page"]').textContent()).trim(),
+    'Going',
+    'current filter',
+  );
+  const rows = page.locator('main table tbody tr');
+  assertEqual(await rows.count(), 3, 'people going listed');
+  const names = (await rows.locator('td:first-child').allTextContents()).map((n) => n.replace(/\s+/g, ' ').trim());
+  assert(names.includes('Anonymous participant'), `no anonymous participant in ${JSON.stringify(names)}`);
+  assert(
+    names.includes(`${GUEST.displayName} @${GUEST.username}`),
+    `the guest is not listed by name and handle: ${JSON.stringify(names)}`,
+  );
+  const main = await page.locator('main').textContent();
+  assert(!main.includes(VISITOR.email), 'the anonymous participant’s e-mail address is shown');
+  assert(main.includes(VISITOR.message), 'the anonymous participant’s message is not shown');
+
+  const links = {};
+  for (const format of ['csv', 'ods', 'pdf']) {
+    const href = await page.locator('main a', { hasText: new RegExp(`^${format}$`, 'i') }).getAttribute('href');
+    assertEqual(href, `${participantsPath}/export/${format}?role=going`, `${format.toUpperCase()} link`);
+    links[format] = href;
+  }
+
+  const csv = await download(page, links.csv, 'text/csv');
+  assert(/attachment/.test(csv.headers['content-disposition'] || ''), 'the CSV is not sent as an attachment');
+  const csvText = csv.bytes.toString('utf8');
+  for (const expected of ['Anonymous participant', GUEST.displayName, VISITOR.message]) {
+    assert(csvText.includes(expected), `"${expected}" is not in the CSV`);
+  }
+  assert(!csvText.includes(VISITOR.email), 'the anonymous e-mail address is in the CSV');
+
+  await withTempDir(async (dir) => {
+    const ods = await download(page, links.ods, 'application/vnd.oasis.opendocument.spreadsheet');
+    const head = ods.bytes.subarray(0, 100).toString('latin1');
+    assert(head.startsWith('PK\x03\x04'), 'the ODS file is not a ZIP');
+    assert(
+      head.includes('mimetypeapplication/vnd.oasis.opendocument.spreadsheet'),
+      'the ODS file does not start with its uncompressed mimetype entry',
+    );
+    const odsFile = join(dir, 'participants.ods');
+    writeFileSync(odsFile, ods.bytes);
+    const zip = JSON.parse(
+      runTool(
+        '/usr/bin/python3',
+        [
+          '-c',
+          'import json, sys, zipfile\n' +
+            'z = zipfile.ZipFile(sys.argv[1])\n' +
+            'assert z.testzip() is None\n' +
+            'first = z.infolist()[0]\n' +
+            'print(json.dumps({"first": first.filename, "stored": first.compress_type == zipfile.ZIP_STORED,' +
+            ' "content": z.read("content.xml").decode("utf-8")}))',
+          odsFile,
+        ],
+        'reading the ODS with python3 zipfile',
+      ),
+    );
+    assertEqual(zip.first, 'mimetype', 'first entry of the ODS');
+    assert(zip.stored, 'the mimetype entry of the ODS is compressed');
+    for (const expected of ['Anonymous participant', GUEST.displayName]) {
+      assert(zip.content.includes(expected), `"${expected}" is not in the ODS content.xml`);
+    }
+
+    const pdf = await download(page, links.pdf, 'application/pdf');
+    assert(pdf.bytes.subarray(0, 5).toString('latin1') === '%PDF-', 'the PDF does not start with %PDF-');
+    const pdfFile = join(dir, 'participants.pdf');
+    writeFileSync(pdfFile, pdf.bytes);
+    const text = runTool('pdftotext', ['-enc', 'UTF-8', pdfFile, '-'], 'pdftotext').replace(/\s+/g, ' ');
+    for (const expected of ['Anonymous participant', GUEST.displayName, EVENT.title]) {
+      assert(text.includes(expected), `"${expected}" is not in the PDF text: "${text.slice(0, 300)}"`);
+    }
+    t.notes.push(`exports: CSV ${csv.bytes.length} B, ODS ${ods.bytes.length} B, PDF ${pdf.bytes.length} B`);
+  });
+}
+
+async function eventsApproval(t) {
+  assert(events.organiserState && events.guestState, 'the earlier events tests did not finish');
+  const organiser = await t.context({ locale: 'en', storageState: events.organiserState });
+  const guest = await t.context({ locale: 'en', storageState: events.guestState });
+
+  await t.visit(organiser, '/events/create', 'new approval event form');
+  await fillEventForm(organiser, APPROVAL_EVENT);
+  const path = await publishEvent(t, organiser, 'approval event published');
+  events.approvalPath = path;
+
+  await t.visit(guest, path, 'approval event for the guest');
+  assertEqual(
+    (await guest.locator('main .participation .hint').textContent()).trim(),
+    'The organisers approve each participant.',
+    'hint beside the button',
+  );
+  await t.submit(guest, guest.getByRole('button', { name: 'Ask to participate', exact: true }), 'guest asked', {
+    path,
+  });
+  assertEqual(
+    await flashText(guest, `${path} after asking`),
+    'Your request is sent. The organisers will approve it or not.',
+    'flash after asking',
+  );
+  assertEqual(
+    (await statusLine(guest).textContent()).trim(),
+    "Your request waits for the organisers' approval.",
+    'status line while waiting',
+  );
+
+  await t.visit(organiser, path, 'approval event with a request');
+  assertEqual(
+    (await organiser.locator('main .participation a', { hasText: 'request waiting' }).textContent()).trim(),
+    '1 request waiting',
+    'requests waiting',
+  );
+  await t.submit(organiser, organiser.locator('main .organiser-tools a', { hasText: 'Participants' }), 'approval participants', {
+    path: `${path}/participants`,
+  });
+  await t.submit(organiser, organiser.locator('main .subnav a', { hasText: 'Waiting for approval' }), 'waiting for approval', {
+    path: `${path}/participants`,
+  });
+  assertEqual(new URL(organiser.url()).search, '?role=pending', 'query of the filter');
+  const row = organiser.locator('main table tbody tr', { hasText: `@${GUEST.username}` });
+  assertEqual(await row.count(), 1, 'rows for the guest among those waiting');
+  const before = seenMails();
+  await t.submit(organiser, row.getByRole('button', { name: 'Approve', exact: true }), 'guest approved', {
+    path: `${path}/participants`,
+  });
+  assertEqual(
+    await flashText(organiser, `${path}/participants after approving`),
+    'The participant is approved and told by e-mail.',
+    'flash after approving',
+  );
+
+  const mail = await waitForMailLink(before, GUEST.email, '/events/');
+  const subject = decodeHeader(mail.subject);
+  assert(subject.includes('is approved'), `subject of the mail to the guest: "${subject}"`);
+  assert(subject.includes(APPROVAL_EVENT.title), `the mail does not name the event: "${subject}"`);
+  assertEqual(new URL(mail.link).pathname, path, 'the link in the approval mail');
+  t.notes.push(`approval mail: "${subject}"`);
+
+  await t.visit(guest, path, 'approval event guest going');
+  assertEqual((await statusLine(guest).textContent()).trim(), 'You are going.', 'status line after approval');
+}
+
+async function eventsCalendarFile(t) {
+  assert(events.path, 'no event was published');
+  const page = await t.context({ locale: 'en' });
+  await t.visit(page, events.path, 'event for the calendar');
+  const href = await page.locator('main a', { hasText: 'Add to my calendar (.ics)' }).getAttribute('href');
+  const ics = await download(page, href, 'text/calendar');
+  await withTempDir(async (dir) => {
+    const file = join(dir, 'event.ics');
+    writeFileSync(file, ics.bytes);
+    const parsed = JSON.parse(
+      runTool(
+        '/usr/bin/python3',
+        [
+          '-c',
+          'import datetime, icalendar, json, sys\n' +
+            'cal = icalendar.Calendar.from_ical(open(sys.argv[1], "rb").read())\n' +
+            'found = cal.walk("VEVENT")\n' +
+            'out = {"count": len(found)}\n' +
+            'if found:\n' +
+            '    e = found[0]\n' +
+            '    def utc(name):\n' +
+            '        d = e.decoded(name) if name in e else None\n' +
+            '        if d is None: return None\n' +
+            '        if getattr(d, "tzinfo", None) is None: return "floating " + d.isoformat()\n' +
+            '        return d.astimezone(datetime.timezone.utc).isoformat()\n' +
+            '    out.update(start=utc("DTSTART"), end=utc("DTEND"), summary=str(e.get("SUMMARY")),\n' +
+            '               location=str(e.get("LOCATION", "")), url=str(e.get("URL", "")))\n' +
+            'print(json.dumps(out))',
+          file,
+        ],
+        'reading the .ics with python3-icalendar',
+      ),
+    );
+    assertEqual(parsed.count, 1, 'VEVENTs in the .ics');
+    assertEqual(parsed.start, EVENT.startUtc, 'DTSTART in UTC');
+    assertEqual(parsed.end, EVENT.endUtc, 'DTEND in UTC');
+    assertEqual(parsed.summary, EVENT.title, 'SUMMARY');
+    assert(parsed.location.includes(EVENT.address.address_locality), `LOCATION: ${parsed.location}`);
+    assertEqual(parsed.url, zerda.base + events.path, 'URL of the event');
+  });
+}
+
 async function serverStops() {
   const exit = await zerda.stop();
   assert(exit && !exit.forced, `zerda did not stop within ${TIMEOUT.shutdown} ms of SIGTERM`);
@@ -1291,6 +1768,12 @@ async function main() {
   await test('registration journey', registrationJourney);
   await test('password reset journey', passwordResetJourney);
   await test('profiles journey', profilesJourney);
+  await test('events journey: organiser publishes', eventsPublish);
+  await test('events journey: participant in another time zone', eventsGuest);
+  await test('events journey: participation without an account', eventsAnonymous);
+  await test('events journey: participants and exports', eventsParticipants);
+  await test('events journey: approval', eventsApproval);
+  await test('events journey: calendar file', eventsCalendarFile);
   if (aborting) return;
   const closing = browser;
   browser = null;

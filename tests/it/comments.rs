@@ -117,13 +117,9 @@ async fn announcements_reach_everyone_taking_part() {
 async fn closed_comments_leave_only_the_organisers_speaking() {
     let mut app = common::app().await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
-    let uuid = world::create_event(
-        app.db(),
-        &app.state.urls,
+    let uuid = app.event_by(
         w.alice.actor_id,
-        &EventInput { comment_moderation: "closed".into(), ..world::event_input("Quiet") },
-        false,
-        common::T0,
+        EventInput { comment_moderation: "closed".into(), ..world::event_input("Quiet") },
     );
     app.login(&w.bob.email, world::PASSWORD).await;
     assert!(app.get(&format!("/events/{uuid}")).await.body.contains("Comments are closed for this event."));

@@ -177,16 +177,12 @@ async fn drafts_and_private_events_are_not_there_for_others() {
         true,
         common::T0,
     );
-    let private = world::create_event(
-        app.db(),
-        &app.state.urls,
+    let private = app.event_by(
         w.alice.actor_id,
-        &zerda::domain::events::EventInput {
+        zerda::domain::events::EventInput {
             visibility: "private".into(),
             ..world::event_input("Private dinner")
         },
-        false,
-        common::T0,
     );
     let unknown = app.get("/events/00000000-0000-4000-8000-000000000000").await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
@@ -241,16 +237,12 @@ async fn drafts_and_private_events_are_not_there_for_others() {
 async fn unlisted_events_open_by_link_but_ask_not_to_be_indexed() {
     let mut app = common::app().await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
-    let uuid = world::create_event(
-        app.db(),
-        &app.state.urls,
+    let uuid = app.event_by(
         w.alice.actor_id,
-        &zerda::domain::events::EventInput {
+        zerda::domain::events::EventInput {
             visibility: "unlisted".into(),
             ..world::event_input("By link only")
         },
-        false,
-        common::T0,
     );
     let page = app.get(&format!("/events/{uuid}")).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -335,16 +327,12 @@ async fn duplicating_fills_the_form_without_saving() {
 async fn my_events_lists_by_role_and_time_and_the_calendar_shows_the_month() {
     let mut app = common::app().await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
-    let restricted = world::create_event(
-        app.db(),
-        &app.state.urls,
+    let restricted = app.event_by(
         w.alice.actor_id,
-        &zerda::domain::events::EventInput {
+        zerda::domain::events::EventInput {
             join_options: "restricted".into(),
             ..world::event_input("Choir rehearsal")
         },
-        false,
-        common::T0,
     );
     app.login(&w.bob.email, world::PASSWORD).await;
     app.post(&format!("/events/{}/join", w.event), &[]).await;
@@ -362,7 +350,7 @@ async fn my_events_lists_by_role_and_time_and_the_calendar_shows_the_month() {
         ends_on: "2026-01-10T12:00".into(),
         ..world::event_input("Last winter walk")
     };
-    world::create_event(app.db(), &app.state.urls, w.bob.actor_id, &old, false, common::T0);
+    app.event_by(w.bob.actor_id, old);
     let past = app.get("/events/me?past=true").await;
     assert!(past.body.contains("Last winter walk") && !past.body.contains("Picnic"), "{}", past.body);
     assert!(!app.get("/events/me").await.body.contains("Last winter"));

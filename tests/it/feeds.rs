@@ -46,17 +46,13 @@ where
 async fn an_event_calendar_file_reads_back_with_the_right_instants() {
     let mut app = common::app().await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
-    let tricky = world::create_event(
-        app.db(),
-        &app.state.urls,
+    let tricky = app.event_by(
         w.alice.actor_id,
-        &EventInput {
+        EventInput {
             title: "Party\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:injected".into(),
             description: "Line one\n\nLine two; with, commas \\ and <b>tags</b>".into(),
             ..world::event_input("x")
         },
-        false,
-        common::T0,
     );
     let (status, content_type, body) = get_bytes(&mut app, &format!("/events/{tricky}/export/ics")).await;
     assert_eq!(status, StatusCode::OK);
@@ -87,14 +83,8 @@ async fn an_event_calendar_file_reads_back_with_the_right_instants() {
         true,
         common::T0,
     );
-    let private = world::create_event(
-        app.db(),
-        &app.state.urls,
-        w.alice.actor_id,
-        &EventInput { visibility: "private".into(), ..world::event_input("p") },
-        false,
-        common::T0,
-    );
+    let private = app
+        .event_by(w.alice.actor_id, EventInput { visibility: "private".into(), ..world::event_input("p") });
     app.login(&w.alice.email, world::PASSWORD).await;
     for uuid in [&draft, &private] {
         assert_eq!(app.get(&format!("/events/{uuid}/export/ics")).await.status, StatusCode::NOT_FOUND);

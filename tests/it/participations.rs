@@ -63,13 +63,9 @@ async fn people_join_and_leave_and_the_only_organiser_stays() {
 async fn a_full_event_refuses_even_two_people_asking_at_once() {
     let mut app = common::app().await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
-    let uuid = world::create_event(
-        app.db(),
-        &app.state.urls,
+    let uuid = app.event_by(
         w.alice.actor_id,
-        &EventInput { maximum_attendee_capacity: "1".into(), ..world::event_input("One seat") },
-        false,
-        common::T0,
+        EventInput { maximum_attendee_capacity: "1".into(), ..world::event_input("One seat") },
     );
     // Two browsers, logged in as two people, post at the same moment.
     let carol =
@@ -98,13 +94,9 @@ async fn a_full_event_refuses_even_two_people_asking_at_once() {
 async fn organisers_approve_or_decline_and_people_are_told() {
     let mut app = common::app().await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
-    let uuid = world::create_event(
-        app.db(),
-        &app.state.urls,
+    let uuid = app.event_by(
         w.alice.actor_id,
-        &EventInput { join_options: "restricted".into(), ..world::event_input("Approval needed") },
-        false,
-        common::T0,
+        EventInput { join_options: "restricted".into(), ..world::event_input("Approval needed") },
     );
     app.login(&w.bob.email, world::PASSWORD).await;
     app.post(
@@ -210,13 +202,9 @@ async fn anonymous_participation_confirms_by_mail_and_cancels_once() {
 async fn anonymous_participation_is_refused_where_it_must_be() {
     let mut app = common::app().await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
-    let closed = world::create_event(
-        app.db(),
-        &app.state.urls,
+    let closed = app.event_by(
         w.alice.actor_id,
-        &EventInput { anonymous_participation: false, ..world::event_input("Members only") },
-        false,
-        common::T0,
+        EventInput { anonymous_participation: false, ..world::event_input("Members only") },
     );
     assert!(!app.get(&format!("/events/{closed}")).await.body.contains("Participate without an account"));
     for (path, email, expected) in [
@@ -246,14 +234,7 @@ async fn one_address_gets_at_most_three_mails_a_day() {
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     let mut events = vec![w.event.clone()];
     for i in 0..3 {
-        events.push(world::create_event(
-            app.db(),
-            &app.state.urls,
-            w.alice.actor_id,
-            &world::event_input(&format!("Event {i}")),
-            false,
-            common::T0,
-        ));
+        events.push(app.event_by(w.alice.actor_id, world::event_input(&format!("Event {i}"))));
     }
     // Different client addresses, so that only the per-address limit is at work.
     for (i, uuid) in events.iter().enumerate() {

@@ -294,6 +294,11 @@ where
             .expect("fingerprint")
     }
 
+    /// A published event organised by `organizer`, created as the form would.
+    pub fn event_by(&self, organizer: i64, input: zerda::domain::events::EventInput) -> String {
+        world::create_event(self.db(), &self.state.urls, organizer, &input, false, T0)
+    }
+
     pub fn count(&self, sql: &str) -> i64 {
         let sql = sql.to_string();
         self.state.db.read_blocking(move |conn| Ok(conn.query_row(&sql, [], |r| r.get(0))?)).expect("count")

@@ -1,0 +1,1800 @@
+#!/usr/bin/env node
+// Browser journeys of zerda with JavaScript switched off, checked with axe-core.
+//
+// Starts its own zerda (ZERDA_BIN, default ../../target/debug/zerda) on a free
+// loopback port with a fresh data dir, drives Debian's Chromium through
+// playwright-core, prints `ok - NAME` / `not ok - NAME: REASON` per test and
+// ends with `N passed, N failed`. Exit status 1 when a test failed.
+//
+// How the accessibility check works (found by trying): in a context with
+// `javaScriptEnabled: false`, `page.evaluate` still runs (it goes through the
+// DevTools protocol, not through the page), but `addScriptTag` silently runs
+// nothing and `axe.run` never settles because timers do not fire. In a context
+// with JavaScript on, the pages' CSP (`default-src 'none'`, `script-src
+// 'none'`) blocks the injected script. So the journey stays in the JS-off context, and each page it lands on
+// is handed, as the exact HTML it received (with its status and headers, CSP
+// included), to a second context with JavaScript on and `bypassCSP: true`: the
+// page URL is answered from that copy (stylesheets and images still come from
+// the server), axe-core is injected and run there. Our pages have no scripts,
+// so the rendering is identical, and pages that are the answer to a POST (a
+// form with errors) are checked as they were, not as a fresh GET would give
+// them. The "axe self-test" runs a deliberately bad page through the same path
+// and fails unless axe reports its violations.
+
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const ZERDA_BIN = process.env.ZERDA_BIN
+  ? resolve(process.env.ZERDA_BIN)
+  : resolve(HERE, '../../target/debug/zerda');
+const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+const ARTIFACTS = '/tmp/zerda-dev-artifacts';
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+// Every wait is bounded.
+const TIMEOUT = {
+  serverStart: 30_000,
+  browserLaunch: 30_000,
+  action: 10_000,
+  navigation: 20_000,
+  axe: 30_000,
+  mail: 15_000,
+  test: 120_000,
+  shutdown: 10_000,
+  whole: 10 * 60_000,
+};
+const VIEWPORT = { width: 1280, height: 800 };
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const ADMIN = {
+  email: 'admin@example.org',
+  username: 'admin_1',
+  password: 'correct horse battery staple',
+};
+
+// A visitor who registers (the registration and password reset journeys).
+const USER = {
+  email: 'ada@example.org',
+  username: 'ada_l',
+  displayName: 'Ada Lovelace',
+  password: 'analytical engine notes',
+  newPassword: 'difference engine number two',
+};
+// The second profile the same account makes (the profiles journey, in French).
+const PROFILE = {
+  username: 'atelier_ada',
+  displayName: "Atelier d'Ada",
+  summary: 'Ateliers de programmation le samedi matin.\n\nOuverts à toutes et à tous, débutants bienvenus.',
+};
+const USERNAME_RULE = 'A username has at most 30 characters: lowercase letters a to z, digits and _ only.';
+const PASSWORD_RULE = 'A password needs at least 8 characters.';
+
+// What each locale shows; the French texts come from locales/fr.po.
+const TEXT = {
+  en: {
+    home: 'Home',
+    about: 'About this instance',
+    terms: 'Terms of service',
+    privacy: 'Privacy policy',
+    rules: 'Instance rules',
+    login: 'Log in',
+    loginError:
+      'Your e-mail address or password is not right, or this account cannot log in. ' +
+      'If you just registered, confirm your address first with the link we sent you.',
+    notFound: 'Page not found',
+  },
+  fr: {
+    home: 'Accueil',
+    about: 'À propos de cette instance',
+    terms: "Conditions d'utilisation",
+    privacy: 'Politique de confidentialité',
+    rules: "Règles de l'instance",
+    login: 'Se connecter',
+    loginError:
+      'Votre adresse e-mail ou votre mot de passe est incorrect, ou ce compte ne peut pas se connecter. ' +
+      "Si vous venez de vous inscrire, confirmez d'abord votre adresse grâce au lien que nous vous avons envoyé.",
+    notFound: 'Page introuvable',
+  },
+};
+
+// ---------------------------------------------------------------- helpers
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  const guard = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, guard]).finally(() => clearTimeout(timer));
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+function assertEqual(actual, expected, what) {
+  if (actual !== expected) {
+    throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  }
+}
+
+function slug(text) {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+// Names of the .eml files anywhere under dir.
+function emlFiles(dir) {
+  const found = [];
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...emlFiles(path));
+    else if (entry.name.endsWith('.eml')) found.push(path);
+  }
+  return found;
+}
+
+// A raw message split into unfolded headers (lower-case names) and body.
+function splitMessage(raw) {
+  const match = raw.match(/\r?\n\r?\n/);
+  const head = match ? raw.slice(0, match.index) : raw;
+  const body = match ? raw.slice(match.index + match[0].length) : '';
+  const headers = {};
+  for (const line of head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return { headers, body };
+}
+
+// Quoted-printable (RFC 2045 6.7): soft line breaks go, =XX are bytes.
+function decodeQuotedPrintable(text) {
+  const bytes = [];
+  const joined = text.replace(/=\r?\n/g, '');
+  for (let i = 0; i < joined.length; i++) {
+    const hex = joined[i] === '=' ? joined.slice(i + 1, i + 3) : '';
+    if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(...Buffer.from(joined[i], 'utf8'));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+// The leaf parts of a MIME message: [{ type, text }], bodies decoded.
+function mimeParts(raw) {
+  const { headers, body } = splitMessage(raw);
+  const contentType = headers['content-type'] || 'text/plain';
+  const type = contentType.split(';')[0].trim().toLowerCase();
+  if (type.startsWith('multipart/')) {
+    const boundary = contentType.match(/boundary="?([^";]+)"?/i)?.[1];
+    if (!boundary) return [];
+    const escaped = boundary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const sections = body.split(new RegExp(`^--${escaped}(?:--)?[ \\t]*\\r?$`, 'm'));
+    // Before the first boundary: the preamble; after the last: the epilogue.
+    return sections.slice(1, -1).flatMap((section) => mimeParts(section.replace(/^\r?\n/, '')));
+  }
+  const encoding = (headers['content-transfer-encoding'] || '7bit').toLowerCase();
+  let text = body;
+  if (encoding === 'quoted-printable') text = decodeQuotedPrintable(body);
+  else if (encoding === 'base64') text = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  return [{ type, headers, text }];
+}
+
+// Waits (bounded) for a new mail to `to` whose text part holds a link to
+// base + prefix + token; files in `seen` are old. Returns { link, file, subject }.
+async function waitForMailLink(seen, to, prefix) {
+  const wanted = new RegExp(`${zerda.base.replace(/[.]/g, '\\.')}${prefix}[A-Za-z0-9_-]+`);
+  const deadline = Date.now() + TIMEOUT.mail;
+  const looked = [];
+  for (;;) {
+    for (const file of emlFiles(zerda.outbox)) {
+      if (seen.has(file)) continue;
+      const raw = readFileSync(file, 'utf8');
+      const { headers } = splitMessage(raw);
+      // A file being written may not parse yet: look again next round.
+      if (!(headers.to || '').includes(to)) continue;
+      const plain = mimeParts(raw).find((p) => p.type === 'text/plain');
+      const link = plain?.text.match(wanted)?.[0];
+      if (link) {
+        const encoding = plain.headers['content-transfer-encoding'] || '7bit';
+        return { link, file, subject: headers.subject || '', encoding };
+      }
+      looked.push(file);
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `no mail to ${to} with a ${prefix} link in ${zerda.outbox} within ${TIMEOUT.mail} ms` +
+          (looked.length ? ` (looked at ${[...new Set(looked)].length} other new file(s))` : ''),
+      );
+    }
+    await sleep(200);
+  }
+}
+
+// A small valid PNG (8-bit RGB, no alpha), built at run time: no binary
+// fixture in the repository. Chunks are length, type, data, CRC-32 of type+data.
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function pngChunk(type, data) {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const typeAndData = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(typeAndData));
+  return Buffer.concat([length, typeAndData, crc]);
+}
+
+// A width×height picture: a warm gradient with a dark diagonal band, so the
+// avatar is easy to recognise on a screenshot.
+function makePng(width, height) {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // bit depth 8, colour type 2 (RGB), deflate, no filter, no interlace
+  const rows = Buffer.alloc(height * (1 + width * 3));
+  for (let y = 0; y < height; y++) {
+    const row = y * (1 + width * 3);
+    rows[row] = 0; // filter type: none
+    for (let x = 0; x < width; x++) {
+      const band = Math.abs(x - y) < width / 8;
+      const i = row + 1 + x * 3;
+      rows[i] = band ? 40 : 200 + Math.round((55 * x) / width);
+      rows[i + 1] = band ? 60 : 90 + Math.round((120 * y) / height);
+      rows[i + 2] = band ? 110 : 40;
+    }
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', deflateSync(rows)),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+// What the JS-off page shows of an <img> (page.evaluate works there).
+async function imageShown(image) {
+  return image.evaluate((img) => ({
+    src: img.getAttribute('src'),
+    complete: img.complete,
+    width: img.naturalWidth,
+    height: img.naturalHeight,
+  }));
+}
+
+// A stored picture fetched from zerda: 200, a picture type, bytes of that type.
+async function fetchPicture(path) {
+  const response = await withTimeout(fetch(zerda.base + path), TIMEOUT.navigation, `fetching ${path}`);
+  assertEqual(response.status, 200, `HTTP status of ${path}`);
+  const type = response.headers.get('content-type') || '';
+  assert(type === 'image/jpeg' || type === 'image/png', `content-type of ${path}: ${type}`);
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const magic = type === 'image/jpeg' ? [0xff, 0xd8, 0xff] : [0x89, 0x50, 0x4e, 0x47];
+  assert(magic.every((b, i) => bytes[i] === b), `${path} is served as ${type} but its bytes are not`);
+  return { type, size: bytes.length, headers: response.headers };
+}
+
+// ---------------------------------------------------------------- zerda
+
+class Zerda {
+  constructor() {
+    this.log = '';
+    this.proc = null;
+    this.exit = null; // { code, signal } once it stopped
+    this.base = null;
+    this.setupUrl = null;
+    this.dataDir = null;
+  }
+
+  async start() {
+    this.dataDir = mkdtempSync(join(tmpdir(), 'zerda-browser-'));
+    const port = await freePort();
+    this.base = `http://127.0.0.1:${port}`;
+    // A clean configuration: no ZERDA_* setting from the caller's environment
+    // (zerda refuses unknown ZERDA_* names, ZERDA_BIN among them).
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !name.startsWith('ZERDA_')),
+    );
+    env.ZERDA_LOG = 'info';
+    env.NO_COLOR = '1';
+    this.proc = spawn(
+      ZERDA_BIN,
+      ['serve', '--data-dir', this.dataDir, '--listen', `127.0.0.1:${port}`, '--public-url', this.base],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.exited = new Promise((resolveExit) => {
+      this.proc.on('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolveExit(this.exit);
+      });
+      // Not started at all (no such file): nothing to wait for.
+      this.proc.on('error', () => {
+        this.exit ??= { code: null, signal: null, spawnFailed: true };
+        resolveExit(this.exit);
+      });
+    });
+    const ready = new Promise((resolveReady, reject) => {
+      this.proc.on('error', (e) => reject(new Error(`cannot start ${ZERDA_BIN}: ${e.message}`)));
+      this.exited.then((e) =>
+        reject(new Error(`zerda exited (code ${e.code}, signal ${e.signal}) before listening`)),
+      );
+      const onData = (chunk) => {
+        // eslint-disable-next-line no-control-regex
+        this.log += chunk.toString('utf8').replace(/\x1b\[[0-9;]*m/g, '');
+        const setup = this.log.match(/open (http:\/\/\S+\/setup\/[A-Za-z0-9_-]+) to create the first one/);
+        if (setup) this.setupUrl = setup[1];
+        if (this.log.includes(`listening on ${this.base}`)) resolveReady();
+      };
+      this.proc.stderr.on('data', onData);
+      this.proc.stdout.on('data', onData);
+    });
+    await withTimeout(ready, TIMEOUT.serverStart, 'waiting for zerda to listen');
+  }
+
+  get outbox() {
+    return join(this.dataDir, 'outbox');
+  }
+
+  // SIGTERM, then SIGKILL if it does not stop in time. Returns how it ended.
+  async stop() {
+    if (!this.proc) return null;
+    if (this.exit) return this.exit;
+    this.proc.kill('SIGTERM');
+    try {
+      return await withTimeout(this.exited, TIMEOUT.shutdown, 'waiting for zerda to stop');
+    } catch {
+      this.proc.kill('SIGKILL');
+      await withTimeout(this.exited, 5_000, 'waiting for zerda to die').catch(() => {});
+      return { code: null, signal: 'SIGKILL', forced: true };
+    }
+  }
+
+  cleanup() {
+    try {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      writeFileSync(join(ARTIFACTS, 'zerda.log'), this.log);
+    } catch {
+      /* the log is a convenience */
+    }
+    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
+    this.dataDir = null;
+  }
+}
+
+// ---------------------------------------------------------------- tests
+
+const results = [];
+let browser = null;
+let axeContext = null;
+let zerda = null;
+
+let aborting = null; // set when the run is interrupted or out of time
+
+// One test: its own contexts, closed at the end; a bounded run time.
+async function test(name, fn) {
+  if (aborting) return false;
+  const t = new TestRun(name);
+  let error = null;
+  try {
+    await withTimeout(fn(t), TIMEOUT.test, 'test');
+  } catch (e) {
+    error = e;
+  } finally {
+    await t.close();
+  }
+  if (!error && t.a11y.length > 0) {
+    const rules = [...new Set(t.a11y.map((v) => `${v.id} (${v.impact}) on ${v.page}`))];
+    error = new Error(`accessibility violations: ${rules.join('; ')}`);
+  }
+  if (aborting) return false; // the run is ending: this test's fate is moot
+  const ok = !error;
+  results.push({ name, ok });
+  if (ok) {
+    console.log(`ok - ${name}`);
+  } else {
+    const [reason, ...details] = String(error.message || error).split('\n');
+    console.log(`not ok - ${name}: ${reason}`);
+    // Playwright's call log says what a timed-out action was waiting for.
+    for (const line of details.filter((l) => l.trim()).slice(0, 12)) {
+      // eslint-disable-next-line no-control-regex
+      console.log(`#   ${line.replace(/\x1b\[[0-9;]*m/g, '').trim()}`);
+    }
+  }
+  for (const line of t.notes) console.log(`# ${line}`);
+  return ok;
+}
+
+class TestRun {
+  constructor(name) {
+    this.name = name;
+    this.slug = slug(name.split(' ')[0]);
+    this.contexts = [];
+    this.a11y = []; // serious and critical violations
+    this.notes = [];
+  }
+
+  // A browser context with JavaScript off, the way the journeys run.
+  async context({ locale = 'en', storageState } = {}) {
+    const context = await browser.newContext({
+      javaScriptEnabled: false,
+      locale,
+      viewport: VIEWPORT,
+      storageState,
+    });
+    context.setDefaultTimeout(TIMEOUT.action);
+    context.setDefaultNavigationTimeout(TIMEOUT.navigation);
+    this.contexts.push(context);
+    const page = await context.newPage();
+    page.locale = locale;
+    page.failedSubresources = [];
+    page.on('requestfailed', (req) => {
+      const why = req.failure()?.errorText || '';
+      // ERR_ABORTED: cancelled by the next navigation (the favicon often is).
+      if (!req.isNavigationRequest() && !why.includes('ERR_ABORTED')) {
+        page.failedSubresources.push(`${req.url()} (${why})`);
+      }
+    });
+    page.on('response', (res) => {
+      if (!res.request().isNavigationRequest() && res.status() >= 400) {
+        page.failedSubresources.push(`${res.url()} (HTTP ${res.status()})`);
+      }
+    });
+    return page;
+  }
+
+  async close() {
+    for (const context of this.contexts) {
+      await withTimeout(context.close(), 10_000, 'closing a context').catch(() => {});
+    }
+    this.contexts = [];
+  }
+
+  // Opens a path and checks the page; returns the response.
+  async visit(page, path, pageName, expect = {}) {
+    page.failedSubresources.length = 0;
+    const response = await page.goto(zerda.base + path, { waitUntil: 'load' });
+    assert(response, `no response for ${path}`);
+    await this.check(page, response, pageName, expect);
+    return response;
+  }
+
+  // Clicks a submit button (a real form submission: no JavaScript) and waits
+  // for the page it ends on, after redirects. Returns that page's response.
+  async submit(page, button, pageName, expect = {}) {
+    const isFinalDocument = (res) =>
+      res.request().isNavigationRequest() &&
+      res.request().frame() === page.mainFrame() &&
+      !(res.status() >= 300 && res.status() < 400);
+    page.failedSubresources.length = 0;
+    const [response] = await Promise.all([
+      page.waitForResponse(isFinalDocument, { timeout: TIMEOUT.navigation }),
+      button.click(),
+    ]);
+    await page.waitForLoadState('load', { timeout: TIMEOUT.navigation });
+    await this.check(page, response, pageName, expect);
+    return response;
+  }
+
+  // The checks for every page: status, language and direction, no script,
+  // the stylesheet applied, no failed subresource, a screenshot, axe.
+  async check(page, response, pageName, { status = 200, path } = {}) {
+    const where = `${pageName} (${new URL(page.url()).pathname})`;
+    assertEqual(response.status(), status, `HTTP status of ${where}`);
+    if (path !== undefined) assertEqual(new URL(page.url()).pathname, path, `path after ${pageName}`);
+    const html = page.locator('html');
+    assertEqual(await html.getAttribute('lang'), page.locale, `<html lang> of ${where}`);
+    assertEqual(await html.getAttribute('dir'), 'ltr', `<html dir> of ${where}`);
+    // Data blocks (JSON-LD on event pages) are not scripts: browsers never run them.
+    const scripts = await page.evaluate(
+      () =>
+        Array.from(document.scripts).filter((s) => {
+          const type = s.type.trim().toLowerCase();
+          return (
+            type === '' ||
+            ['module', 'importmap', 'speculationrules'].includes(type) ||
+            /^(application|text)\/(x-)?(javascript|ecmascript|jscript|livescript)(1\.[0-5])?$/.test(type)
+          );
+        }).length,
+    );
+    assertEqual(scripts, 0, `executable <script> elements in ${where}`);
+    // page.evaluate works with JavaScript off (it goes through the DevTools protocol).
+    const bodyDisplay = await page.evaluate(() => getComputedStyle(document.body).display);
+    assertEqual(bodyDisplay, 'flex', `body display in ${where} (is style.css applied?)`);
+    assert(
+      page.failedSubresources.length === 0,
+      `subresources failed on ${where}: ${page.failedSubresources.join(', ')}`,
+    );
+    // Not failing, reported: the content column should line up with the header's.
+    const edges = await page.evaluate(() => ({
+      header: document.querySelector('.site-header .wrap')?.getBoundingClientRect().left,
+      main: document.querySelector('main')?.getBoundingClientRect().left,
+    }));
+    if (edges.header !== undefined && edges.main !== undefined && Math.abs(edges.header - edges.main) > 1) {
+      this.notes.push(
+        `(not failing) layout on ${where}: <main> starts at x=${Math.round(edges.main)}, the header's .wrap at x=${Math.round(edges.header)}`,
+      );
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const file = join(ARTIFACTS, `${this.slug}-${page.locale}-${slug(pageName)}.png`);
+    await page.screenshot({ path: file, fullPage: true, timeout: TIMEOUT.action });
+    const violations = await axeCheck(page, response);
+    this.report(violations, where);
+  }
+
+  report(violations, where) {
+    for (const v of violations) {
+      const targets = v.nodes.map((n) => n.target.join(' ')).join(', ');
+      const line = `axe ${v.impact} ${v.id} on ${where}: ${targets} — ${v.help}`;
+      if (v.impact === 'serious' || v.impact === 'critical') {
+        this.a11y.push({ id: v.id, impact: v.impact, page: where });
+        this.notes.push(line);
+      } else {
+        this.notes.push(`(not failing) ${line}`);
+      }
+    }
+  }
+}
+
+// Runs axe-core on the page the journey is on: its HTML, as received, is
+// served again to a JavaScript-enabled, CSP-bypassing page of the same URL.
+async function axeCheck(page, response) {
+  const url = page.url();
+  const html = await page.content();
+  const headers = { ...(await response.allHeaders()) };
+  delete headers['content-length'];
+  delete headers['content-encoding'];
+  delete headers['set-cookie'];
+  headers['x-axe-copy'] = '1';
+  return runAxe(url, { status: response.status(), headers, body: html });
+}
+
+async function runAxe(url, document) {
+  const page = await axeContext.newPage();
+  try {
+    const documentUrl = url.split('#')[0];
+    await page.route(
+      (u) => u.href.split('#')[0] === documentUrl,
+      (route) =>
+        route.request().isNavigationRequest() ? route.fulfill(document) : route.continue(),
+    );
+    const response = await page.goto(url, { waitUntil: 'load', timeout: TIMEOUT.navigation });
+    // Make sure axe looks at the copy, not at a fresh answer from the server.
+    assert(
+      response && response.status() === document.status && response.headers()['x-axe-copy'] === '1',
+      `the axe page for ${url} was not served from the journey's copy`,
+    );
+    await page.addScriptTag({ content: AXE_SOURCE });
+    const violations = await withTimeout(
+      page.evaluate(async () => {
+        // eslint-disable-next-line no-undef
+        const result = await axe.run(document, { resultTypes: ['violations'] });
+        return result.violations.map((v) => ({
+          id: v.id,
+          impact: v.impact,
+          help: v.help,
+          nodes: v.nodes.map((n) => ({ target: n.target.map(String) })),
+        }));
+      }),
+      TIMEOUT.axe,
+      `axe on ${url}`,
+    );
+    return violations;
+  } finally {
+    await withTimeout(page.close(), 10_000, 'closing the axe page').catch(() => {});
+  }
+}
+
+// ---------------------------------------------------------------- journeys
+
+// A page with known problems, served through the same path as real pages
+// (JS-off journey page, then the axe context), under zerda's own CSP.
+async function axeSelfTest(t) {
+  const page = await t.context({ locale: 'en' });
+  const url = `${zerda.base}/__axe-self-test`;
+  const bad = `<!DOCTYPE html><html lang="en" dir="ltr"><head><meta charset="utf-8"><title>bad</title></head>
+<body><main><h1>Bad page</h1>
+<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
+<p style="color:#c8c8c8;background:#ffffff">Pale text on white.</p>
+<form><input type="text" name="q"></form></main></body></html>`;
+  const csp = (await fetch(zerda.base + '/')).headers.get('content-security-policy') || '';
+  assert(/default-src 'none'/.test(csp), `zerda's CSP is not what the test expects: ${csp}`);
+  await page.route(url, (route) =>
+    route.fulfill({
+      status: 200,
+      headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp },
+      body: bad,
+    }),
+  );
+  const response = await page.goto(url);
+  const violations = await axeCheck(page, response);
+  const found = new Map(violations.map((v) => [v.id, v.impact]));
+  for (const [id, impact] of [
+    ['image-alt', 'critical'],
+    ['color-contrast', 'serious'],
+    ['label', 'critical'],
+  ]) {
+    assertEqual(found.get(id), impact, `axe's verdict on a page breaking ${id}`);
+  }
+  t.notes.push(`axe ${violations.length} violations found on the bad page: ${[...found.keys()].join(', ')}`);
+}
+
+async function publicPages(locale) {
+  const text = TEXT[locale];
+  const pages = [
+    ['home', '/', async (page) => {
+      const current = page.locator('.site-header nav a[aria-current="page"]');
+      assertEqual((await current.textContent()).trim(), text.home, 'current nav link');
+    }],
+    ['about', '/about/instance', null, text.about],
+    ['terms', '/terms', null, text.terms],
+    ['privacy', '/privacy', null, text.privacy],
+    ['rules', '/rules', null, text.rules],
+    ['login', '/login', null, text.login],
+  ];
+  for (const [name, path, extra, heading] of pages) {
+    await test(`pages ${locale}: ${name}`, async (t) => {
+      const page = await t.context({ locale });
+      await t.visit(page, path, name);
+      if (heading) assertEqual((await page.locator('h1').textContent()).trim(), heading, `h1 of ${path}`);
+      if (extra) await extra(page);
+    });
+  }
+  await test(`pages ${locale}: wrong login`, async (t) => {
+    const page = await t.context({ locale });
+    await t.visit(page, '/login', 'login');
+    await page.fill('#email', 'nobody@example.org');
+    await page.fill('#password', 'not the password');
+    await t.submit(page, page.locator('main form button[type="submit"]'), 'wrong login', {
+      status: 422,
+      path: '/login',
+    });
+    const error = page.locator('#login-error');
+    assert(await error.isVisible(), 'the login error is not shown');
+    assertEqual((await error.textContent()).trim(), text.loginError, 'login error text');
+    assertEqual(await error.getAttribute('role'), 'alert', 'role of the login error');
+    assertEqual(await page.inputValue('#email'), 'nobody@example.org', 'e-mail kept in the form');
+    assertEqual(await page.inputValue('#password'), '', 'password field after a failure');
+  });
+  await test(`pages ${locale}: missing page`, async (t) => {
+    const page = await t.context({ locale });
+    await t.visit(page, '/no/such/page', 'missing page', { status: 404 });
+    assertEqual((await page.locator('h1').textContent()).trim(), text.notFound, 'h1 of the 404 page');
+  });
+}
+
+let adminState = null; // the logged-in browser state the setup journey ends with
+
+async function setupJourney(t) {
+  assert(zerda.setupUrl, 'zerda printed no setup URL');
+  const setupPath = new URL(zerda.setupUrl).pathname;
+  const page = await t.context({ locale: 'en' });
+  await t.visit(page, setupPath, 'setup form');
+  assertEqual(
+    (await page.locator('h1').textContent()).trim(),
+    'Create the first administrator',
+    'h1 of the setup page',
+  );
+
+  // Invalid input: every field wrong.
+  await page.fill('#email', 'not an address');
+  await page.fill('#username', 'Admin');
+  await page.fill('#password', 'short');
+  await t.submit(page, page.locator('main form button[type="submit"]'), 'setup errors', {
+    status: 422,
+    path: setupPath,
+  });
+  assert(await page.locator('.form-error[role="alert"]').isVisible(), 'no error summary');
+  const expected = {
+    email: 'This is not a valid e-mail address.',
+    username: USERNAME_RULE,
+    password: PASSWORD_RULE,
+  };
+  for (const [field, message] of Object.entries(expected)) {
+    const error = page.locator(`#${field}-error`);
+    assert(await error.isVisible(), `no error shown for ${field}`);
+    assertEqual((await error.textContent()).trim(), message, `error for ${field}`);
+    assertEqual(await page.getAttribute(`#${field}`, 'aria-invalid'), 'true', `aria-invalid of ${field}`);
+    const describedBy = (await page.getAttribute(`#${field}`, 'aria-describedby')) || '';
+    assert(describedBy.split(' ').includes(`${field}-error`), `${field} is not described by its error`);
+  }
+  assertEqual(await page.inputValue('#username'), 'Admin', 'username kept in the form');
+  assertEqual(await page.inputValue('#password'), '', 'password field after errors');
+
+  // Valid input: lands on /admin, logged in.
+  await page.fill('#email', ADMIN.email);
+  await page.fill('#username', ADMIN.username);
+  await page.fill('#password', ADMIN.password);
+  await t.submit(page, page.locator('main form button[type="submit"]'), 'admin after setup', {
+    path: '/admin',
+  });
+  assertEqual(
+    (await page.locator('.flash[role="status"]').textContent()).trim(),
+    'Welcome! Your administrator account is ready.',
+    'flash after setup',
+  );
+  assert(await page.locator('.site-header button:has-text("Log out")').isVisible(), 'no log-out button');
+  adminState = await page.context().storageState();
+
+  // The link works once.
+  await t.visit(page, setupPath, 'setup used', { status: 404 });
+}
+
+async function adminJourney(t) {
+  assert(adminState, 'the setup journey did not leave a logged-in administrator');
+  const page = await t.context({ locale: 'en', storageState: adminState });
+  await t.visit(page, '/admin', 'dashboard');
+  assertEqual((await page.locator('h1').textContent()).trim(), 'Administration', 'h1 of /admin');
+
+  const before = emlFiles(zerda.outbox).length;
+  assertEqual(await page.inputValue('#test-mail-email'), ADMIN.email, 'recipient prefilled');
+  await t.submit(page, page.locator('form:has(#test-mail-email) button[type="submit"]'), 'test mail sent', {
+    path: '/admin',
+  });
+  assertEqual(
+    (await page.locator('.flash[role="status"]').textContent()).trim(),
+    'The test e-mail is queued. It is sent in the background.',
+    'flash after the test e-mail',
+  );
+  const deadline = Date.now() + TIMEOUT.mail;
+  let files = emlFiles(zerda.outbox);
+  while (files.length <= before && Date.now() < deadline) {
+    await sleep(200);
+    files = emlFiles(zerda.outbox);
+  }
+  assert(files.length > before, `no .eml file in ${zerda.outbox} after ${TIMEOUT.mail} ms`);
+  const mail = readFileSync(files[files.length - 1], 'utf8');
+  assert(mail.includes(ADMIN.email), 'the .eml file does not name the recipient');
+  t.notes.push(`mail written: ${files.length - before} file(s) in the outbox`);
+
+  // Log out with the header button.
+  await t.submit(page, page.locator('.site-header button:has-text("Log out")'), 'logged out', { path: '/' });
+  assertEqual(
+    (await page.locator('.flash[role="status"]').textContent()).trim(),
+    'You are now logged out.',
+    'flash after logging out',
+  );
+  assert(await page.locator('.site-header a:has-text("Log in")').isVisible(), 'no log-in link after logout');
+  const dashboard = await page.goto(zerda.base + '/admin');
+  assertEqual(new URL(page.url()).pathname, '/login', 'where /admin sends a logged-out visitor');
+  assertEqual(dashboard.status(), 200, 'status of the login page /admin redirects to');
+
+  // Log in again through /login.
+  await t.visit(page, '/login', 'login again');
+  await page.fill('#email', ADMIN.email);
+  await page.fill('#password', ADMIN.password);
+  await t.submit(page, page.locator('main form button[type="submit"]'), 'logged in', { path: '/' });
+  assertEqual(
+    (await page.locator('.flash[role="status"]').textContent()).trim(),
+    'You are now logged in.',
+    'flash after logging in',
+  );
+  assert(await page.locator('.site-header button:has-text("Log out")').isVisible(), 'no log-out button');
+  await t.visit(page, '/admin', 'dashboard again');
+}
+
+async function languagePicker(t) {
+  const page = await t.context({ locale: 'en' });
+  await t.visit(page, '/about/instance', 'about');
+  assertEqual((await page.locator('h1').textContent()).trim(), TEXT.en.about, 'h1 in English');
+  await page.selectOption('#locale-picker', 'fr');
+  page.locale = 'fr'; // what the next page must be in
+  await t.submit(page, page.locator('form.locale-form button[type="submit"]'), 'about after switch', {
+    path: '/about/instance',
+  });
+  assertEqual((await page.locator('h1').textContent()).trim(), TEXT.fr.about, 'h1 after switching');
+  assertEqual(await page.inputValue('#locale-picker'), 'fr', 'the picker shows the new language');
+  // The choice sticks, whatever Accept-Language says.
+  await t.visit(page, '/', 'home after switch');
+  assertEqual(
+    (await page.locator('.site-header nav a[aria-current="page"]').textContent()).trim(),
+    TEXT.fr.home,
+    'nav in French',
+  );
+}
+
+// Field errors of a form made with partials/fields.html: shown, tied to
+// their input, and only on the fields expected.
+// A missing error summary fails unless `notes` is given (then it is noted).
+async function checkFieldErrors(page, expected, fieldsWithout = [], notes = null) {
+  if (!(await page.locator('.form-error[role="alert"]').isVisible())) {
+    if (!notes) throw new Error('no error summary');
+    const path = new URL(page.url()).pathname.replace(/[A-Za-z0-9_-]{20,}/g, '<token>');
+    notes.push(`(not failing) no error summary (.form-error[role="alert"]) on ${path}`);
+  }
+  for (const [field, message] of Object.entries(expected)) {
+    const error = page.locator(`#${field}-error`);
+    assert(await error.isVisible(), `no error shown for ${field}`);
+    if (message !== null) assertEqual((await error.textContent()).trim(), message, `error for ${field}`);
+    assertEqual(await page.getAttribute(`#${field}`, 'aria-invalid'), 'true', `aria-invalid of ${field}`);
+    const describedBy = (await page.getAttribute(`#${field}`, 'aria-describedby')) || '';
+    assert(describedBy.split(' ').includes(`${field}-error`), `${field} is not described by its error`);
+  }
+  for (const field of fieldsWithout) {
+    assertEqual(await page.locator(`#${field}-error`).count(), 0, `errors shown for ${field}`);
+    assertEqual(await page.getAttribute(`#${field}`, 'aria-invalid'), null, `aria-invalid of ${field}`);
+  }
+}
+
+async function flashText(page, where) {
+  const flash = page.locator('.flash[role="status"]');
+  assertEqual(await flash.count(), 1, `flash messages on ${where}`);
+  assert(await flash.isVisible(), `the flash on ${where} is not visible`);
+  return (await flash.textContent()).trim();
+}
+
+const seenMails = () => new Set(emlFiles(zerda.outbox));
+
+let userState = null; // the browser state the registration journey ends with
+
+async function registrationJourney(t) {
+  const page = await t.context({ locale: 'en' });
+  await t.visit(page, '/', 'home');
+  // The header's link, as a visitor would find the page.
+  await t.submit(page, page.locator('.site-header a[href="/register"]'), 'register form', {
+    path: '/register',
+  });
+  assertEqual((await page.locator('h1').textContent()).trim(), 'Create an account', 'h1 of /register');
+  assertEqual(
+    await page.getAttribute('.site-header a[href="/register"]', 'aria-current'),
+    'page',
+    'aria-current of the header link on /register',
+  );
+
+  // Bad input: capitals in the username, a short password.
+  await page.fill('#email', USER.email);
+  await page.fill('#username', 'Ada');
+  await page.fill('#display_name', USER.displayName);
+  await page.fill('#password', 'short');
+  await t.submit(page, page.locator('main form button[type="submit"]'), 'register errors', {
+    status: 422,
+    path: '/register',
+  });
+  await checkFieldErrors(page, { username: USERNAME_RULE, password: PASSWORD_RULE }, ['email', 'display_name']);
+  for (const field of ['username', 'password']) {
+    const describedBy = (await page.getAttribute(`#${field}`, 'aria-describedby')) || '';
+    assert(describedBy.split(' ').includes(`${field}-hint`), `${field} lost its hint`);
+  }
+  assertEqual(await page.inputValue('#email'), USER.email, 'e-mail kept in the form');
+  assertEqual(await page.inputValue('#username'), 'Ada', 'username kept in the form');
+  assertEqual(await page.inputValue('#display_name'), USER.displayName, 'display name kept in the form');
+  assertEqual(await page.inputValue('#password'), '', 'password field after errors');
+
+  // Valid input: back to /login with a flash, and a mail on its way.
+  const before = seenMails();
+  await page.fill('#username', USER.username);
+  await page.fill('#password', USER.password);
+  await t.submit(page, page.locator('main form button[type="submit"]'), 'registered', { path: '/login' });
+  assertEqual(
+    await flashText(page, '/login after registering'),
+    'Almost done: we sent you an e-mail. Open the link in it to confirm your address.',
+    'flash after registering',
+  );
+
+  // Not confirmed yet: the login is refused.
+  await page.fill('#email', USER.email);
+  await page.fill('#password', USER.password);
+  await t.submit(page, page.locator('main form button[type="submit"]'), 'login unconfirmed', {
+    status: 422,
+    path: '/login',
+  });
+  assertEqual((await page.locator('#login-error').textContent()).trim(), TEXT.en.loginError, 'login error');
+  assert(await page.locator('.site-header a[href="/login"]').isVisible(), 'logged in before confirming');
+
+  // The link in the mail.
+  const mail = await waitForMailLink(before, USER.email, '/validate/email/');
+  t.notes.push(`confirmation mail: "${mail.subject}", text part ${mail.encoding}`);
+  const confirmPath = new URL(mail.link).pathname;
+  await t.visit(page, confirmPath, 'confirm page');
+  assertEqual((await page.locator('h1').textContent()).trim(), 'Confirm your address', 'h1 of the confirm page');
+  await t.submit(page, page.locator('main form button:has-text("Confirm my address")'), 'confirmed', {
+    path: '/',
+  });
+  assertEqual(await flashText(page, '/ after confirming'), 'Your address is confirmed. Welcome!', 'flash');
+  const userLink = page.locator('.site-header .nav-user a');
+  assertEqual(await userLink.getAttribute('href'), '/settings', 'where the display name links');
+  assertEqual(
+    (await userLink.locator('[dir="auto"]').textContent()).trim(),
+    USER.displayName,
+    'display name in the header',
+  );
+  assert(await page.locator('.site-header button:has-text("Log out")').isVisible(), 'no log-out button');
+  // The link works once.
+  await t.visit(page, confirmPath, 'confirm used', { status: 404 });
+
+  // Settings, through the display name in the header. Clicked on the name:
+  // Playwright aims at the link's first box, which is the 1×1 clipped
+  // "Settings:" span (.visually-hidden), where the <li> gets the click.
+  await t.submit(page, userLink.locator('[dir="auto"]'), 'settings', { path: '/settings' });
+  assertEqual(await userLink.getAttribute('aria-current'), 'page', 'aria-current of the header link');
+  assertEqual(
+    await page.getAttribute('.subnav a[href="/settings"]', 'aria-current'),
+    'page',
+    'aria-current in the settings navigation',
+  );
+  assertEqual(await page.inputValue('#locale'), 'en', 'language before the change');
+  assertEqual(await page.inputValue('#timezone'), 'Etc/UTC', 'time zone before the change');
+  assert((await page.locator('main').textContent()).includes(USER.email), 'the address is not shown');
+  await page.selectOption('#locale', 'fr');
+  await page.selectOption('#timezone', 'Europe/Paris');
+  page.locale = 'fr'; // what the next pages must be in
+  await t.submit(page, page.locator('main form[action="/settings"] button[type="submit"]'), 'settings saved', {
+    path: '/settings',
+  });
+  const saved = await flashText(page, '/settings after saving');
+  assert(saved.length > 0, 'the flash after saving is empty');
+  if (saved === 'Your preferences are saved.') {
+    t.notes.push('(not failing) the flash after saving the preferences is still in English');
+  }
+  assertEqual(await page.inputValue('#locale'), 'fr', 'language after the change');
+  assertEqual(await page.inputValue('#timezone'), 'Europe/Paris', 'time zone after the change');
+  assertEqual(await page.inputValue('#locale-picker'), 'fr', 'the footer picker follows');
+  assertEqual(
+    (await page.locator('.site-header nav a[href="/"]').textContent()).trim(),
+    TEXT.fr.home,
+    'nav in French',
+  );
+
+  // The other settings pages, in French.
+  for (const [name, path, field] of [
+    ['settings email', '/settings/email', '#email'],
+    ['settings password', '/settings/password', '#old_password'],
+    ['settings delete', '/settings/delete', '#password'],
+  ]) {
+    await t.visit(page, path, name);
+    assertEqual(
+      await page.getAttribute(`.subnav a[href="${path}"]`, 'aria-current'),
+      'page',
+      `aria-current in the settings navigation on ${path}`,
+    );
+    assertEqual(await page.locator('.subnav a[aria-current]').count(), 1, `current links on ${path}`);
+    assert(await page.locator(`main form ${field}`).isVisible(), `no ${field} field on ${path}`);
+    assertEqual(await page.locator('h1').count(), 1, `h1 elements on ${path}`);
+  }
+  userState = await page.context().storageState();
+}
+
+async function passwordResetJourney(t) {
+  assert(userState, 'the registration journey did not leave a logged-in account');
+  const page = await t.context({ locale: 'fr', storageState: userState });
+  await t.visit(page, '/', 'home');
+  await t.submit(page, page.locator('.site-header button[type="submit"]'), 'logged out', { path: '/' });
+  assert((await flashText(page, '/ after logging out')).length > 0, 'empty flash');
+  const login = page.locator('.site-header a[href="/login"]');
+  assertEqual((await login.textContent()).trim(), TEXT.fr.login, 'log-in link after logging out');
+
+  await t.submit(page, login, 'login', { path: '/login' });
+  await t.submit(page, page.locator('main a[href="/password-reset"]'), 'reset request', {
+    path: '/password-reset',
+  });
+  // A wrong address first.
+  await page.fill('#email', 'ada at example.org');
+  await t.submit(page, page.locator('main form button[type="submit"]'), 'reset request error', {
+    status: 422,
+    path: '/password-reset',
+  });
+  const error = page.locator('#email-error');
+  assert(await error.isVisible(), 'no error for the address');
+  assertEqual(await page.getAttribute('#email', 'aria-invalid'), 'true', 'aria-invalid of email');
+  assertEqual(await page.inputValue('#email'), 'ada at example.org', 'address kept in the form');
+
+  const before = seenMails();
+  await page.fill('#email', USER.email);
+  await t.submit(page, page.locator('main form button[type="submit"]'), 'reset requested', { path: '/login' });
+  assert((await flashText(page, '/login after the request')).length > 0, 'empty flash');
+
+  const mail = await waitForMailLink(before, USER.email, '/password-reset/');
+  t.notes.push(`reset mail: "${mail.subject}", text part ${mail.encoding}`);
+  const resetPath = new URL(mail.link).pathname;
+  await t.visit(page, resetPath, 'reset form');
+  await page.fill('#password', 'short');
+  await t.submit(page, page.locator('main form button[type="submit"]'), 'reset form error', {
+    status: 422,
+    path: resetPath,
+  });
+  // templates/accounts/reset.html has no error summary, unlike the other forms.
+  await checkFieldErrors(page, { password: null }, [], t.notes);
+  assertEqual(await page.inputValue('#password'), '', 'password field after an error');
+  await page.fill('#password', USER.newPassword);
+  await t.submit(page, page.locator('main form button[type="submit"]'), 'password set', { path: '/login' });
+  assert((await flashText(page, '/login after the reset')).length > 0, 'empty flash');
+  // The link works once.
+  await t.visit(page, resetPath, 'reset used', { status: 404 });
+
+  // The old password no longer works; the new one does.
+  await t.visit(page, '/login', 'login old password');
+  await page.fill('#email', USER.email);
+  await page.fill('#password', USER.password);
+  await t.submit(page, page.locator('main form button[type="submit"]'), 'old password refused', {
+    status: 422,
+    path: '/login',
+  });
+  assertEqual((await page.locator('#login-error').textContent()).trim(), TEXT.fr.loginError, 'login error');
+  await page.fill('#password', USER.newPassword);
+  await t.submit(page, page.locator('main form button[type="submit"]'), 'logged in', { path: '/' });
+  assert((await flashText(page, '/ after logging in')).length > 0, 'empty flash');
+  assertEqual(
+    (await page.locator('.site-header .nav-user a [dir="auto"]').textContent()).trim(),
+    USER.displayName,
+    'display name in the header',
+  );
+  resetState = await page.context().storageState();
+}
+
+let resetState = null; // the browser state the password reset journey ends with (logged in again)
+
+const MEDIA_PATH = /^\/media\/[A-Za-z0-9_-]{43}\.(jpg|png)$/;
+
+async function profilesJourney(t) {
+  assert(resetState, 'the password reset journey did not leave a logged-in account');
+  const files = mkdtempSync(join(tmpdir(), 'zerda-uploads-'));
+  try {
+    await profilesSteps(t, files);
+  } finally {
+    rmSync(files, { recursive: true, force: true });
+  }
+}
+
+async function profilesSteps(t, files) {
+  const page = await t.context({ locale: 'fr', storageState: resetState });
+  const header = page.locator('.site-header .nav-user a [dir="auto"]');
+  const items = page.locator('main .profile-list > li');
+  const itemOf = (username) => items.filter({ has: page.locator('.muted', { hasText: `@${username}` }) });
+
+  // The list, reached through the settings navigation: the first profile only.
+  await t.visit(page, '/settings', 'settings');
+  await t.submit(page, page.locator('.subnav a[href="/settings/profiles"]'), 'profiles', {
+    path: '/settings/profiles',
+  });
+  assertEqual(
+    await page.getAttribute('.subnav a[href="/settings/profiles"]', 'aria-current'),
+    'page',
+    'aria-current in the settings navigation',
+  );
+  assertEqual(await items.count(), 1, 'profiles listed at first');
+  const first = itemOf(USER.username);
+  assertEqual((await first.locator('strong').textContent()).trim(), USER.displayName, 'first profile name');
+  assertEqual((await first.locator('.badge-current').textContent()).trim(), 'actuel', 'badge of the current profile');
+  assertEqual((await first.locator('.badge-default').textContent()).trim(), 'par défaut', 'the first profile is the default');
+  assertEqual(await first.locator('button').count(), 0, 'buttons beside the only profile');
+
+  // A second profile, with an avatar through the file input.
+  const avatarFile = join(files, 'avatar.png');
+  writeFileSync(avatarFile, makePng(96, 96));
+  await page.fill('#username', PROFILE.username);
+  await page.fill('#display_name', PROFILE.displayName);
+  await page.fill('#summary', PROFILE.summary);
+  await page.setInputFiles('#avatar', avatarFile);
+  await t.submit(page, page.locator('main form button:has-text("Créer le profil")'), 'profile created', {
+    path: '/settings/profiles',
+  });
+  assertEqual(await flashText(page, '/settings/profiles after creating'), 'Le nouveau profil est prêt.', 'flash');
+  assertEqual(await items.count(), 2, 'profiles listed after creating');
+  const second = itemOf(PROFILE.username);
+  assertEqual(await second.count(), 1, `list items for @${PROFILE.username}`);
+  assertEqual((await second.locator('strong').textContent()).trim(), PROFILE.displayName, 'new profile name');
+  const listed = await imageShown(second.locator('img.avatar-small'));
+  assert(MEDIA_PATH.test(listed.src), `avatar src in the list: ${listed.src}`);
+  assert(listed.complete && listed.width > 0, `the avatar in the list did not load (${JSON.stringify(listed)})`);
+  assertEqual(await second.locator('img.avatar-small').getAttribute('alt'), '', 'alt of the list avatar');
+  assertEqual(await first.locator('img').count(), 0, 'avatar of the first profile (none uploaded)');
+  const picture = await fetchPicture(listed.src);
+  t.notes.push(
+    `avatar stored as ${picture.type}, ${listed.width}×${listed.height}, ${picture.size} bytes (sent: a 96×96 PNG)`,
+  );
+  assertEqual(listed.width, listed.height, 'the avatar is square');
+
+  // Act as it: the header follows.
+  await t.submit(page, second.locator(`button:has-text("Utiliser ${PROFILE.username}")`), 'switched', {
+    path: '/settings/profiles',
+  });
+  assertEqual(await flashText(page, '/settings/profiles after switching'), 'Vous utilisez désormais ce profil.', 'flash');
+  assertEqual((await header.textContent()).trim(), PROFILE.displayName, 'display name in the header');
+  assertEqual((await second.locator('.badge-current').textContent()).trim(), 'actuel', 'badge after switching');
+  assertEqual(await first.locator('.badge-current').count(), 0, 'badge left on the first profile');
+  assertEqual(await second.locator('button:has-text("Utiliser")').count(), 0, 'act-as button on the current one');
+
+  // Its public page, through the list's link.
+  await t.submit(page, second.locator('a:has-text("Page publique")'), 'public page', {
+    path: `/@${PROFILE.username}`,
+  });
+  assertEqual((await page.locator('main h1').textContent()).trim(), PROFILE.displayName, 'h1 of the public page');
+  const shown = await imageShown(page.locator('main .profile img.avatar'));
+  assertEqual(shown.src, listed.src, 'avatar on the public page');
+  assert(shown.complete && shown.width > 0, `the avatar on the public page did not load (${JSON.stringify(shown)})`);
+  await fetchPicture(shown.src);
+  assertEqual(await page.locator('main .profile img.banner').count(), 0, 'banner (none uploaded)');
+  const article = (await page.locator('main .profile').textContent()).replace(/\s+/g, ' ');
+  for (const paragraph of PROFILE.summary.split('\n\n')) {
+    assert(article.includes(paragraph), `the description is not shown: "${paragraph}"`);
+  }
+  assert(article.includes(`@${PROFILE.username}@`), 'the handle is not shown');
+
+  // The edit page: a text file named .png as banner is refused.
+  await t.visit(page, '/settings/profiles', 'profiles again');
+  await t.submit(page, second.locator(`a:has-text("Modifier ${PROFILE.username}")`), 'edit form', {
+    path: `/settings/profiles/${PROFILE.username}`,
+  });
+  assertEqual((await page.locator('h1').textContent()).trim(), `Modifier ${PROFILE.username}`, 'h1 of the edit page');
+  assertEqual(await page.inputValue('#display_name'), PROFILE.displayName, 'display name in the edit form');
+  assertEqual(await page.inputValue('#summary'), PROFILE.summary, 'description in the edit form');
+  assertEqual(await page.locator('main form #username').count(), 0, 'username field on the edit page');
+  const current = await imageShown(page.locator('main img.avatar'));
+  assertEqual(current.src, listed.src, 'current avatar on the edit page');
+  assert(current.width > 0, 'the current avatar on the edit page did not load');
+  const textFile = join(files, 'notes.txt');
+  writeFileSync(textFile, 'Pas une image : juste du texte.\n');
+  const fakePng = join(files, 'banniere.png');
+  renameSync(textFile, fakePng);
+  await page.fill('#display_name', `${PROFILE.displayName} (modifié)`);
+  await page.setInputFiles('#banner', fakePng);
+  await t.submit(page, page.locator('main form button:has-text("Enregistrer")'), 'edit errors', {
+    status: 422,
+    path: `/settings/profiles/${PROFILE.username}`,
+  });
+  await checkFieldErrors(
+    page,
+    { banner: 'Seules les images JPEG, PNG, WebP et GIF peuvent être envoyées.' },
+    ['display_name', 'summary', 'avatar'],
+  );
+  const bannerHelp = ((await page.getAttribute('#banner', 'aria-describedby')) || '').split(' ');
+  assert(bannerHelp.includes('banner-hint'), 'the banner lost its hint');
+  assertEqual(await page.inputValue('#display_name'), `${PROFILE.displayName} (modifié)`, 'display name kept');
+  assertEqual(await page.inputValue('#summary'), PROFILE.summary, 'description kept');
+  // Nothing was saved.
+  const publicHtml = await (
+    await withTimeout(fetch(`${zerda.base}/@${PROFILE.username}`), TIMEOUT.navigation, 'fetching the public page')
+  ).text();
+  assert(!publicHtml.includes('class="banner"'), 'a banner appeared after the refused upload');
+  assert(!publicHtml.includes('(modifié)'), 'the display name changed after the refused form');
+
+  // Delete it (the profile this session acts as): one profile again.
+  await t.submit(page, page.locator('main a[href="/settings/profiles"]'), 'profiles before delete', {
+    path: '/settings/profiles',
+  });
+  await t.submit(page, second.locator(`button:has-text("Supprimer ${PROFILE.username}")`), 'profile deleted', {
+    path: '/settings/profiles',
+  });
+  assertEqual(await flashText(page, '/settings/profiles after deleting'), 'Le profil a été supprimé.', 'flash');
+  assertEqual(await items.count(), 1, 'profiles listed after deleting');
+  assertEqual(await second.count(), 0, 'the deleted profile is still listed');
+  assertEqual((await first.locator('.badge-current').textContent()).trim(), 'actuel', 'badge after deleting');
+  assertEqual(await first.locator('button').count(), 0, 'buttons beside the only profile');
+  assertEqual((await header.textContent()).trim(), USER.displayName, 'display name in the header after deleting');
+  await t.visit(page, `/@${PROFILE.username}`, 'deleted public page', { status: 404 });
+  const orphan = await withTimeout(fetch(zerda.base + listed.src), TIMEOUT.navigation, 'fetching the old avatar');
+  if (orphan.status === 200) {
+    t.notes.push(`(not failing) the deleted profile's avatar is still served: ${listed.src} answers 200`);
+  }
+}
+
+// ---------------------------------------------------------------- events
+
+// The organiser is the administrator of the setup journey (logged in again
+// here); the guest registers in this journey, lives in Paris and gets a name
+// in Cyrillic, so the PDF export has to carry a non-Latin script.
+const GUEST = {
+  email: 'dmitri@example.org',
+  username: 'dmitri_s',
+  firstName: 'Dmitri Shostakovich',
+  displayName: 'Дмитрий Шостакович',
+  password: 'leningrad symphony seven',
+};
+const VISITOR = { email: 'walk-in@example.net', message: 'I will bring a friend.' };
+// June 2027: British Summer Time in London, CEST in Paris.
+const EVENT = {
+  title: 'Canal walk and picnic',
+  description: "A slow walk along the **Regent's Canal**, then a picnic by the water.\n\nBring something to share.",
+  begins: '2027-06-12T12:00',
+  ends: '2027-06-12T15:00',
+  timezone: 'Europe/London',
+  address: {
+    address_description: 'Granary Square',
+    address_street: '1 Granary Square',
+    address_postal_code: 'N1C 4AA',
+    address_locality: 'London',
+    address_country: 'United Kingdom',
+  },
+  latitude: '51.5381',
+  longitude: '-0.1025',
+  anonymous: true,
+  // As event pages write them (time::span): the date in words, 24-hour times, the zone.
+  london: 'Saturday 12 June 2027, 12:00 – 15:00 BST',
+  paris: 'Saturday 12 June 2027, 13:00 – 16:00 CEST',
+  startUtc: '2027-06-12T11:00:00+00:00',
+  endUtc: '2027-06-12T14:00:00+00:00',
+};
+const APPROVAL_EVENT = {
+  title: 'Bookbinding workshop',
+  description: 'Sew a notebook by hand. Six places, so the organiser approves each participant.',
+  begins: '2027-06-19T10:00',
+  ends: '2027-06-19T12:00',
+  timezone: 'Europe/London',
+  joinOptions: 'restricted',
+};
+const EVENT_PATH = /^\/events\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+// What the events journey passes from one test to the next.
+const events = { organiserState: null, guestState: null, path: null, approvalPath: null };
+
+// A header of a mail, RFC 2047 encoded words decoded (UTF-8, B or Q).
+function decodeHeader(value) {
+  return value
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?utf-8\?([BbQq])\?([^?]*)\?=/gi, (_, kind, text) =>
+      kind.toUpperCase() === 'B'
+        ? Buffer.from(text, 'base64').toString('utf8')
+        : decodeQuotedPrintable(text.replace(/_/g, ' ')),
+    );
+}
+
+// A folder for downloaded files, removed afterwards.
+async function withTempDir(fn) {
+  const dir = mkdtempSync(join(tmpdir(), 'zerda-downloads-'));
+  try {
+    return await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// A file through the browser context (its cookies, no page: JS-off pages
+// cannot save a download by themselves). Returns { bytes, headers }.
+async function download(page, path, contentType) {
+  const response = await page.context().request.get(zerda.base + path, { timeout: TIMEOUT.navigation });
+  assertEqual(response.status(), 200, `HTTP status of ${path}`);
+  const headers = response.headers();
+  assertEqual((headers['content-type'] || '').split(';')[0], contentType, `content-type of ${path}`);
+  return { bytes: await response.body(), headers };
+}
+
+function runTool(file, args, what) {
+  try {
+    return execFileSync(file, args, { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    throw new Error(`${what} failed: ${String(e.stderr || e.message).trim().split('\n').slice(-1)[0]}`);
+  }
+}
+
+async function logInAs(t, page, who, pageName) {
+  await t.visit(page, '/login', `${pageName} form`);
+  await page.fill('#email', who.email);
+  await page.fill('#password', who.password);
+  await t.submit(page, page.locator('main form button[type="submit"]'), pageName, { path: '/' });
+  assertEqual(await flashText(page, `/ after logging in as ${who.email}`), 'You are now logged in.', 'flash');
+}
+
+// Fills templates/events/form.html; the page is on /events/create.
+async function fillEventForm(page, event) {
+  await page.fill('#title', event.title);
+  await page.fill('#description', event.description);
+  await page.fill('#begins_on', event.begins);
+  await page.fill('#ends_on', event.ends);
+  await page.selectOption('#timezone', event.timezone);
+  for (const [field, value] of Object.entries(event.address || {})) await page.fill(`#${field}`, value);
+  if (event.latitude) await page.fill('#latitude', event.latitude);
+  if (event.longitude) await page.fill('#longitude', event.longitude);
+  if (event.joinOptions) await page.selectOption('#join_options', event.joinOptions);
+  if (event.anonymous) await page.check('#anonymous_participation');
+}
+
+// Publishes the filled form; returns the new event's path.
+async function publishEvent(t, page, pageName) {
+  await t.submit(page, page.locator('main form button[name="draft"][value="false"]'), pageName);
+  const path = new URL(page.url()).pathname;
+  assert(EVENT_PATH.test(path), `where publishing leads: ${path}`);
+  assertEqual(await flashText(page, `${path} after publishing`), 'The event is published.', 'flash after publishing');
+  return path;
+}
+
+const whenOf = (page) => page.locator('main .event-facts dd').first();
+const statusLine = (page) => page.locator('main .participation .status-line');
+const goingLine = (page) => page.locator('main .participation > p').first();
+
+async function eventsPublish(t) {
+  const page = await t.context({ locale: 'en' });
+  await logInAs(t, page, ADMIN, 'organiser logged in');
+  // The home page's button, as an organiser would find the form.
+  await t.submit(page, page.locator('main a[href="/events/create"]'), 'new event form', { path: '/events/create' });
+  assertEqual((await page.locator('h1').textContent()).trim(), 'New event', 'h1 of /events/create');
+  await fillEventForm(page, EVENT);
+  const path = await publishEvent(t, page, 'event published');
+  events.path = path;
+
+  assertEqual((await page.locator('main h1').textContent()).trim(), EVENT.title, 'h1 of the event page');
+  const time = page.locator('main .event-facts time');
+  assertEqual((await time.textContent()).trim(), EVENT.london, 'time of the event, in London');
+  assertEqual(await time.getAttribute('datetime'), EVENT.startUtc, 'datetime attribute of <time>');
+  const when = (await whenOf(page).textContent()).replace(/\s+/g, ' ').trim();
+  assert(when.includes('(Europe/London)'), `the event's zone is not named: "${when}"`);
+  const own = when.match(/In your time zone: (.*)$/)?.[1];
+  t.notes.push(`organiser (${ADMIN.username}) sees: "${when}"`);
+  if (own) assert(!own.includes('BST'), `"In your time zone" repeats the event's zone: ${own}`);
+
+  const address = (await page.locator('main .event-facts address').innerText()).split('\n').map((l) => l.trim());
+  for (const value of Object.values(EVENT.address)) {
+    assert(address.includes(value), `address line "${value}" not shown (shown: ${address.join(' | ')})`);
+  }
+  const map = page.locator('main .event-facts a', { hasText: 'See on OpenStreetMap' });
+  assertEqual(await map.count(), 1, 'OpenStreetMap links');
+  const mapUrl = new URL(await map.getAttribute('href'));
+  assertEqual(mapUrl.host, 'www.openstreetmap.org', 'host of the map link');
+  assertEqual(mapUrl.searchParams.get('mlat'), EVENT.latitude, 'latitude in the map link');
+  assertEqual(mapUrl.searchParams.get('mlon'), EVENT.longitude, 'longitude in the map link');
+
+  const description = await page.locator('main .rich-text strong').textContent();
+  assertEqual(description, "Regent's Canal", 'Markdown of the description');
+  assertEqual((await statusLine(page).textContent()).trim(), 'You organise this event.', 'status line');
+  assertEqual((await goingLine(page).textContent()).trim(), '1 person going', 'people going at first');
+  const ics = page.locator('main a', { hasText: 'Add to my calendar (.ics)' });
+  assertEqual(await ics.getAttribute('href'), `${path}/export/ics`, 'link to the .ics file');
+
+  // The schema.org data block: valid JSON, the same instant.
+  const ld = JSON.parse(await page.locator('script[type="application/ld+json"]').textContent());
+  assertEqual(ld['@type'], 'Event', 'schema.org type');
+  assertEqual(ld.name, EVENT.title, 'schema.org name');
+  assertEqual(new Date(ld.startDate).toISOString(), new Date(EVENT.startUtc).toISOString(), 'schema.org startDate');
+  events.organiserState = await page.context().storageState();
+}
+
+async function eventsGuest(t) {
+  assert(events.path, 'no event was published');
+  const page = await t.context({ locale: 'en' });
+
+  // A new account, as in the registration journey.
+  await t.visit(page, '/register', 'guest register form');
+  await page.fill('#email', GUEST.email);
+  await page.fill('#username', GUEST.username);
+  await page.fill('#display_name', GUEST.firstName);
+  await page.fill('#password', GUEST.password);
+  const before = seenMails();
+  await t.submit(page, page.locator('main form button[type="submit"]'), 'guest registered', { path: '/login' });
+  const mail = await waitForMailLink(before, GUEST.email, '/validate/email/');
+  await t.visit(page, new URL(mail.link).pathname, 'guest confirm page');
+  await t.submit(page, page.locator('main form button:has-text("Confirm my address")'), 'guest confirmed', {
+    path: '/',
+  });
+  assertEqual(await flashText(page, '/ after confirming'), 'Your address is confirmed. Welcome!', 'flash');
+
+  // Paris time, and a name in Cyrillic.
+  await t.visit(page, '/settings', 'guest settings');
+  await page.selectOption('#timezone', 'Europe/Paris');
+  await t.submit(page, page.locator('main form[action="/settings"] button[type="submit"]'), 'guest settings saved', {
+    path: '/settings',
+  });
+  assertEqual(await flashText(page, '/settings after saving'), 'Your preferences are saved.', 'flash');
+  assertEqual(await page.inputValue('#timezone'), 'Europe/Paris', 'time zone after saving');
+  await t.visit(page, `/settings/profiles/${GUEST.username}`, 'guest profile edit');
+  await page.fill('#display_name', GUEST.displayName);
+  await t.submit(page, page.locator('main form button:has-text("Save")'), 'guest profile saved', {
+    path: '/settings/profiles',
+  });
+  assertEqual(await flashText(page, '/settings/profiles after saving'), 'The profile is saved.', 'flash');
+  assertEqual(
+    (await page.locator('.site-header .nav-user a [dir="auto"]').textContent()).trim(),
+    GUEST.displayName,
+    'display name in the header',
+  );
+
+  // The event in both zones.
+  await t.visit(page, events.path, 'event in paris time');
+  assertEqual((await page.locator('main .event-facts time').textContent()).trim(), EVENT.london, 'London time');
+  const when = (await whenOf(page).textContent()).replace(/\s+/g, ' ').trim();
+  assert(when.includes(`In your time zone: ${EVENT.paris}`), `no Paris time in "${when}"`);
+
+  // Going (free participation): one click.
+  await page.fill('#join-message', 'До встречи!');
+  await t.submit(page, page.getByRole('button', { name: 'Participate', exact: true }), 'guest going', {
+    path: events.path,
+  });
+  assertEqual(await flashText(page, `${events.path} after joining`), 'You are going. See you there!', 'flash');
+  assertEqual((await statusLine(page).textContent()).trim(), 'You are going.', 'status line');
+  assertEqual((await goingLine(page).textContent()).trim(), '2 people going', 'people going');
+  events.guestState = await page.context().storageState();
+}
+
+async function eventsAnonymous(t) {
+  assert(events.path, 'no event was published');
+  const page = await t.context({ locale: 'en' });
+  await t.visit(page, events.path, 'event for a visitor');
+  const goingBefore = (await goingLine(page).textContent()).trim();
+  const countBefore = Number(goingBefore.match(/^(\d+) (person|people) going$/)?.[1]);
+  assert(countBefore >= 1, `people going before: "${goingBefore}"`);
+  assert(await page.locator('main a', { hasText: 'Log in to participate' }).isVisible(), 'no log-in link');
+  assertEqual(
+    (await page.locator('main .participation h3').textContent()).trim(),
+    'Participate without an account',
+    'heading of the form without account',
+  );
+  await page.fill('#anonymous-email', VISITOR.email);
+  await page.fill('#anonymous-message', VISITOR.message);
+  const before = seenMails();
+  await t.submit(page, page.getByRole('button', { name: 'Participate', exact: true }), 'visitor mail sent', {
+    path: `${events.path}/join/email`,
+  });
+  const notice = (await page.locator('main .notice[role="status"]').textContent()).replace(/\s+/g, ' ');
+  assert(notice.includes(`We sent a message to ${VISITOR.email}.`), `what the page says: "${notice.trim()}"`);
+
+  const mail = await waitForMailLink(before, VISITOR.email, '/participation/email/confirm/');
+  t.notes.push(`participation mail: "${decodeHeader(mail.subject)}", text part ${mail.encoding}`);
+  const confirmPath = new URL(mail.link).pathname;
+  await t.visit(page, confirmPath, 'participation confirm page');
+  assertEqual((await page.locator('h1').textContent()).trim(), 'Confirm my participation', 'h1 of the link page');
+  // Opening the link changed nothing.
+  const html = await (await withTimeout(fetch(zerda.base + events.path), TIMEOUT.navigation, 'event page')).text();
+  assert(html.includes(`<p>${goingBefore}`), `opening the confirmation link changed "${goingBefore}"`);
+
+  const confirmed = seenMails();
+  await t.submit(page, page.locator('main form button:has-text("Confirm my participation")'), 'visitor confirmed', {
+    path: events.path,
+  });
+  assertEqual(
+    await flashText(page, `${events.path} after confirming`),
+    'Your participation is confirmed. A mail with a cancellation link is on its way.',
+    'flash after confirming',
+  );
+  assertEqual((await goingLine(page).textContent()).trim(), `${countBefore + 1} people going`, 'people going');
+  const cancel = await waitForMailLink(confirmed, VISITOR.email, `/participation/email/cancel/${events.path.split('/')[2]}/`);
+  t.notes.push(`cancellation mail: "${decodeHeader(cancel.subject)}"`);
+  // The link works once.
+  await t.visit(page, confirmPath, 'participation confirm used', { status: 404 });
+}
+
+async function eventsParticipants(t) {
+  assert(events.organiserState && events.guestState, 'the earlier events tests did not finish');
+  const page = await t.context({ locale: 'en', storageState: events.organiserState });
+  await t.visit(page, events.path, 'event with participants');
+  const participantsPath = `${events.path}/participants`;
+  await t.submit(page, page.locator('main .organiser-tools a', { hasText: 'Participants' }), 'participants', {
+    path: participantsPath,
+  });
+  assertEqual((await page.locator('h1').textContent()).trim(), 'Participants', 'h1 of the participants page');
+  assertEqual(
+    (await page.locator('main .subnav a[aria-current="page"]').textContent()).trim(),
+    'Going',
+    'current filter',
+  );
+  const rows = page.locator('main table tbody tr');
+  assertEqual(await rows.count(), 3, 'people going listed');
+  const names = (await rows.locator('td:first-child').allTextContents()).map((n) => n.replace(/\s+/g, ' ').trim());
+  assert(names.includes('Anonymous participant'), `no anonymous participant in ${JSON.stringify(names)}`);
+  assert(
+    names.includes(`${GUEST.displayName} @${GUEST.username}`),
+    `the guest is not listed by name and handle: ${JSON.stringify(names)}`,
+  );
+  const main = await page.locator('main').textContent();
+  assert(!main.includes(VISITOR.email), 'the anonymous participant’s e-mail address is shown');
+  assert(main.includes(VISITOR.message), 'the anonymous participant’s message is not shown');
+
+  const links = {};
+  for (const format of ['csv', 'ods', 'pdf']) {
+    const href = await page.locator('main a', { hasText: new RegExp(`^${format}$`, 'i') }).getAttribute('href');
+    assertEqual(href, `${participantsPath}/export/${format}?role=going`, `${format.toUpperCase()} link`);
+    links[format] = href;
+  }
+
+  const csv = await download(page, links.csv, 'text/csv');
+  assert(/attachment/.test(csv.headers['content-disposition'] || ''), 'the CSV is not sent as an attachment');
+  const csvText = csv.bytes.toString('utf8');
+  for (const expected of ['Anonymous participant', GUEST.displayName, VISITOR.message]) {
+    assert(csvText.includes(expected), `"${expected}" is not in the CSV`);
+  }
+  assert(!csvText.includes(VISITOR.email), 'the anonymous e-mail address is in the CSV');
+
+  await withTempDir(async (dir) => {
+    const ods = await download(page, links.ods, 'application/vnd.oasis.opendocument.spreadsheet');
+    const head = ods.bytes.subarray(0, 100).toString('latin1');
+    assert(head.startsWith('PK\x03\x04'), 'the ODS file is not a ZIP');
+    assert(
+      head.includes('mimetypeapplication/vnd.oasis.opendocument.spreadsheet'),
+      'the ODS file does not start with its uncompressed mimetype entry',
+    );
+    const odsFile = join(dir, 'participants.ods');
+    writeFileSync(odsFile, ods.bytes);
+    const zip = JSON.parse(
+      runTool(
+        '/usr/bin/python3',
+        [
+          '-c',
+          'import json, sys, zipfile\n' +
+            'z = zipfile.ZipFile(sys.argv[1])\n' +
+            'assert z.testzip() is None\n' +
+            'first = z.infolist()[0]\n' +
+            'print(json.dumps({"first": first.filename, "stored": first.compress_type == zipfile.ZIP_STORED,' +
+            ' "content": z.read("content.xml").decode("utf-8")}))',
+          odsFile,
+        ],
+        'reading the ODS with python3 zipfile',
+      ),
+    );
+    assertEqual(zip.first, 'mimetype', 'first entry of the ODS');
+    assert(zip.stored, 'the mimetype entry of the ODS is compressed');
+    for (const expected of ['Anonymous participant', GUEST.displayName]) {
+      assert(zip.content.includes(expected), `"${expected}" is not in the ODS content.xml`);
+    }
+
+    const pdf = await download(page, links.pdf, 'application/pdf');
+    assert(pdf.bytes.subarray(0, 5).toString('latin1') === '%PDF-', 'the PDF does not start with %PDF-');
+    const pdfFile = join(dir, 'participants.pdf');
+    writeFileSync(pdfFile, pdf.bytes);
+    const text = runTool('pdftotext', ['-enc', 'UTF-8', pdfFile, '-'], 'pdftotext').replace(/\s+/g, ' ');
+    for (const expected of ['Anonymous participant', GUEST.displayName, EVENT.title]) {
+      assert(text.includes(expected), `"${expected}" is not in the PDF text: "${text.slice(0, 300)}"`);
+    }
+    t.notes.push(`exports: CSV ${csv.bytes.length} B, ODS ${ods.bytes.length} B, PDF ${pdf.bytes.length} B`);
+  });
+}
+
+async function eventsApproval(t) {
+  assert(events.organiserState && events.guestState, 'the earlier events tests did not finish');
+  const organiser = await t.context({ locale: 'en', storageState: events.organiserState });
+  const guest = await t.context({ locale: 'en', storageState: events.guestState });
+
+  await t.visit(organiser, '/events/create', 'new approval event form');
+  await fillEventForm(organiser, APPROVAL_EVENT);
+  const path = await publishEvent(t, organiser, 'approval event published');
+  events.approvalPath = path;
+
+  await t.visit(guest, path, 'approval event for the guest');
+  assertEqual(
+    (await guest.locator('main .participation .hint').textContent()).trim(),
+    'The organisers approve each participant.',
+    'hint beside the button',
+  );
+  await t.submit(guest, guest.getByRole('button', { name: 'Ask to participate', exact: true }), 'guest asked', {
+    path,
+  });
+  assertEqual(
+    await flashText(guest, `${path} after asking`),
+    'Your request is sent. The organisers will approve it or not.',
+    'flash after asking',
+  );
+  assertEqual(
+    (await statusLine(guest).textContent()).trim(),
+    "Your request waits for the organisers' approval.",
+    'status line while waiting',
+  );
+
+  await t.visit(organiser, path, 'approval event with a request');
+  assertEqual(
+    (await organiser.locator('main .participation a', { hasText: 'request waiting' }).textContent()).trim(),
+    '1 request waiting',
+    'requests waiting',
+  );
+  await t.submit(organiser, organiser.locator('main .organiser-tools a', { hasText: 'Participants' }), 'approval participants', {
+    path: `${path}/participants`,
+  });
+  await t.submit(organiser, organiser.locator('main .subnav a', { hasText: 'Waiting for approval' }), 'waiting for approval', {
+    path: `${path}/participants`,
+  });
+  assertEqual(new URL(organiser.url()).search, '?role=pending', 'query of the filter');
+  const row = organiser.locator('main table tbody tr', { hasText: `@${GUEST.username}` });
+  assertEqual(await row.count(), 1, 'rows for the guest among those waiting');
+  const before = seenMails();
+  await t.submit(organiser, row.getByRole('button', { name: 'Approve', exact: true }), 'guest approved', {
+    path: `${path}/participants`,
+  });
+  assertEqual(
+    await flashText(organiser, `${path}/participants after approving`),
+    'The participant is approved and told by e-mail.',
+    'flash after approving',
+  );
+
+  const mail = await waitForMailLink(before, GUEST.email, '/events/');
+  const subject = decodeHeader(mail.subject);
+  assert(subject.includes('is approved'), `subject of the mail to the guest: "${subject}"`);
+  assert(subject.includes(APPROVAL_EVENT.title), `the mail does not name the event: "${subject}"`);
+  assertEqual(new URL(mail.link).pathname, path, 'the link in the approval mail');
+  t.notes.push(`approval mail: "${subject}"`);
+
+  await t.visit(guest, path, 'approval event guest going');
+  assertEqual((await statusLine(guest).textContent()).trim(), 'You are going.', 'status line after approval');
+}
+
+async function eventsCalendarFile(t) {
+  assert(events.path, 'no event was published');
+  const page = await t.context({ locale: 'en' });
+  await t.visit(page, events.path, 'event for the calendar');
+  const href = await page.locator('main a', { hasText: 'Add to my calendar (.ics)' }).getAttribute('href');
+  const ics = await download(page, href, 'text/calendar');
+  await withTempDir(async (dir) => {
+    const file = join(dir, 'event.ics');
+    writeFileSync(file, ics.bytes);
+    const parsed = JSON.parse(
+      runTool(
+        '/usr/bin/python3',
+        [
+          '-c',
+          'import datetime, icalendar, json, sys\n' +
+            'cal = icalendar.Calendar.from_ical(open(sys.argv[1], "rb").read())\n' +
+            'found = cal.walk("VEVENT")\n' +
+            'out = {"count": len(found)}\n' +
+            'if found:\n' +
+            '    e = found[0]\n' +
+            '    def utc(name):\n' +
+            '        d = e.decoded(name) if name in e else None\n' +
+            '        if d is None: return None\n' +
+            '        if getattr(d, "tzinfo", None) is None: return "floating " + d.isoformat()\n' +
+            '        return d.astimezone(datetime.timezone.utc).isoformat()\n' +
+            '    out.update(start=utc("DTSTART"), end=utc("DTEND"), summary=str(e.get("SUMMARY")),\n' +
+            '               location=str(e.get("LOCATION", "")), url=str(e.get("URL", "")))\n' +
+            'print(json.dumps(out))',
+          file,
+        ],
+        'reading the .ics with python3-icalendar',
+      ),
+    );
+    assertEqual(parsed.count, 1, 'VEVENTs in the .ics');
+    assertEqual(parsed.start, EVENT.startUtc, 'DTSTART in UTC');
+    assertEqual(parsed.end, EVENT.endUtc, 'DTEND in UTC');
+    assertEqual(parsed.summary, EVENT.title, 'SUMMARY');
+    assert(parsed.location.includes(EVENT.address.address_locality), `LOCATION: ${parsed.location}`);
+    assertEqual(parsed.url, zerda.base + events.path, 'URL of the event');
+  });
+}
+
+async function serverStops() {
+  const exit = await zerda.stop();
+  assert(exit && !exit.forced, `zerda did not stop within ${TIMEOUT.shutdown} ms of SIGTERM`);
+  assert(exit.code === 0, `zerda stopped with code ${exit.code}, signal ${exit.signal}`);
+}
+
+function serverLogClean() {
+  const bad = zerda.log
+    .split('\n')
+    .filter((line) => /\b(ERROR|panicked)\b/.test(line));
+  assert(bad.length === 0, `the server logged errors: ${bad.slice(0, 3).join(' | ')}`);
+}
+
+// ---------------------------------------------------------------- main
+
+async function cleanup() {
+  if (browser) {
+    const closing = browser;
+    browser = null;
+    await withTimeout(closing.close(), 15_000, 'closing the browser').catch(() => {});
+  }
+  if (zerda) {
+    await zerda.stop().catch(() => {});
+    zerda.cleanup();
+  }
+}
+
+// Ends the run once, whichever way it ends: cleanup, the closing line, exit.
+let finishing = null;
+function finish(problem) {
+  if (!finishing) {
+    finishing = (async () => {
+      if (problem) {
+        console.log(`not ok - run: ${problem}`);
+        results.push({ name: 'run', ok: false });
+      }
+      await withTimeout(cleanup(), 40_000, 'cleanup').catch((e) => console.log(`# ${e.message}`));
+      console.log(`# ${((Date.now() - STARTED) / 1000).toFixed(1)} s; screenshots in ${ARTIFACTS}`);
+      const passed = results.filter((r) => r.ok).length;
+      const failed = results.length - passed;
+      console.log(`${passed} passed, ${failed} failed`);
+      process.exit(failed > 0 ? 1 : 0);
+    })();
+  }
+  return finishing;
+}
+
+async function main() {
+  rmSync(ARTIFACTS, { recursive: true, force: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
+
+  zerda = new Zerda();
+  let startError = null;
+  try {
+    await zerda.start();
+  } catch (e) {
+    startError = e;
+  }
+  await test('server starts', async () => {
+    if (startError) throw startError;
+  });
+  if (startError) return;
+  browser = await withTimeout(
+    chromium.launch({
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      timeout: TIMEOUT.browserLaunch,
+      // Our own handlers close the browser *and* zerda (Playwright's would exit at once).
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+    }),
+    TIMEOUT.browserLaunch + 5_000,
+    'launching Chromium',
+  );
+  axeContext = await browser.newContext({
+    javaScriptEnabled: true,
+    bypassCSP: true,
+    viewport: VIEWPORT,
+  });
+  axeContext.setDefaultTimeout(TIMEOUT.action);
+  await test('setup journey', setupJourney);
+  await test('events journey: organiser publishes', eventsPublish);
+  await test('events journey: participant in another time zone', eventsGuest);
+  await test('events journey: participation without an account', eventsAnonymous);
+  await test('events journey: participants and exports', eventsParticipants);
+  await test('events journey: approval', eventsApproval);
+  await test('events journey: calendar file', eventsCalendarFile);
+  if (aborting) return;
+  const closing = browser;
+  browser = null;
+  await withTimeout(closing.close(), 15_000, 'closing the browser').catch(() => {});
+  await test('server stops on SIGTERM', serverStops);
+  await test('server log has no errors', serverLogClean);
+}
+
+const STARTED = Date.now();
+const watchdog = setTimeout(() => {
+  aborting = 'timeout';
+  finish(`did not finish within ${TIMEOUT.whole / 1000} s`);
+}, TIMEOUT.whole);
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    if (aborting) return;
+    aborting = signal;
+    finish(`interrupted by ${signal}`);
+  });
+}
+
+main()
+  .then(() => {
+    clearTimeout(watchdog);
+    return finish(null);
+  })
+  .catch((e) => {
+    clearTimeout(watchdog);
+    return finish(String(e && e.message ? e.message : e).split('\n')[0]);
+  });
