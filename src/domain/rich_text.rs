@@ -69,15 +69,28 @@ pub fn html_to_text(html: &str) -> String {
             out.push_str(&decode_entities(&text.replace('\n', " ")));
         }
     };
+    // A link keeps its address in plain text: "text (https://…)".
+    let mut link: Option<(String, usize)> = None;
     while let Some(start) = rest.find('<') {
         push_text(&mut out, &rest[..start]);
         let Some(end) = rest[start..].find('>') else {
             rest = "";
             break;
         };
-        let tag = rest[start + 1..start + end].trim_start_matches('/').to_ascii_lowercase();
+        let inside = &rest[start + 1..start + end];
+        let closing = inside.starts_with('/');
+        let tag = inside.trim_start_matches('/').to_ascii_lowercase();
         let name: String = tag.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
-        if matches!(
+        if name == "a" && !closing {
+            let href = inside.split("href=\"").nth(1).and_then(|h| h.split('"').next()).map(decode_entities);
+            link = href.map(|h| (h, out.len()));
+        } else if name == "a" && closing {
+            if let Some((href, from)) = link.take()
+                && out.get(from..).is_some_and(|label| label.trim() != href)
+            {
+                out.push_str(&format!(" ({href})"));
+            }
+        } else if matches!(
             name.as_str(),
             "br" | "p" | "li" | "h2" | "h3" | "h4" | "blockquote" | "pre" | "hr" | "ul" | "ol"
         ) && !out.ends_with('\n')
@@ -159,6 +172,8 @@ mod tests {
         let html = markdown_to_html("**Fish &amp; chips** <3\n\n- one\n- two");
         assert_eq!(html_to_text(&html), "Fish & chips <3\none\ntwo");
         assert_eq!(html_to_text("a &#233; &#xe9; &bogus; & b"), "a é é &bogus; & b");
+        let links = markdown_to_html("[More](https://example.org/?a=1&b=2) and <https://example.org/x>");
+        assert_eq!(html_to_text(&links), "More (https://example.org/?a=1&b=2) and https://example.org/x");
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub struct IcsEvent {
     /// Latitude, longitude in degrees.
     pub geo: Option<(f64, f64)>,
     pub organizer_name: Option<String>,
+    /// The organiser's page (their ActivityPub id); empty: the event page.
+    pub organizer_url: String,
     pub categories: Vec<String>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -86,11 +88,12 @@ fn event(c: &mut Writer, e: &IcsEvent, now: i64) {
     }
     // ORGANIZER's value must be a URI (CAL-ADDRESS). We have no address
     // for the organizer and a made-up mailto would invite replies into the
-    // void, so the value is the event page, which names the organizer.
+    // void, so the value is their profile page (or the event page).
+    let organizer_url = if e.organizer_url.is_empty() { url.clone() } else { uri(&e.organizer_url) };
     if let Some(name) = e.organizer_name.as_deref().filter(|n| !n.is_empty())
-        && !url.is_empty()
+        && !organizer_url.is_empty()
     {
-        c.line(&format!("ORGANIZER;CN={}:{url}", param(name)));
+        c.line(&format!("ORGANIZER;CN={}:{organizer_url}", param(name)));
     }
     let categories: Vec<String> = e.categories.iter().map(|s| text(s)).filter(|s| !s.is_empty()).collect();
     if !categories.is_empty() {

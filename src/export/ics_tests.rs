@@ -16,6 +16,7 @@ fn sample() -> IcsEvent {
         location: Some("Place du Capitole, Toulouse".into()),
         geo: Some((43.604_482, 1.443_962)),
         organizer_name: Some("Amis \"de\" la musique: Toulouse".into()),
+        organizer_url: "https://zerda.example/@amis".into(),
         categories: vec!["Music".into(), "Outdoor, free".into()],
         created_at: START - 86_400,
         updated_at: START - 3_600,
@@ -53,7 +54,7 @@ fn writes_the_calendar_and_event_properties() {
     ] {
         assert!(lines.contains(&expected), "{expected:?} missing from\n{ics}");
     }
-    let organizer = "ORGANIZER;CN=\"Amis 'de' la musique: Toulouse\":https://zerda.example/events/1b2c";
+    let organizer = "ORGANIZER;CN=\"Amis 'de' la musique: Toulouse\":https://zerda.example/@amis";
     assert!(ics.replace("\r\n ", "").contains(organizer), "{ics}");
 }
 

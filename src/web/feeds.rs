@@ -51,6 +51,10 @@ pub fn ics_event(event: &Event, urls: &Urls) -> IcsEvent {
         location,
         geo: event.address.latitude.zip(event.address.longitude),
         organizer_name: Some(event.organizer_name.clone()),
+        organizer_url: match event.organizer_domain {
+            None => urls.actor(&event.organizer_username),
+            Some(_) => String::new(),
+        },
         categories: event.tags.clone(),
         created_at: event.created_at,
         updated_at: event.updated_at,
