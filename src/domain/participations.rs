@@ -283,6 +283,15 @@ pub fn confirm_anonymous(
     Ok(Some((event, Ok(role))))
 }
 
+/// The participation waiting for this confirmation link, if the link is good.
+pub fn find_by_confirm_token(
+    conn: &Connection,
+    token: &str,
+    now: Timestamp,
+) -> AppResult<Option<Participant>> {
+    db::find_by_confirm_hash(conn, &secrets::token_hash(token), now)
+}
+
 /// The anonymous participation a cancellation link points at, if the link is good.
 pub fn find_by_cancel_token(conn: &Connection, uuid: &str, token: &str) -> AppResult<Option<Participant>> {
     db::find_by_cancel_hash(conn, uuid, &secrets::token_hash(token))

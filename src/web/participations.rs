@@ -144,10 +144,27 @@ pub struct EmailLinkPage {
 }
 
 /// The page an e-mailed confirmation link opens: a button, because mail
-/// scanners follow links and must not confirm anything.
-pub async fn confirm_form(ctx: Ctx, token: web::Path<String>) -> AppResult<HttpResponse> {
+/// scanners follow links and must not confirm anything. A used or expired
+/// link says so at once.
+pub async fn confirm_form(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let token = token.into_inner();
     let action = urls::participation_confirm(&token);
-    super::ok(&EmailLinkPage { ctx, cancel: false, event: None, action, invalid: false })
+    let now = state.now();
+    let event = state
+        .db
+        .read(move |conn| match rules::find_by_confirm_token(conn, &token, now)? {
+            Some(p) => crate::db::events::find_event(conn, p.event_id),
+            None => Ok(None),
+        })
+        .await?;
+    let invalid = event.is_none();
+    let status =
+        if invalid { actix_web::http::StatusCode::NOT_FOUND } else { actix_web::http::StatusCode::OK };
+    super::render(status, &EmailLinkPage { ctx, cancel: false, event, action, invalid })
 }
 
 pub async fn confirm(

@@ -172,6 +172,7 @@ async fn anonymous_participation_confirms_by_mail_and_cancels_once() {
     let before = app.fingerprint();
     let form = app.get(&confirm).await;
     assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("Picnic in the park"), "the page names the event");
     assert_eq!(app.fingerprint(), before);
     let r = app.post(&confirm, &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -182,6 +183,9 @@ async fn anonymous_participation_confirms_by_mail_and_cancels_once() {
         1
     );
     assert_eq!(app.post(&confirm, &[]).await.status, StatusCode::NOT_FOUND, "a confirmation link works once");
+    let used = app.get(&confirm).await;
+    assert_eq!(used.status, StatusCode::NOT_FOUND);
+    assert!(used.body.contains("already used, or it expired"), "a used link says so at once");
     assert!(app.get(&event).await.body.contains("2 people going"));
 
     let mails = app.deliver_mail();
