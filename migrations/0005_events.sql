@@ -58,6 +58,9 @@ CREATE INDEX events_listed ON events (begins_at) WHERE deleted_at IS NULL AND dr
 CREATE INDEX events_organizer ON events (organizer_id);
 CREATE INDEX events_attributed_to ON events (attributed_to_id) WHERE attributed_to_id IS NOT NULL;
 
+-- The home page asks on every visit whether an administrator exists yet.
+CREATE INDEX users_administrators ON users (id) WHERE role = 'administrator' AND disabled = 0;
+
 -- Tags as typed (first spelling wins); compared without case.
 CREATE TABLE event_tags (
     event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
@@ -93,6 +96,8 @@ CREATE TABLE participants (
 CREATE UNIQUE INDEX participants_event_actor ON participants (event_id, actor_id) WHERE actor_id IS NOT NULL;
 CREATE UNIQUE INDEX participants_event_email ON participants (event_id, email) WHERE email IS NOT NULL;
 CREATE INDEX participants_actor ON participants (actor_id) WHERE actor_id IS NOT NULL;
+-- Counts and lists per event and role (every event page asks).
+CREATE INDEX participants_event_role ON participants (event_id, role);
 CREATE INDEX participants_unconfirmed ON participants (confirm_expires_at) WHERE role = 'not_confirmed';
 
 -- Comments on events, threaded: `origin_id` is the top of the thread,

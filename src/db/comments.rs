@@ -67,14 +67,14 @@ fn from_row(r: &Row) -> rusqlite::Result<Comment> {
 /// Every comment of an event, oldest first.
 pub fn list_comments(conn: &Connection, event_id: i64) -> AppResult<Vec<Comment>> {
     let sql = format!("SELECT {COLUMNS} {FROM} WHERE c.event_id = ?1 ORDER BY c.created_at, c.id");
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([event_id], from_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
 pub fn find_comment_by_uuid(conn: &Connection, uuid: &str) -> AppResult<Option<Comment>> {
     let sql = format!("SELECT {COLUMNS} {FROM} WHERE c.uuid = ?1");
-    Ok(conn.query_row(&sql, [uuid], from_row).optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row([uuid], from_row).optional()?)
 }
 
 pub struct NewComment<'a> {

@@ -138,6 +138,10 @@ const COLUMNS: &str =
 
 const FROM: &str = "FROM events e JOIN actors o ON o.id = e.organizer_id";
 
+// LIMITs are written into the SQL (they are our own integers): SQLite
+// recompiles a statement at every run when a LIMIT is a bound parameter,
+// because the planner looks at its value.
+
 fn from_row(r: &Row) -> rusqlite::Result<Event> {
     let metadata: String = r.get(36)?;
     let tags: Option<String> = r.get(43)?;
@@ -194,22 +198,22 @@ fn from_row(r: &Row) -> rusqlite::Result<Event> {
 
 pub fn find_event_by_uuid(conn: &Connection, uuid: &str) -> AppResult<Option<Event>> {
     let sql = format!("SELECT {COLUMNS} {FROM} WHERE e.uuid = ?1");
-    Ok(conn.query_row(&sql, [uuid], from_row).optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row([uuid], from_row).optional()?)
 }
 
 pub fn find_event(conn: &Connection, id: i64) -> AppResult<Option<Event>> {
     let sql = format!("SELECT {COLUMNS} {FROM} WHERE e.id = ?1");
-    Ok(conn.query_row(&sql, [id], from_row).optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row([id], from_row).optional()?)
 }
 
 /// Published public events that have not ended, soonest first (home page).
 pub fn list_upcoming_public(conn: &Connection, now: Timestamp, limit: i64) -> AppResult<Vec<Event>> {
     let sql = format!(
         "SELECT {COLUMNS} {FROM} WHERE e.deleted_at IS NULL AND e.draft = 0 AND e.visibility = 'public'
-         AND coalesce(e.ends_at, e.begins_at) >= ?1 ORDER BY e.begins_at, e.id LIMIT ?2"
+         AND coalesce(e.ends_at, e.begins_at) >= ?1 ORDER BY e.begins_at, e.id LIMIT {limit}"
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params![now, limit], from_row)?.collect::<Result<_, _>>()?;
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![now], from_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
@@ -222,10 +226,10 @@ pub fn list_public_between(
 ) -> AppResult<Vec<Event>> {
     let sql = format!(
         "SELECT {COLUMNS} {FROM} WHERE e.deleted_at IS NULL AND e.draft = 0 AND e.visibility = 'public'
-         AND e.begins_at >= ?1 AND e.begins_at < ?2 ORDER BY e.begins_at, e.id LIMIT ?3"
+         AND e.begins_at >= ?1 AND e.begins_at < ?2 ORDER BY e.begins_at, e.id LIMIT {limit}"
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params![start, end, limit], from_row)?.collect::<Result<_, _>>()?;
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![start, end], from_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
@@ -248,11 +252,11 @@ pub fn list_for_actors(
         "SELECT {COLUMNS}, p.role {FROM} JOIN participants p ON p.event_id = e.id
          WHERE p.actor_id IN ({ids}) AND p.role <> 'rejected' AND e.deleted_at IS NULL
          AND coalesce(e.ends_at, e.begins_at) >= ?1 AND e.begins_at < ?2
-         GROUP BY e.id ORDER BY e.begins_at {order}, e.id LIMIT ?3"
+         GROUP BY e.id ORDER BY e.begins_at {order}, e.id LIMIT {limit}"
     );
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
-        .query_map(params![from, until, limit], |r| Ok((from_row(r)?, r.get::<_, String>(44)?)))?
+        .query_map(params![from, until], |r| Ok((from_row(r)?, r.get::<_, String>(44)?)))?
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }

@@ -9,18 +9,16 @@ use crate::time::Timestamp;
 
 pub fn find_token_of(conn: &Connection, actor_id: i64) -> AppResult<Option<String>> {
     Ok(conn
-        .query_row(
-            "SELECT token FROM feed_tokens WHERE actor_id = ?1 ORDER BY created_at DESC LIMIT 1",
-            [actor_id],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT token FROM feed_tokens WHERE actor_id = ?1 ORDER BY created_at DESC LIMIT 1")?
+        .query_row([actor_id], |r| r.get(0))
         .optional()?)
 }
 
 /// The profile a token opens, if the token exists.
 pub fn find_actor_of(conn: &Connection, token: &str) -> AppResult<Option<i64>> {
     Ok(conn
-        .query_row("SELECT actor_id FROM feed_tokens WHERE token = ?1", [token], |r| r.get(0))
+        .prepare_cached("SELECT actor_id FROM feed_tokens WHERE token = ?1")?
+        .query_row([token], |r| r.get(0))
         .optional()?)
 }
 

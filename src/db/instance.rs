@@ -9,7 +9,8 @@ pub const SETUP_TOKEN_HASH: &str = "setup_token_hash";
 
 pub fn find_setting(conn: &Connection, key: &str) -> AppResult<Option<String>> {
     Ok(conn
-        .query_row("SELECT value FROM instance_settings WHERE key = ?1", [key], |r| r.get(0))
+        .prepare_cached("SELECT value FROM instance_settings WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
         .optional()?)
 }
 

@@ -56,24 +56,23 @@ pub fn insert_job(tx: &Transaction, job: &NewJob, now: Timestamp) -> AppResult<O
 /// (its worker died). The lease bounds how long a claim lasts.
 pub fn claim_job(tx: &Transaction, now: Timestamp, lease: i64) -> AppResult<Option<Job>> {
     let job = tx
-        .query_row(
+        .prepare_cached(
             "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = ?2
              WHERE id = (SELECT id FROM jobs
                          WHERE (state = 'pending' AND run_at <= ?1)
                             OR (state = 'running' AND locked_until < ?1)
                          ORDER BY run_at, id LIMIT 1)
              RETURNING id, kind, payload, attempts, max_attempts",
-            params![now, now + lease],
-            |r| {
-                Ok(Job {
-                    id: r.get(0)?,
-                    kind: r.get(1)?,
-                    payload: r.get(2)?,
-                    attempts: r.get(3)?,
-                    max_attempts: r.get(4)?,
-                })
-            },
-        )
+        )?
+        .query_row(params![now, now + lease], |r| {
+            Ok(Job {
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                payload: r.get(2)?,
+                attempts: r.get(3)?,
+                max_attempts: r.get(4)?,
+            })
+        })
         .optional()?;
     Ok(job)
 }
@@ -116,12 +115,12 @@ pub fn release_all_running(tx: &Transaction) -> AppResult<usize> {
 
 /// When the next pending job is due, if any.
 pub fn next_due(conn: &Connection) -> AppResult<Option<Timestamp>> {
-    Ok(conn.query_row(
-        "SELECT min(t) FROM (SELECT min(run_at) AS t FROM jobs WHERE state = 'pending'
+    Ok(conn
+        .prepare_cached(
+            "SELECT min(t) FROM (SELECT min(run_at) AS t FROM jobs WHERE state = 'pending'
                              UNION ALL SELECT min(locked_until) FROM jobs WHERE state = 'running')",
-        [],
-        |r| r.get(0),
-    )?)
+        )?
+        .query_row([], |r| r.get(0))?)
 }
 
 /// Clamps retry times that a wrong clock pushed absurdly far ahead. Only
@@ -138,7 +137,7 @@ pub fn delete_finished_before(tx: &Transaction, before: Timestamp) -> AppResult<
 }
 
 pub fn count_by_state(conn: &Connection) -> AppResult<Vec<(String, i64)>> {
-    let mut stmt = conn.prepare("SELECT state, count(*) FROM jobs GROUP BY state ORDER BY state")?;
+    let mut stmt = conn.prepare_cached("SELECT state, count(*) FROM jobs GROUP BY state ORDER BY state")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
@@ -152,11 +151,12 @@ pub fn list_all(conn: &Connection, limit: i64) -> AppResult<Vec<JobRow>> {
 }
 
 fn list_where(conn: &Connection, clause: &str, limit: i64) -> AppResult<Vec<JobRow>> {
-    let sql =
-        format!("SELECT id, kind, state, attempts, run_at, last_error FROM jobs WHERE {clause} LIMIT ?1");
-    let mut stmt = conn.prepare(&sql)?;
+    let sql = format!(
+        "SELECT id, kind, state, attempts, run_at, last_error FROM jobs WHERE {clause} LIMIT {limit}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
-        .query_map([limit], |r| {
+        .query_map([], |r| {
             Ok(JobRow {
                 id: r.get(0)?,
                 kind: r.get(1)?,

@@ -27,13 +27,12 @@ pub fn insert_media(tx: &Transaction, m: &NewMedia, now: Timestamp) -> AppResult
 /// or one of a deleted profile, is not served any more (its file goes later).
 pub fn find_shown_media_type(conn: &Connection, file_name: &str) -> AppResult<Option<String>> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT content_type FROM media m WHERE file_name = ?1
              AND (EXISTS (SELECT 1 FROM actors WHERE avatar_id = m.id OR banner_id = m.id)
                   OR EXISTS (SELECT 1 FROM events WHERE banner_id = m.id AND deleted_at IS NULL))",
-            [file_name],
-            |r| r.get(0),
-        )
+        )?
+        .query_row([file_name], |r| r.get(0))
         .optional()?)
 }
 
@@ -49,7 +48,7 @@ pub fn update_banner(tx: &Transaction, actor_id: i64, media_id: i64) -> AppResul
 
 /// Pictures no profile shows any more (replaced or orphaned), older than `before`.
 pub fn list_unused_before(conn: &Connection, before: Timestamp) -> AppResult<Vec<(i64, String)>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, file_name FROM media m WHERE created_at < ?1
          AND NOT EXISTS (SELECT 1 FROM actors WHERE avatar_id = m.id OR banner_id = m.id)
          AND NOT EXISTS (SELECT 1 FROM events WHERE banner_id = m.id AND deleted_at IS NULL)",
@@ -65,5 +64,6 @@ pub fn delete_media(tx: &Transaction, id: i64) -> AppResult<()> {
 
 pub fn media_exists(conn: &Connection, file_name: &str) -> AppResult<bool> {
     Ok(conn
-        .query_row("SELECT EXISTS (SELECT 1 FROM media WHERE file_name = ?1)", [file_name], |r| r.get(0))?)
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM media WHERE file_name = ?1)")?
+        .query_row([file_name], |r| r.get(0))?)
 }

@@ -67,6 +67,8 @@ impl Wakeup {
 /// without them, so every connection (reader or writer) gets them here.
 fn configure(conn: &Connection, config: &DatabaseConfig, read_only: bool) -> rusqlite::Result<()> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Pages run the same few dozen queries: keep them compiled per connection.
+    conn.set_prepared_statement_cache_capacity(64);
     conn.busy_timeout(Duration::from_millis(5000))?;
     conn.pragma_update(None, "synchronous", config.synchronous.to_uppercase())?;
     conn.pragma_update(None, "cache_size", -(i64::from(config.cache_size_kib)))?;

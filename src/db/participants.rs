@@ -68,29 +68,29 @@ fn from_row(r: &Row) -> rusqlite::Result<Participant> {
 
 pub fn find_participant(conn: &Connection, id: i64) -> AppResult<Option<Participant>> {
     let sql = format!("SELECT {COLUMNS} {FROM} WHERE p.id = ?1");
-    Ok(conn.query_row(&sql, [id], from_row).optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row([id], from_row).optional()?)
 }
 
 pub fn find_by_actor(conn: &Connection, event_id: i64, actor_id: i64) -> AppResult<Option<Participant>> {
     let sql = format!("SELECT {COLUMNS} {FROM} WHERE p.event_id = ?1 AND p.actor_id = ?2");
-    Ok(conn.query_row(&sql, params![event_id, actor_id], from_row).optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row(params![event_id, actor_id], from_row).optional()?)
 }
 
 pub fn find_by_email(conn: &Connection, event_id: i64, email: &str) -> AppResult<Option<Participant>> {
     let sql = format!("SELECT {COLUMNS} {FROM} WHERE p.event_id = ?1 AND p.email = ?2");
-    Ok(conn.query_row(&sql, params![event_id, email], from_row).optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row(params![event_id, email], from_row).optional()?)
 }
 
 pub fn find_by_confirm_hash(conn: &Connection, hash: &str, now: Timestamp) -> AppResult<Option<Participant>> {
     let sql = format!(
         "SELECT {COLUMNS} {FROM} WHERE p.confirm_hash = ?1 AND p.role = 'not_confirmed' AND p.confirm_expires_at > ?2"
     );
-    Ok(conn.query_row(&sql, params![hash, now], from_row).optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row(params![hash, now], from_row).optional()?)
 }
 
 pub fn find_by_cancel_hash(conn: &Connection, uuid: &str, hash: &str) -> AppResult<Option<Participant>> {
     let sql = format!("SELECT {COLUMNS} {FROM} WHERE p.uuid = ?1 AND p.cancel_hash = ?2");
-    Ok(conn.query_row(&sql, params![uuid, hash], from_row).optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row(params![uuid, hash], from_row).optional()?)
 }
 
 /// The participation of any profile of this account, preferring going ones.
@@ -99,7 +99,7 @@ pub fn find_for_user(conn: &Connection, event_id: i64, user_id: i64) -> AppResul
         "SELECT {COLUMNS} {FROM} WHERE p.event_id = ?1 AND a.user_id = ?2
          ORDER BY p.role IN ('creator', 'administrator', 'moderator', 'participant') DESC, p.id LIMIT 1"
     );
-    Ok(conn.query_row(&sql, params![event_id, user_id], from_row).optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row(params![event_id, user_id], from_row).optional()?)
 }
 
 /// Participants of an event with one of `roles` (all when empty), oldest first.
@@ -112,7 +112,7 @@ pub fn list_participants(conn: &Connection, event_id: i64, roles: &[&str]) -> Ap
         format!("AND p.role IN ({list})")
     };
     let sql = format!("SELECT {COLUMNS} {FROM} WHERE p.event_id = ?1 {filter} ORDER BY p.created_at, p.id");
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([event_id], from_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
@@ -127,11 +127,9 @@ pub fn count_by_role(conn: &Connection, event_id: i64) -> AppResult<Vec<(String,
 
 /// Accepted participants (not organisers): what the capacity limits.
 pub fn count_accepted(conn: &Connection, event_id: i64) -> AppResult<i64> {
-    Ok(conn.query_row(
-        "SELECT count(*) FROM participants WHERE event_id = ?1 AND role = 'participant'",
-        [event_id],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM participants WHERE event_id = ?1 AND role = 'participant'")?
+        .query_row([event_id], |r| r.get(0))?)
 }
 
 pub struct NewParticipant<'a> {
@@ -211,11 +209,9 @@ pub fn insert_mail_quota(tx: &Transaction, address: &str, now: Timestamp) -> App
 }
 
 pub fn count_mail_quota(conn: &Connection, address: &str, since: Timestamp) -> AppResult<i64> {
-    Ok(conn.query_row(
-        "SELECT count(*) FROM mail_quota WHERE address = ?1 AND sent_at > ?2",
-        params![address, since],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM mail_quota WHERE address = ?1 AND sent_at > ?2")?
+        .query_row(params![address, since], |r| r.get(0))?)
 }
 
 pub fn delete_mail_quota_before(tx: &Transaction, before: Timestamp) -> AppResult<usize> {

@@ -39,7 +39,7 @@ fn from_row(r: &Row) -> rusqlite::Result<OwnProfile> {
 pub fn list_profiles(conn: &Connection, user_id: i64) -> AppResult<Vec<OwnProfile>> {
     let sql =
         format!("SELECT {COLUMNS} FROM actors a WHERE a.user_id = ?1 AND a.kind = 'Person' ORDER BY a.id");
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([user_id], from_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
@@ -49,7 +49,7 @@ pub fn find_own_profile(conn: &Connection, user_id: i64, username: &str) -> AppR
     let sql = format!(
         "SELECT {COLUMNS} FROM actors a WHERE a.user_id = ?1 AND a.preferred_username = ?2 AND a.domain IS NULL"
     );
-    Ok(conn.query_row(&sql, params![user_id, username], from_row).optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row(params![user_id, username], from_row).optional()?)
 }
 
 /// Any local person's public face, by username.
@@ -57,7 +57,7 @@ pub fn find_local_person(conn: &Connection, username: &str) -> AppResult<Option<
     let sql = format!(
         "SELECT {COLUMNS} FROM actors a WHERE a.preferred_username = ?1 AND a.domain IS NULL AND a.kind = 'Person'"
     );
-    Ok(conn.query_row(&sql, [username], from_row).optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row([username], from_row).optional()?)
 }
 
 /// Sets the display name and the description (sanitised HTML and its source).

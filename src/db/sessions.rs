@@ -32,19 +32,18 @@ pub fn insert_session(tx: &Transaction, s: &NewSession, now: Timestamp) -> AppRe
 /// The live session with this hash, if it has not expired.
 pub fn find_session(conn: &Connection, id_hash: &str, now: Timestamp) -> AppResult<Option<Session>> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT user_id, actor_id, authenticated_at, last_seen_at FROM sessions
              WHERE id_hash = ?1 AND expires_at > ?2",
-            params![id_hash, now],
-            |r| {
-                Ok(Session {
-                    user_id: r.get(0)?,
-                    actor_id: r.get(1)?,
-                    authenticated_at: r.get(2)?,
-                    last_seen_at: r.get(3)?,
-                })
-            },
-        )
+        )?
+        .query_row(params![id_hash, now], |r| {
+            Ok(Session {
+                user_id: r.get(0)?,
+                actor_id: r.get(1)?,
+                authenticated_at: r.get(2)?,
+                last_seen_at: r.get(3)?,
+            })
+        })
         .optional()?)
 }
 

@@ -51,10 +51,7 @@ pub fn find_token(
     purpose: Purpose,
     now: Timestamp,
 ) -> AppResult<Option<TokenRow>> {
-    Ok(conn
-        .query_row(
-            "SELECT user_id, new_email FROM user_tokens WHERE token_hash = ?1 AND purpose = ?2 AND expires_at > ?3",
-            params![hash, purpose.as_str(), now],
+    Ok(conn.prepare_cached("SELECT user_id, new_email FROM user_tokens WHERE token_hash = ?1 AND purpose = ?2 AND expires_at > ?3")?.query_row(params![hash, purpose.as_str(), now],
             |r| Ok(TokenRow { user_id: r.get(0)?, new_email: r.get(1)? }),
         )
         .optional()?)
@@ -62,11 +59,9 @@ pub fn find_token(
 
 /// When the newest token of this purpose was sent to the user, if any.
 pub fn latest_token_at(conn: &Connection, user_id: i64, purpose: Purpose) -> AppResult<Option<Timestamp>> {
-    Ok(conn.query_row(
-        "SELECT max(created_at) FROM user_tokens WHERE user_id = ?1 AND purpose = ?2",
-        params![user_id, purpose.as_str()],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached("SELECT max(created_at) FROM user_tokens WHERE user_id = ?1 AND purpose = ?2")?
+        .query_row(params![user_id, purpose.as_str()], |r| r.get(0))?)
 }
 
 pub fn delete_tokens(tx: &Transaction, user_id: i64, purpose: Purpose) -> AppResult<()> {

@@ -62,32 +62,37 @@ fn user_from_row(r: &Row) -> rusqlite::Result<User> {
 
 pub fn find_user_by_email(conn: &Connection, email: &str) -> AppResult<Option<User>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?1");
-    Ok(conn.query_row(&sql, [email], user_from_row).optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row([email], user_from_row).optional()?)
 }
 
 pub fn find_user(conn: &Connection, id: i64) -> AppResult<Option<User>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1");
-    Ok(conn.query_row(&sql, [id], user_from_row).optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row([id], user_from_row).optional()?)
+}
+
+/// Whether any usable administrator account exists (an index lookup).
+pub fn admin_exists(conn: &Connection) -> AppResult<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'administrator' AND disabled = 0)")?
+        .query_row([], |r| r.get(0))?)
 }
 
 pub fn count_admins(conn: &Connection) -> AppResult<i64> {
-    Ok(conn.query_row(
-        "SELECT count(*) FROM users WHERE role = 'administrator' AND disabled = 0",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM users WHERE role = 'administrator' AND disabled = 0")?
+        .query_row([], |r| r.get(0))?)
 }
 
 pub fn count_users(conn: &Connection) -> AppResult<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
+    Ok(conn.prepare_cached("SELECT count(*) FROM users")?.query_row([], |r| r.get(0))?)
 }
 
 pub fn username_taken(conn: &Connection, username: &str) -> AppResult<bool> {
-    Ok(conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM actors WHERE preferred_username = ?1 AND domain IS NULL)",
-        [username],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM actors WHERE preferred_username = ?1 AND domain IS NULL)",
+        )?
+        .query_row([username], |r| r.get(0))?)
 }
 
 pub struct NewUser<'a> {
@@ -170,11 +175,8 @@ pub struct Profile {
 
 pub fn find_profile(conn: &Connection, actor_id: i64) -> AppResult<Option<Profile>> {
     Ok(conn
-        .query_row(
-            "SELECT id, preferred_username, name FROM actors WHERE id = ?1 AND domain IS NULL",
-            [actor_id],
-            |r| Ok(Profile { id: r.get(0)?, username: r.get(1)?, name: r.get(2)? }),
-        )
+        .prepare_cached("SELECT id, preferred_username, name FROM actors WHERE id = ?1 AND domain IS NULL")?
+        .query_row([actor_id], |r| Ok(Profile { id: r.get(0)?, username: r.get(1)?, name: r.get(2)? }))
         .optional()?)
 }
 

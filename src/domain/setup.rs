@@ -23,7 +23,7 @@ pub fn load_or_create_secret(tx: &Transaction) -> AppResult<Vec<u8>> {
 }
 
 pub fn needs_setup(conn: &Connection) -> AppResult<bool> {
-    Ok(users::count_admins(conn)? == 0)
+    Ok(!users::admin_exists(conn)?)
 }
 
 /// A fresh setup token (replacing any earlier one) while no administrator exists.

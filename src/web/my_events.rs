@@ -225,21 +225,22 @@ pub async fn calendar(
             Ok(all)
         })
         .await?;
+    // Each event goes to the day it begins on, in the viewer's zone (one
+    // conversion per event, not one per day and event).
+    let mut by_day: std::collections::HashMap<NaiveDate, Vec<(Event, String)>> =
+        std::collections::HashMap::new();
+    for e in events {
+        if let Some(t) = zone.timestamp_opt(e.begins_at, 0).single() {
+            by_day.entry(t.date_naive()).or_default().push((e, t.format("%H:%M").to_string()));
+        }
+    }
     let mut weeks = Vec::new();
     for w in 0..weeks_count {
         let mut week = Vec::new();
         for d in 0..7 {
             let date = first + chrono::Duration::days(w * 7 + d);
-            let mut day_events: Vec<(Event, String)> = events
-                .iter()
-                .filter(|e| zone.timestamp_opt(e.begins_at, 0).single().map(|t| t.date_naive()) == Some(date))
-                .map(|e| {
-                    let time =
-                        zone.timestamp_opt(e.begins_at, 0).single().map(|t| t.format("%H:%M").to_string());
-                    (e.clone(), time.unwrap_or_default())
-                })
-                .collect();
-            day_events.sort_by_key(|(e, _)| e.begins_at);
+            let mut day_events = by_day.remove(&date).unwrap_or_default();
+            day_events.sort_by_key(|(e, _)| (e.begins_at, e.id));
             week.push(Day { date, in_month: date.month() == month.month(), events: day_events });
         }
         weeks.push(week);

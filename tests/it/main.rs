@@ -16,6 +16,7 @@ mod migrations;
 mod pages;
 mod participations;
 mod profiles;
+mod queries;
 mod registration;
 mod settings;
 mod uploads;
