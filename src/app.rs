@@ -37,8 +37,11 @@ impl AppState {
     /// Builds the state on a migrated database (loads or creates the secret key).
     pub fn new(config: Arc<Config>, db: Db, clock: SharedClock) -> AppResult<AppState> {
         let secret = db.write_blocking(crate::domain::setup::load_or_create_secret)?;
+        let urls = Urls::new(&config.public_base());
+        let now = clock.now();
+        db.write_blocking(|tx| crate::domain::instance_actor::ensure(tx, &urls, now))?;
         Ok(AppState {
-            urls: Urls::new(&config.public_base()),
+            urls,
             geocoder: crate::geocoder::Geocoder::from_config(&config.geocoding, &config.public_base())
                 .map(Arc::new),
             db,

@@ -5,8 +5,8 @@
 use actix_web::{guard, web};
 
 use crate::web::{
-    accounts, admin, assets, comments, events, feeds, my_events, pages, participations, passwords, profiles,
-    registration, settings,
+    accounts, activitypub, admin, assets, comments, discovery, events, feeds, my_events, pages,
+    participations, passwords, profiles, registration, settings,
 };
 
 macro_rules! routes {
@@ -36,6 +36,11 @@ routes! {
     GET  "/rules" => pages::rules,
     GET  "/robots.txt" => pages::robots_txt,
     GET  "/healthz" => pages::healthz,
+    GET  "/.well-known/webfinger" => discovery::webfinger,
+    GET  "/.well-known/host-meta" => discovery::host_meta,
+    GET  "/.well-known/nodeinfo" => discovery::nodeinfo_links,
+    GET  "/.well-known/nodeinfo/{version}" => discovery::nodeinfo,
+    GET  "/relay" => activitypub::relay,
     POST "/locale" => pages::set_locale,
     GET  "/static/{path:.*}" => assets::serve,
     GET  "/login" => accounts::login_form,

@@ -53,6 +53,11 @@ impl Urls {
         self.absolute(&format!("{}/followers", actor(username)))
     }
 
+    /// The instance actor (Mobilizon's "relay").
+    pub fn relay(&self) -> String {
+        self.absolute("/relay")
+    }
+
     pub fn shared_inbox(&self) -> String {
         self.absolute("/inbox")
     }

@@ -82,6 +82,7 @@ pub struct Event {
     pub organizer_username: String,
     pub organizer_domain: Option<String>,
     pub organizer_name: String,
+    pub organizer_ap_id: String,
     /// The account owning the organiser profile (local events).
     pub organizer_user_id: Option<i64>,
     pub title: String,
@@ -134,7 +135,7 @@ const COLUMNS: &str =
     e.address_region, e.address_country, e.latitude, e.longitude, e.category, e.language,
     (SELECT file_name FROM media WHERE id = e.banner_id), e.metadata, e.draft, e.sequence, e.created_at,
     e.updated_at, e.published_at, e.deleted_at,
-    (SELECT group_concat(tag, char(31)) FROM event_tags WHERE event_id = e.id)";
+    (SELECT group_concat(tag, char(31)) FROM event_tags WHERE event_id = e.id), o.ap_id";
 
 const FROM: &str = "FROM events e JOIN actors o ON o.id = e.organizer_id";
 
@@ -193,6 +194,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Event> {
         published_at: r.get(41)?,
         deleted_at: r.get(42)?,
         tags: tags.map(|t| t.split('\u{1f}').map(str::to_string).collect()).unwrap_or_default(),
+        organizer_ap_id: r.get(44)?,
     })
 }
 
@@ -256,7 +258,7 @@ pub fn list_for_actors(
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
-        .query_map(params![from, until], |r| Ok((from_row(r)?, r.get::<_, String>(44)?)))?
+        .query_map(params![from, until], |r| Ok((from_row(r)?, r.get::<_, String>(45)?)))?
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }

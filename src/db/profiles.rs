@@ -91,3 +91,35 @@ pub fn update_session_profile(tx: &Transaction, session_hash: &str, actor_id: i6
     tx.execute("UPDATE sessions SET actor_id = ?2 WHERE id_hash = ?1", params![session_hash, actor_id])?;
     Ok(())
 }
+
+/// A local actor (profile, group or the instance actor) for its ActivityPub document.
+pub fn find_local_actor(
+    conn: &Connection,
+    username: &str,
+) -> AppResult<Option<crate::federation::objects::actor::LocalActor>> {
+    let picture = |r: &Row, file: usize, kind: usize| -> rusqlite::Result<Option<(String, String)>> {
+        Ok(match (r.get::<_, Option<String>>(file)?, r.get::<_, Option<String>>(kind)?) {
+            (Some(f), Some(k)) => Some((f, k)),
+            _ => None,
+        })
+    };
+    Ok(conn
+        .prepare_cached(
+            "SELECT a.kind, a.preferred_username, a.name, a.summary, a.public_key_pem,
+                    av.file_name, av.content_type, b.file_name, b.content_type
+             FROM actors a LEFT JOIN media av ON av.id = a.avatar_id LEFT JOIN media b ON b.id = a.banner_id
+             WHERE a.preferred_username = ?1 AND a.domain IS NULL",
+        )?
+        .query_row([username], |r| {
+            Ok(crate::federation::objects::actor::LocalActor {
+                kind: r.get(0)?,
+                username: r.get(1)?,
+                name: r.get(2)?,
+                summary: r.get(3)?,
+                public_key_pem: r.get(4)?,
+                avatar: picture(r, 5, 6)?,
+                banner: picture(r, 7, 8)?,
+            })
+        })
+        .optional()?)
+}

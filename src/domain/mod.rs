@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod comments;
 pub mod event_options;
 pub mod events;
+pub mod instance_actor;
 pub mod media;
 pub mod participations;
 pub mod passwords;

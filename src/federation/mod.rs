@@ -1,4 +1,6 @@
-//! ActivityPub. Pure builders and protocol pieces; the inbox and delivery
-//! come with the federation issue.
+//! ActivityPub: the documents we serve (context, objects), keys, and the
+//! protocol pieces the inbox and delivery are built on.
 
+pub mod context;
 pub mod keys;
+pub mod objects;

@@ -379,7 +379,15 @@ pub fn span(tr: crate::i18n::Tr, event: &Event, zone: chrono_tz::Tz) -> String {
     crate::time::span(tr, event.begins_at, event.ends_at.filter(|_| event.show_end_time), zone)
 }
 
-pub async fn show(ctx: Ctx, state: web::Data<AppState>, uuid: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn show(
+    ctx: Ctx,
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    uuid: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    if super::activitypub::wants_activity_json(&req) {
+        return super::activitypub::event(&state, uuid_of(&uuid)?).await;
+    }
     let (event, manage) = visible_event(&ctx, &state, &uuid).await?;
     let profile_id = ctx.user.as_ref().and_then(|u| u.profile_id);
     let user_id = ctx.user.as_ref().map(|u| u.user_id);
@@ -459,6 +467,9 @@ pub async fn show(ctx: Ctx, state: web::Data<AppState>, uuid: web::Path<String>)
         ctx,
     };
     let mut response = super::ok(&page)?;
+    response
+        .headers_mut()
+        .insert(actix_web::http::header::VARY, actix_web::http::header::HeaderValue::from_static("Accept"));
     if page.noindex() {
         // Unlisted, private and draft events stay out of search engines (as Mobilizon).
         response.headers_mut().insert(

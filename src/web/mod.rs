@@ -1,12 +1,14 @@
 //! The HTML side: thin handlers over `domain/`, each rendering an askama page.
 
 pub mod accounts;
+pub mod activitypub;
 pub mod admin;
 pub mod assets;
 pub mod comments;
 pub mod context;
 pub mod cookies;
 pub mod csrf;
+pub mod discovery;
 pub mod errors;
 pub mod event_meta;
 pub mod events;

@@ -256,16 +256,22 @@ pub struct ShowPage {
 /// The public face of a local profile: display name and description only.
 pub async fn show(
     ctx: Ctx,
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     username: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let username = username.into_inner();
+    if super::activitypub::wants_activity_json(&req) {
+        return super::activitypub::actor(&state, username).await;
+    }
     let profile = state
         .db
         .read(move |conn| profiles::find_local_person(conn, &username))
         .await?
         .ok_or(AppError::NotFound)?;
-    super::ok(&ShowPage { ctx, profile })
+    let mut response = super::ok(&ShowPage { ctx, profile })?;
+    response.headers_mut().insert(header::VARY, header::HeaderValue::from_static("Accept"));
+    Ok(response)
 }
 
 /// A stored picture, served with its own type and a sandbox: never as anything a

@@ -24,6 +24,7 @@ fn state_of(db: &zerda::db::Db, id: i64) -> (String, u32, i64, Option<String>) {
 #[actix_web::test]
 async fn a_job_enqueued_in_a_rolled_back_transaction_never_exists() {
     let app = common::app().await;
+    app.clear_jobs();
     let config = app.state.config.clone();
     let result: Result<(), AppError> = app.db().write_blocking(|tx| {
         zerda::mail::enqueue(tx, &config, common::T0, &mail("a@example.org"))?;
@@ -37,6 +38,7 @@ async fn a_job_enqueued_in_a_rolled_back_transaction_never_exists() {
 #[actix_web::test]
 async fn a_job_held_by_a_dead_process_runs_again_after_restart() {
     let app = common::app().await;
+    app.clear_jobs();
     let config = app.state.config.clone();
     app.db()
         .write_blocking(|tx| zerda::mail::enqueue(tx, &config, common::T0, &mail("a@example.org")))
@@ -58,6 +60,7 @@ async fn a_job_held_by_a_dead_process_runs_again_after_restart() {
 #[actix_web::test]
 async fn an_expired_lease_lets_another_worker_take_the_job() {
     let app = common::app().await;
+    app.clear_jobs();
     let config = app.state.config.clone();
     app.db()
         .write_blocking(|tx| zerda::mail::enqueue(tx, &config, common::T0, &mail("a@example.org")))
@@ -86,6 +89,7 @@ async fn failures_retry_with_backoff_then_give_up_keeping_the_error() {
         c.jobs.max_attempts = 3;
     })
     .await;
+    app.clear_jobs();
     let config = app.state.config.clone();
     app.db()
         .write_blocking(|tx| zerda::mail::enqueue(tx, &config, common::T0, &mail("a@example.org")))
@@ -119,6 +123,7 @@ async fn failures_retry_with_backoff_then_give_up_keeping_the_error() {
 #[actix_web::test]
 async fn an_unknown_or_malformed_job_fails_at_once() {
     let app = common::app().await;
+    app.clear_jobs();
     let config = app.state.config.clone();
     app.db()
         .write_blocking(|tx| {
@@ -141,6 +146,7 @@ async fn an_unknown_or_malformed_job_fails_at_once() {
 #[actix_web::test]
 async fn scheduled_jobs_wait_for_their_time_and_chores_reschedule_themselves() {
     let app = common::app().await;
+    app.clear_jobs();
     let config = app.state.config.clone();
     app.db()
         .write_blocking(|tx| {
@@ -149,6 +155,10 @@ async fn scheduled_jobs_wait_for_their_time_and_chores_reschedule_themselves() {
         .expect("enqueue");
     let ctx = app.jobs();
     jobs::prepare(&ctx).expect("prepare"); // schedules the cleanup chore a minute ahead
+    // (and the instance actor's key, due now: not what this test is about)
+    app.db()
+        .write_blocking(|tx| Ok(tx.execute("DELETE FROM jobs WHERE kind = 'actor_keys'", [])?))
+        .expect("drop the key job");
     assert_eq!(jobs::run_due(&ctx).expect("run"), 0);
     app.clock.advance(100);
     assert_eq!(jobs::run_due(&ctx).expect("run"), 2, "the mail and the cleanup chore");
@@ -168,6 +178,7 @@ async fn scheduled_jobs_wait_for_their_time_and_chores_reschedule_themselves() {
 #[actix_web::test]
 async fn after_a_clock_jump_retries_are_pulled_back_but_schedules_are_kept() {
     let app = common::app().await;
+    app.clear_jobs();
     let config = app.state.config.clone();
     let far = common::T0 + 30 * 24 * 3600;
     app.db()
@@ -199,6 +210,7 @@ async fn after_a_clock_jump_retries_are_pulled_back_but_schedules_are_kept() {
 #[actix_web::test]
 async fn workers_pick_up_a_job_as_soon_as_it_is_committed() {
     let app = common::app().await;
+    app.clear_jobs();
     let ctx = std::sync::Arc::new(app.jobs());
     let workers = jobs::Workers::start(ctx, 2);
     let config = app.state.config.clone();

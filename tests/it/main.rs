@@ -7,6 +7,7 @@ mod binary;
 mod catalogs;
 mod comments;
 mod config;
+mod discovery;
 mod events;
 mod fake_peer;
 mod feeds;

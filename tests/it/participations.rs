@@ -294,3 +294,27 @@ async fn unconfirmed_participations_and_old_mail_counts_are_cleaned_up() {
     assert_eq!(app.count("SELECT count(*) FROM mail_quota"), 0);
     assert_eq!(app.post(&confirm, &[]).await.status, StatusCode::NOT_FOUND, "the link expired with it");
 }
+
+#[actix_web::test]
+async fn markup_in_titles_and_messages_stays_text_in_mails() {
+    let mut app = common::app().await;
+    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    let uuid = app.event_by(
+        w.alice.actor_id,
+        EventInput {
+            join_options: "restricted".into(),
+            ..world::event_input("<script>alert(1)</script> & <b>co</b>")
+        },
+    );
+    app.login(&w.bob.email, world::PASSWORD).await;
+    app.post(&format!("/events/{uuid}/join"), &[]).await;
+    app.logout_browser();
+    app.login(&w.alice.email, world::PASSWORD).await;
+    let id = app.count(&format!("SELECT id FROM participants WHERE actor_id = {}", w.bob.actor_id));
+    app.post(&format!("/events/{uuid}/participants/{id}"), &[("decision", "approve")]).await;
+    let mails = app.deliver_mail();
+    let mail = mails.iter().find(|m| m.contains("To: bob@example.org")).expect("approval mail");
+    let html = mail.split("Content-Type: text/html").nth(1).expect("an HTML part");
+    assert!(!html.contains("<script>") && !html.contains("<b>co</b>"), "no markup from the title: {html}");
+    assert!(html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;"), "shown as text: {html}");
+}

@@ -28,6 +28,7 @@ fn concrete(pattern: &str) -> String {
         .replace("{username}", "alice")
         .replace("{comment}", "00000000-0000-4000-8000-000000000001")
         .replace("{format}", "ics")
+        .replace("{version}", "2.1")
 }
 
 fn post_routes() -> Vec<String> {

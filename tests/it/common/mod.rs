@@ -294,6 +294,12 @@ where
             .expect("fingerprint")
     }
 
+    /// Empties the job queue: a fresh instance queues its own chores (the
+    /// instance actor's key), which tests of the queue itself do not want.
+    pub fn clear_jobs(&self) {
+        self.db().write_blocking(|tx| Ok(tx.execute("DELETE FROM jobs", [])?)).expect("clear jobs");
+    }
+
     /// A published event organised by `organizer`, created as the form would.
     pub fn event_by(&self, organizer: i64, input: zerda::domain::events::EventInput) -> String {
         world::create_event(self.db(), &self.state.urls, organizer, &input, false, T0)

@@ -1,0 +1,77 @@
+//! The ActivityPub face of our URLs: `/@name`, `/events/<uuid>` and `/relay`
+//! answer JSON when the `Accept` header asks for it (as Mobilizon does for
+//! `application/activity+json` and `application/ld+json`), HTML otherwise.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::Value;
+
+use crate::app::AppState;
+use crate::db::{events, participants, profiles};
+use crate::error::{AppError, AppResult};
+use crate::federation::context::with_context;
+use crate::federation::objects::actor::actor_json;
+use crate::federation::objects::event::{Counts, event_json, tombstone_json};
+
+pub const ACTIVITY_JSON: &str = "application/activity+json; charset=utf-8";
+
+/// True when the client asks for an ActivityPub document rather than a page.
+pub fn wants_activity_json(req: &HttpRequest) -> bool {
+    req.headers().get_all(header::ACCEPT).filter_map(|v| v.to_str().ok()).any(|accept| {
+        accept.split(',').any(|part| {
+            let media = part.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+            media == "application/activity+json" || media == "application/ld+json"
+        })
+    })
+}
+
+/// A JSON-LD document with our context, as `application/activity+json`.
+pub fn document(status: actix_web::http::StatusCode, object: Value) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, ACTIVITY_JSON))
+        .insert_header((header::VARY, "Accept"))
+        .body(with_context(object).to_string())
+}
+
+/// `/@name` as a Person (or Group) document.
+pub async fn actor(state: &AppState, username: String) -> AppResult<HttpResponse> {
+    let actor = state
+        .db
+        .read(move |conn| profiles::find_local_actor(conn, &username))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(document(actix_web::http::StatusCode::OK, actor_json(&actor, &state.urls)))
+}
+
+/// `/relay`: the instance actor, which signs our fetches and follows instances.
+pub async fn relay(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let actor = state
+        .db
+        .read(|conn| profiles::find_local_actor(conn, crate::domain::instance_actor::USERNAME))
+        .await?
+        .filter(|a| a.kind == "Application")
+        .ok_or(AppError::NotFound)?;
+    Ok(document(actix_web::http::StatusCode::OK, actor_json(&actor, &state.urls)))
+}
+
+/// `/events/<uuid>` as an Event: public and unlisted published events only
+/// (Mobilizon serves nothing else unsigned); a deleted one is a Tombstone with 410.
+pub async fn event(state: &AppState, uuid: String) -> AppResult<HttpResponse> {
+    let found = state
+        .db
+        .read(move |conn| {
+            let Some(event) = events::find_event_by_uuid(conn, &uuid)? else { return Ok(None) };
+            let accepted = participants::count_accepted(conn, event.id)?;
+            Ok(Some((event, accepted)))
+        })
+        .await?;
+    let Some((event, accepted)) = found else { return Err(AppError::NotFound) };
+    if let Some(deleted) = event.deleted_at {
+        return Ok(document(actix_web::http::StatusCode::GONE, tombstone_json(&event.ap_id, deleted)));
+    }
+    if event.draft || event.visibility == "private" || !event.local {
+        return Err(AppError::NotFound);
+    }
+    let counts = Counts { participants: accepted };
+    Ok(document(actix_web::http::StatusCode::OK, event_json(&event, &state.urls, counts)))
+}
