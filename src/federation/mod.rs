@@ -4,3 +4,4 @@
 pub mod context;
 pub mod keys;
 pub mod objects;
+pub mod parse;

@@ -11,6 +11,7 @@ mod discovery;
 mod events;
 mod fake_peer;
 mod feeds;
+mod fixtures;
 mod jobs;
 mod mail;
 mod migrations;

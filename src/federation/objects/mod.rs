@@ -1,4 +1,7 @@
-//! ActivityPub documents built from our rows (and, later, read into them).
+//! ActivityPub documents: built from our rows (`actor`, `event`) and read
+//! from other servers (`remote_actor`, `remote_event`).
 
 pub mod actor;
 pub mod event;
+pub mod remote_actor;
+pub mod remote_event;
