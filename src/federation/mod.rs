@@ -2,3 +2,4 @@
 //! come with the federation issue.
 
 pub mod keys;
+pub mod signatures;
