@@ -713,3 +713,7 @@ pub fn verify_request(
     }
     Err(SignatureError::BadSignature)
 }
+
+#[cfg(test)]
+#[path = "signatures_tests.rs"]
+mod tests;
