@@ -5,3 +5,4 @@ pub mod context;
 pub mod keys;
 pub mod objects;
 pub mod parse;
+pub mod signatures;
