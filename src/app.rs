@@ -53,6 +53,12 @@ impl AppState {
         })
     }
 
+    /// Fetches a remote actor's document for the inbox (blocking: call it on
+    /// a blocking thread, outside any transaction).
+    pub fn fetch_actor_document(&self, url: &str) -> Result<serde_json::Value, String> {
+        Err(format!("no client to fetch {url} yet"))
+    }
+
     pub fn now(&self) -> crate::time::Timestamp {
         self.clock.now()
     }

@@ -5,7 +5,7 @@
 use actix_web::{guard, web};
 
 use crate::web::{
-    accounts, activitypub, admin, assets, comments, discovery, events, feeds, my_events, pages,
+    accounts, activitypub, admin, assets, comments, discovery, events, feeds, inbox, my_events, pages,
     participations, passwords, profiles, registration, settings,
 };
 
@@ -41,6 +41,9 @@ routes! {
     GET  "/.well-known/nodeinfo" => discovery::nodeinfo_links,
     GET  "/.well-known/nodeinfo/{version}" => discovery::nodeinfo,
     GET  "/relay" => activitypub::relay,
+    POST "/inbox" => inbox::shared,
+    POST "/relay/inbox" => inbox::shared,
+    POST "/@{username}/inbox" => inbox::actor,
     POST "/locale" => pages::set_locale,
     GET  "/static/{path:.*}" => assets::serve,
     GET  "/login" => accounts::login_form,

@@ -10,6 +10,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_media", include_str!("../../migrations/0003_media.sql")),
     ("0004_summary_source", include_str!("../../migrations/0004_summary_source.sql")),
     ("0005_events", include_str!("../../migrations/0005_events.sql")),
+    ("0006_federation", include_str!("../../migrations/0006_federation.sql")),
 ];
 
 pub fn latest_version() -> i64 {

@@ -13,6 +13,7 @@ pub mod media;
 pub mod migrate;
 pub mod participants;
 pub mod profiles;
+pub mod remote_actors;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

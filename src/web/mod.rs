@@ -14,6 +14,7 @@ pub mod event_meta;
 pub mod events;
 pub mod feeds;
 pub mod flash;
+pub mod inbox;
 pub mod middleware;
 pub mod my_events;
 pub mod pages;

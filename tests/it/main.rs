@@ -12,6 +12,7 @@ mod events;
 mod fake_peer;
 mod feeds;
 mod fixtures;
+mod inbox;
 mod jobs;
 mod mail;
 mod migrations;

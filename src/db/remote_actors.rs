@@ -1,0 +1,77 @@
+//! Remote actors we know: stored from their own documents, refreshed when
+//! stale, with the key they sign with.
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use crate::error::AppResult;
+use crate::federation::objects::remote_actor::RemoteActor;
+use crate::time::Timestamp;
+
+/// The signing key of an actor we know, and when we last fetched it.
+#[derive(Debug, Clone)]
+pub struct KnownKey {
+    pub actor_id: i64,
+    pub ap_id: String,
+    pub key_id: Option<String>,
+    pub public_key_pem: String,
+    pub fetched_at: Option<Timestamp>,
+}
+
+/// The key of the remote actor with this id, if we have one.
+pub fn find_key(conn: &Connection, actor_ap_id: &str) -> AppResult<Option<KnownKey>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, ap_id, public_key_id, public_key_pem, fetched_at FROM actors
+             WHERE ap_id = ?1 AND domain IS NOT NULL AND public_key_pem IS NOT NULL",
+        )?
+        .query_row([actor_ap_id], |r| {
+            Ok(KnownKey {
+                actor_id: r.get(0)?,
+                ap_id: r.get(1)?,
+                key_id: r.get(2)?,
+                public_key_pem: r.get(3)?,
+                fetched_at: r.get(4)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Stores or refreshes a remote actor from its document; returns its row id.
+/// Never touches a local actor (their ids are on our domain, which remote
+/// documents may not claim: checked before this is called).
+pub fn upsert_remote_actor(tx: &Transaction, a: &RemoteActor, now: Timestamp) -> AppResult<i64> {
+    tx.prepare_cached(
+        "INSERT INTO actors (ap_id, kind, preferred_username, domain, name, summary, inbox_url, shared_inbox_url,
+             outbox_url, followers_url, public_key_id, public_key_pem, url, manually_approves_followers,
+             discoverable, created_at, updated_at, fetched_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?16)
+         ON CONFLICT (ap_id) DO UPDATE SET kind = excluded.kind, name = excluded.name,
+             summary = excluded.summary, inbox_url = excluded.inbox_url,
+             shared_inbox_url = excluded.shared_inbox_url, outbox_url = excluded.outbox_url,
+             followers_url = excluded.followers_url, public_key_id = excluded.public_key_id,
+             public_key_pem = excluded.public_key_pem, url = excluded.url,
+             manually_approves_followers = excluded.manually_approves_followers,
+             discoverable = excluded.discoverable, updated_at = excluded.updated_at,
+             fetched_at = excluded.fetched_at
+         WHERE actors.domain IS NOT NULL",
+    )?
+    .execute(params![
+        a.ap_id,
+        a.kind,
+        a.preferred_username,
+        a.domain,
+        a.name,
+        a.summary,
+        a.inbox,
+        a.shared_inbox,
+        a.outbox,
+        a.followers,
+        a.public_key_id,
+        a.public_key_pem,
+        a.url,
+        a.manually_approves_followers,
+        a.discoverable,
+        now
+    ])?;
+    Ok(tx.prepare_cached("SELECT id FROM actors WHERE ap_id = ?1")?.query_row([&a.ap_id], |r| r.get(0))?)
+}
