@@ -2,6 +2,7 @@
 //! protocol pieces the inbox and delivery are built on.
 
 pub mod context;
+pub mod http;
 pub mod inbox;
 pub mod keys;
 pub mod objects;

@@ -16,6 +16,7 @@ mod inbox;
 mod jobs;
 mod mail;
 mod migrations;
+mod outgoing_http;
 mod pages;
 mod participations;
 mod profiles;

@@ -30,10 +30,22 @@ pub struct Canned {
     pub body: Vec<u8>,
 }
 
+/// How a route's answer departs from the plain canned one.
+#[derive(Clone, Default)]
+struct Extra {
+    headers: Vec<(String, String)>,
+    delay: Option<Duration>,
+    /// No Content-Length: the body ends when the connection closes.
+    close_delimited: bool,
+}
+
+type Routes<T> = Arc<Mutex<HashMap<String, T>>>;
+
 pub struct FakePeer {
     pub addr: std::net::SocketAddr,
     requests: Arc<Mutex<Vec<Recorded>>>,
-    routes: Arc<Mutex<HashMap<String, Canned>>>,
+    routes: Routes<Canned>,
+    extras: Routes<Extra>,
     stop: Arc<AtomicBool>,
 }
 
@@ -43,21 +55,22 @@ impl FakePeer {
         let addr = listener.local_addr().expect("addr");
         listener.set_nonblocking(true).expect("nonblocking");
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let routes: Arc<Mutex<HashMap<String, Canned>>> = Arc::new(Mutex::new(HashMap::new()));
+        let routes: Routes<Canned> = Arc::new(Mutex::new(HashMap::new()));
+        let extras: Routes<Extra> = Arc::new(Mutex::new(HashMap::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let (r, t, s) = (requests.clone(), routes.clone(), stop.clone());
+        let (r, t, x, s) = (requests.clone(), routes.clone(), extras.clone(), stop.clone());
         std::thread::spawn(move || {
             while !s.load(Ordering::SeqCst) {
                 match listener.accept() {
                     Ok((stream, _)) => {
-                        let (r, t) = (r.clone(), t.clone());
-                        std::thread::spawn(move || serve(stream, &r, &t));
+                        let (r, t, x) = (r.clone(), t.clone(), x.clone());
+                        std::thread::spawn(move || serve(stream, &r, &t, &x));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }
             }
         });
-        FakePeer { addr, requests, routes, stop }
+        FakePeer { addr, requests, routes, extras, stop }
     }
 
     pub fn base(&self) -> String {
@@ -72,6 +85,41 @@ impl FakePeer {
         );
     }
 
+    /// Answers `path` like `respond`, with these extra response headers.
+    pub fn respond_with_headers(
+        &self,
+        path: &str,
+        status: u16,
+        content_type: &str,
+        body: &[u8],
+        headers: &[(&str, &str)],
+    ) {
+        self.respond(path, status, content_type, body);
+        let headers = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        self.with_extra(path, |e| e.headers = headers);
+    }
+
+    /// Answers `path` with a redirect (`status` 301, 302, 307…) to `location`.
+    pub fn redirect(&self, path: &str, status: u16, location: &str) {
+        self.respond_with_headers(path, status, "text/plain", b"", &[("location", location)]);
+    }
+
+    /// Answers `path` like `respond`, without a Content-Length: the body
+    /// ends when the connection closes, so its size is known only by reading.
+    pub fn respond_close_delimited(&self, path: &str, status: u16, content_type: &str, body: &[u8]) {
+        self.respond(path, status, content_type, body);
+        self.with_extra(path, |e| e.close_delimited = true);
+    }
+
+    /// Waits this long before answering `path` (a slow or stuck peer).
+    pub fn delay(&self, path: &str, delay: Duration) {
+        self.with_extra(path, |e| e.delay = Some(delay));
+    }
+
+    fn with_extra(&self, path: &str, change: impl FnOnce(&mut Extra)) {
+        change(self.extras.lock().expect("extras").entry(path.to_string()).or_default());
+    }
+
     pub fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().expect("requests").clone()
     }
@@ -83,7 +131,12 @@ impl Drop for FakePeer {
     }
 }
 
-fn serve(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, routes: &Mutex<HashMap<String, Canned>>) {
+fn serve(
+    stream: TcpStream,
+    requests: &Mutex<Vec<Recorded>>,
+    routes: &Mutex<HashMap<String, Canned>>,
+    extras: &Mutex<HashMap<String, Extra>>,
+) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
@@ -115,19 +168,29 @@ fn serve(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, routes: &Mutex<Hash
         let routes = routes.lock().expect("routes");
         routes.get(&path).or_else(|| routes.get(path.split('?').next().unwrap_or_default())).cloned()
     };
+    let extra = {
+        let extras = extras.lock().expect("extras");
+        extras.get(&path).or_else(|| extras.get(path.split('?').next().unwrap_or_default())).cloned()
+    }
+    .unwrap_or_default();
     requests.lock().expect("requests").push(Recorded { method, path, headers, body });
     let canned = canned.unwrap_or(Canned {
         status: 404,
         content_type: "text/plain".into(),
         body: b"not found".to_vec(),
     });
+    if let Some(delay) = extra.delay {
+        std::thread::sleep(delay);
+    }
     let mut stream = reader.into_inner();
-    let head = format!(
-        "HTTP/1.1 {} X\r\ncontent-type: {}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        canned.status,
-        canned.content_type,
-        canned.body.len()
-    );
+    let mut head = format!("HTTP/1.1 {} X\r\ncontent-type: {}\r\n", canned.status, canned.content_type);
+    if !extra.close_delimited {
+        head.push_str(&format!("content-length: {}\r\n", canned.body.len()));
+    }
+    for (name, value) in &extra.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("connection: close\r\n\r\n");
     let _ = stream.write_all(head.as_bytes());
     let _ = stream.write_all(&canned.body);
 }
