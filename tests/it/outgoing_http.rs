@@ -399,3 +399,46 @@ fn a_closed_port_is_a_network_error() {
     assert!(matches!(error, FetchError::Network(_)), "{error:?}");
     assert!(error.is_retryable());
 }
+
+/// With the real signer: what arrives at the peer verifies, so the `Host`
+/// ureq writes is the one signed, for a redirected GET and for a POST.
+#[test]
+fn requests_signed_by_the_real_signer_verify_at_the_peer() {
+    use zerda::federation::{keys, signatures};
+    let key = keys::generate().expect("key");
+    let now = chrono::Utc::now().timestamp();
+    let key_id = "http://127.0.0.1:1/relay#main-key";
+    let sign = |method: &str, url: &url::Url, body: Option<&[u8]>| {
+        signatures::signed_headers(method, url, body, key_id, &key.private_pem, now).expect("sign")
+    };
+    let peer = FakePeer::start();
+    let base = peer.base();
+    peer.redirect("/@alice", 302, "/users/alice");
+    peer.respond("/users/alice", 200, AP, &actor(&format!("{base}/users/alice")));
+    peer.respond("/inbox", 202, "text/plain", b"");
+    let c = client();
+    c.get_activity_json(&format!("{base}/@alice"), Some(&sign)).expect("get");
+    let body = br#"{"type":"Follow"}"#;
+    assert_eq!(c.post_activity(&format!("{base}/inbox"), body, Some(&sign)), Ok(202));
+    let seen = peer.requests();
+    assert_eq!(seen.len(), 3);
+    for request in &seen {
+        let headers: Vec<(&str, &str)> =
+            request.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let (path, query) = match request.path.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (request.path.as_str(), None),
+        };
+        let input = signatures::VerifyInput {
+            method: &request.method,
+            path,
+            query,
+            headers: &headers,
+            body: (request.method == "POST").then_some(request.body.as_slice()),
+        };
+        let parsed =
+            signatures::parse_signature(request.header("signature").expect("signature")).expect("parse");
+        signatures::verify_request(&input, &parsed, &key.public_pem, now)
+            .unwrap_or_else(|e| panic!("{} {}: {e:?}", request.method, request.path));
+    }
+}
