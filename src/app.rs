@@ -29,6 +29,8 @@ pub struct AppState {
     pub secret: Arc<Vec<u8>>,
     pub limits: Arc<RateLimits>,
     pub hashing: Arc<tokio::sync::Semaphore>,
+    /// The one client for every outgoing request (SECURITY.md 1.5).
+    pub http: crate::federation::http::HttpClient,
     /// The address lookup service, when configured.
     pub geocoder: Option<Arc<crate::geocoder::Geocoder>>,
 }
@@ -41,6 +43,7 @@ impl AppState {
         let now = clock.now();
         db.write_blocking(|tx| crate::domain::instance_actor::ensure(tx, &urls, now))?;
         Ok(AppState {
+            http: crate::federation::http::HttpClient::new(&config.federation, &config.public_base()),
             urls,
             geocoder: crate::geocoder::Geocoder::from_config(&config.geocoding, &config.public_base())
                 .map(Arc::new),
@@ -55,8 +58,33 @@ impl AppState {
 
     /// Fetches a remote actor's document for the inbox (blocking: call it on
     /// a blocking thread, outside any transaction).
+    /// The fetch is signed by the instance actor once it has its key (secure-mode
+    /// servers answer nothing to unsigned fetches).
     pub fn fetch_actor_document(&self, url: &str) -> Result<serde_json::Value, String> {
-        Err(format!("no client to fetch {url} yet"))
+        let key = self
+            .db
+            .read_blocking(|conn| {
+                Ok(conn
+                    .prepare_cached(
+                        "SELECT private_key_pem FROM actors WHERE preferred_username = ?1 AND domain IS NULL
+                         AND private_key_pem IS NOT NULL",
+                    )?
+                    .query_row([crate::domain::instance_actor::USERNAME], |r| r.get::<_, String>(0))
+                    .ok())
+            })
+            .map_err(|e| format!("{e:?}"))?;
+        let key_id = format!("{}#main-key", self.urls.relay());
+        let now = self.now();
+        let sign = |method: &str, url: &url::Url, body: Option<&[u8]>| -> Vec<(String, String)> {
+            match &key {
+                Some(pem) => {
+                    crate::federation::signatures::signed_headers(method, url, body, &key_id, pem, now)
+                        .unwrap_or_default()
+                }
+                None => Vec::new(),
+            }
+        };
+        self.http.get_activity_json(url, Some(&sign)).map_err(|e| e.to_string())
     }
 
     pub fn now(&self) -> crate::time::Timestamp {

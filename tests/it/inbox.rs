@@ -214,3 +214,60 @@ async fn unsigned_forged_or_tampered_activities_change_nothing() {
 
     assert_eq!(app.fingerprint(), before, "nothing stored, nothing changed");
 }
+
+#[actix_web::test]
+async fn an_unknown_signer_is_fetched_once_with_a_signed_request_then_trusted() {
+    let peer = common::peer::FakePeer::start();
+    let actor = format!("{}/users/sam", peer.base());
+    let doc = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "id": actor, "type": "Person", "preferredUsername": "sam", "name": "Sam",
+        "inbox": format!("{actor}/inbox"),
+        "publicKey": {"id": format!("{actor}#main-key"), "owner": actor, "publicKeyPem": key().public_pem},
+    });
+    peer.respond("/users/sam", 200, "application/activity+json", doc.to_string().as_bytes());
+    let mut app = common::app_with(|c| {
+        c.federation.allow_http = true;
+        c.federation.allow_private_addresses = true;
+    })
+    .await;
+    world::standard(app.db(), &app.state.urls, common::T0);
+    zerda::jobs::run_due(&app.jobs()).expect("the instance actor's key");
+    let body = serde_json::json!({
+        "id": format!("{}/activities/1", peer.base()), "type": "Like", "actor": actor,
+        "object": "http://zerda.test/events/x"
+    })
+    .to_string()
+    .into_bytes();
+    let r = app
+        .request(signed("/inbox", &body, &format!("{actor}#main-key"), &key().private_pem, common::T0))
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let fetches = peer.requests();
+    assert_eq!(fetches.len(), 1, "the actor was fetched once");
+    assert!(
+        fetches[0]
+            .header("signature")
+            .is_some_and(|s| s.contains("keyId=\"http://zerda.test/relay#main-key\"")),
+        "fetched on behalf of the instance actor"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM actors WHERE ap_id = '{actor}' AND public_key_pem IS NOT NULL"
+        )),
+        1
+    );
+    // The next activity is checked with the stored key: no new fetch.
+    let body = serde_json::json!({
+        "id": format!("{}/activities/2", peer.base()), "type": "Like", "actor": actor,
+        "object": "http://zerda.test/events/x"
+    })
+    .to_string()
+    .into_bytes();
+    let r = app
+        .request(signed("/inbox", &body, &format!("{actor}#main-key"), &key().private_pem, common::T0))
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    assert_eq!(peer.requests().len(), 1);
+    assert_eq!(app.count("SELECT count(*) FROM inbox_activities"), 2);
+}
