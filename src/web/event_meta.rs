@@ -26,18 +26,7 @@ pub fn json_ld(event: &Event, canonical: &str, base: &Urls) -> String {
     let mut locations = Vec::new();
     if physical {
         let a = &event.address;
-        let mut place = json!({
-            "@type": "Place",
-            "name": if a.description.is_empty() { a.locality.clone() } else { a.description.clone() },
-            "address": {
-                "@type": "PostalAddress",
-                "streetAddress": a.street,
-                "postalCode": a.postal_code,
-                "addressLocality": a.locality,
-                "addressRegion": a.region,
-                "addressCountry": a.country,
-            },
-        });
+        let mut place = crate::federation::objects::event::place(a, "@type");
         if let (Some(lat), Some(lon)) = (a.latitude, a.longitude) {
             place["geo"] = json!({"@type": "GeoCoordinates", "latitude": lat, "longitude": lon});
         }

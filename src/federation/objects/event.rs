@@ -139,18 +139,7 @@ pub fn event_json(event: &Event, urls: &Urls, counts: Counts) -> Value {
     }
     if !event.address.is_empty() {
         let a = &event.address;
-        let mut place = json!({
-            "type": "Place",
-            "name": if a.description.is_empty() { a.locality.clone() } else { a.description.clone() },
-            "address": {
-                "type": "PostalAddress",
-                "streetAddress": a.street,
-                "postalCode": a.postal_code,
-                "addressLocality": a.locality,
-                "addressRegion": a.region,
-                "addressCountry": a.country,
-            },
-        });
+        let mut place = place(a, "type");
         if let (Some(lat), Some(lon)) = (a.latitude, a.longitude) {
             place["latitude"] = json!(lat);
             place["longitude"] = json!(lon);
@@ -158,6 +147,25 @@ pub fn event_json(event: &Event, urls: &Urls, counts: Counts) -> Value {
         doc["location"] = place;
     }
     doc
+}
+
+/// A schema.org Place with its PostalAddress; `type_key` is `type` in
+/// ActivityPub documents and `@type` in a page's JSON-LD.
+pub fn place(a: &crate::db::events::Address, type_key: &str) -> Value {
+    let mut address = json!({
+        "streetAddress": a.street,
+        "postalCode": a.postal_code,
+        "addressLocality": a.locality,
+        "addressRegion": a.region,
+        "addressCountry": a.country,
+    });
+    address[type_key] = json!("PostalAddress");
+    let mut place = json!({
+        "name": if a.description.is_empty() { a.locality.clone() } else { a.description.clone() },
+        "address": address,
+    });
+    place[type_key] = json!("Place");
+    place
 }
 
 /// What a deleted object's URL serves (with 410 Gone).
