@@ -41,6 +41,7 @@ routes! {
     GET  "/.well-known/nodeinfo" => discovery::nodeinfo_links,
     GET  "/.well-known/nodeinfo/{version}" => discovery::nodeinfo,
     GET  "/relay" => activitypub::relay,
+    GET  "/interact" => discovery::interact,
     POST "/inbox" => inbox::shared,
     POST "/relay/inbox" => inbox::shared,
     POST "/@{username}/inbox" => inbox::actor,

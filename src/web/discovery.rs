@@ -128,6 +128,30 @@ pub async fn nodeinfo(state: web::Data<AppState>, version: web::Path<String>) ->
         .body(body.to_string()))
 }
 
+#[derive(Deserialize)]
+pub struct InteractQuery {
+    #[serde(default)]
+    pub uri: String,
+}
+
+/// `/interact?uri=…`, the "remote follow" target our WebFinger advertises:
+/// a URL of ours leads to its page; looking up other servers' objects comes
+/// with remote lookups.
+pub async fn interact(
+    state: web::Data<AppState>,
+    query: web::Query<InteractQuery>,
+) -> AppResult<HttpResponse> {
+    let uri = query.uri.trim();
+    if uri.is_empty() {
+        return Err(AppError::BadRequest(msg!("The uri parameter is missing.")));
+    }
+    let path = uri.strip_prefix(state.urls.base()).filter(|p| p.starts_with('/'));
+    match path.and_then(crate::urls::safe_return_path) {
+        Some(path) => Ok(super::flash::see_other(path)),
+        None => Err(AppError::NotFound),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -143,3 +143,22 @@ async fn profiles_events_and_the_instance_actor_answer_activity_json_when_asked(
     assert_eq!(tombstone["type"], "Tombstone");
     assert_eq!(tombstone["formerType"], "Event");
 }
+
+#[actix_web::test]
+async fn interact_leads_to_our_own_pages_only() {
+    let mut app = common::app().await;
+    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    let ours = format!("http://zerda.test/events/{}", w.event);
+    let r = app.get(&format!("/interact?uri={}", urlencode(&ours))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), Some(format!("/events/{}", w.event).as_str()));
+    for bad in [
+        "https://elsewhere.example/events/1",
+        "http://zerda.test//evil.example",
+        "http://zerda.testevil.example/x",
+    ] {
+        let r = app.get(&format!("/interact?uri={}", urlencode(bad))).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{bad}");
+    }
+    assert_eq!(app.get("/interact").await.status, StatusCode::BAD_REQUEST);
+}
