@@ -109,6 +109,17 @@ impl Ctx {
         if user.is_admin() { Ok(user) } else { Err(AppError::NotFound) }
     }
 
+    /// The zone times are shown in for this viewer: their account's setting,
+    /// else `fallback` (the instance's zone, or an event's own).
+    pub fn viewer_zone(&self, fallback: &str) -> chrono_tz::Tz {
+        self.account_zone().or_else(|| crate::time::parse_zone(fallback)).unwrap_or(chrono_tz::UTC)
+    }
+
+    /// The account's own zone setting, if there is one.
+    pub fn account_zone(&self) -> Option<chrono_tz::Tz> {
+        self.user.as_ref().and_then(|u| u.timezone.as_deref()).and_then(crate::time::parse_zone)
+    }
+
     pub fn is_current(&self, path: &str) -> bool {
         self.path == path
     }

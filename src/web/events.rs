@@ -56,16 +56,9 @@ impl FormPage {
     }
 }
 
-fn user_zone(ctx: &Ctx, state: &AppState) -> String {
-    ctx.user
-        .as_ref()
-        .and_then(|u| u.timezone.clone())
-        .unwrap_or_else(|| state.config.instance.default_timezone.clone())
-}
-
 pub async fn new_form(ctx: Ctx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     ctx.require_user()?.require_profile()?;
-    let input = EventInput::new(&user_zone(&ctx, &state));
+    let input = EventInput::new(ctx.viewer_zone(&state.config.instance.default_timezone).name());
     super::ok(&FormPage::new_event(ctx, input))
 }
 
@@ -352,13 +345,7 @@ impl ShowPage {
 
     /// The zone comment times are shown in: the viewer's, else the event's.
     pub fn viewer_zone(&self) -> chrono_tz::Tz {
-        self.ctx
-            .user
-            .as_ref()
-            .and_then(|u| u.timezone.as_deref())
-            .and_then(parse_zone)
-            .or_else(|| parse_zone(&self.event.timezone))
-            .unwrap_or(chrono_tz::UTC)
+        self.ctx.viewer_zone(&self.event.timezone)
     }
 
     pub fn mine(&self, comment: &Comment) -> bool {
@@ -419,7 +406,7 @@ pub async fn show(
     let now = state.now();
     let ended = event.ends_at.unwrap_or(event.begins_at) < now;
     let event_zone = parse_zone(&event.timezone).unwrap_or(chrono_tz::UTC);
-    let viewer_zone = ctx.user.as_ref().and_then(|u| u.timezone.as_deref()).and_then(parse_zone);
+    let viewer_zone = ctx.account_zone();
     let closed = if event.draft {
         Some(participations::Refusal::Draft.message())
     } else if event.status == "cancelled" {

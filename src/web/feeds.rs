@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, web};
 
 use super::context::Ctx;
 use super::events::{managed_event, visible_event};
+use super::my_events::FOREVER;
 use super::participations::{FilterQuery, role_label};
 use crate::app::AppState;
 use crate::db::events::{self as db, Event};
@@ -16,13 +17,11 @@ use crate::error::{AppError, AppResult};
 use crate::export::atom::{self, AtomEntry};
 use crate::export::ics::{self, IcsEvent, IcsStatus};
 use crate::export::{Table, to_csv, to_ods, to_pdf};
-use crate::time::Timestamp;
 use crate::urls::{self, Urls};
 
 /// How far back the private feed reaches (calendar apps keep older entries).
 const FEED_PAST: i64 = 90 * 24 * 3600;
 const FEED_LIMIT: i64 = 500;
-const FOREVER: Timestamp = 7_258_118_400;
 
 /// An event as a calendar entry: plain text everywhere, times in UTC.
 pub fn ics_event(event: &Event, urls: &Urls) -> IcsEvent {
@@ -171,15 +170,7 @@ pub async fn participants_export(
     let zone = super::my_events::viewer_zone(&ctx, &state);
     let table = Table {
         title: event.title.clone(),
-        headers: [
-            "Participant name",
-            "Participant status",
-            "Participant registration date",
-            "Participant message",
-        ]
-        .iter()
-        .map(|h| tr.t(h).to_string())
-        .collect(),
+        headers: COLUMNS.iter().map(|h| tr.t(h).to_string()).collect(),
         rows: list
             .iter()
             .map(|p| {
@@ -216,8 +207,8 @@ pub async fn participants_export(
         .body(bytes))
 }
 
-// Column titles of the exports, for the catalogs (translated above by key).
-const _COLUMNS: [&str; 4] = [
+/// Mobilizon's four columns of a participants export (catalog keys).
+const COLUMNS: [&str; 4] = [
     msg!("Participant name"),
     msg!("Participant status"),
     msg!("Participant registration date"),

@@ -14,11 +14,11 @@ use crate::app::AppState;
 use crate::db::events::{self as db, Event};
 use crate::db::feed_tokens;
 use crate::error::{AppError, AppResult};
-use crate::time::{Timestamp, parse_zone};
+use crate::time::Timestamp;
 use crate::urls;
 
 /// Far enough in the future to mean "no end" for listings.
-const FOREVER: Timestamp = 7_258_118_400; // 2200-01-01
+pub const FOREVER: Timestamp = 7_258_118_400; // 2200-01-01
 const LIST_LIMIT: i64 = 500;
 
 pub const FILTERS: &[(&str, &str)] = &[
@@ -64,12 +64,7 @@ fn keeps(filter: &str, role: &str) -> bool {
 
 /// The viewer's zone (account setting, else the instance's).
 pub fn viewer_zone(ctx: &Ctx, state: &AppState) -> chrono_tz::Tz {
-    ctx.user
-        .as_ref()
-        .and_then(|u| u.timezone.as_deref())
-        .and_then(parse_zone)
-        .or_else(|| parse_zone(&state.config.instance.default_timezone))
-        .unwrap_or(chrono_tz::UTC)
+    ctx.viewer_zone(&state.config.instance.default_timezone)
 }
 
 pub async fn index(

@@ -143,6 +143,15 @@ pub struct EmailLinkPage {
     pub invalid: bool,
 }
 
+/// The page of an e-mailed link: its button when the link is good (the
+/// event found), "not valid" with 404 otherwise.
+fn link_page(ctx: Ctx, cancel: bool, event: Option<Event>, action: String) -> AppResult<HttpResponse> {
+    let invalid = event.is_none();
+    let status =
+        if invalid { actix_web::http::StatusCode::NOT_FOUND } else { actix_web::http::StatusCode::OK };
+    super::render(status, &EmailLinkPage { ctx, cancel, event, action, invalid })
+}
+
 /// The page an e-mailed confirmation link opens: a button, because mail
 /// scanners follow links and must not confirm anything. A used or expired
 /// link says so at once.
@@ -161,10 +170,7 @@ pub async fn confirm_form(
             None => Ok(None),
         })
         .await?;
-    let invalid = event.is_none();
-    let status =
-        if invalid { actix_web::http::StatusCode::NOT_FOUND } else { actix_web::http::StatusCode::OK };
-    super::render(status, &EmailLinkPage { ctx, cancel: false, event, action, invalid })
+    link_page(ctx, false, event, action)
 }
 
 pub async fn confirm(
@@ -176,10 +182,7 @@ pub async fn confirm(
     let token = token.into_inner();
     let (config, urls, now) = (state.config.clone(), state.urls.clone(), state.now());
     let outcome = state.db.write(move |tx| rules::confirm_anonymous(tx, &config, &urls, &token, now)).await?;
-    let Some((event, result)) = outcome else {
-        let page = EmailLinkPage { ctx, cancel: false, event: None, action: String::new(), invalid: true };
-        return super::render(actix_web::http::StatusCode::NOT_FOUND, &page);
-    };
+    let Some((event, result)) = outcome else { return link_page(ctx, false, None, String::new()) };
     let (level, text) = match result {
         Ok("participant") => (
             FlashLevel::Info,
@@ -208,11 +211,7 @@ pub async fn cancel_form(
             crate::db::events::find_event(conn, p.event_id)
         })
         .await?;
-    let invalid = found.is_none();
-    let page = EmailLinkPage { ctx, cancel: true, event: found, action, invalid };
-    let status =
-        if invalid { actix_web::http::StatusCode::NOT_FOUND } else { actix_web::http::StatusCode::OK };
-    super::render(status, &page)
+    link_page(ctx, true, found, action)
 }
 
 pub async fn cancel(
@@ -223,10 +222,7 @@ pub async fn cancel(
 ) -> AppResult<HttpResponse> {
     let (uuid, token) = path.into_inner();
     let cancelled = state.db.write(move |tx| rules::cancel_anonymous(tx, &uuid, &token)).await?;
-    let Some(p) = cancelled else {
-        let page = EmailLinkPage { ctx, cancel: true, event: None, action: String::new(), invalid: true };
-        return super::render(actix_web::http::StatusCode::NOT_FOUND, &page);
-    };
+    let Some(p) = cancelled else { return link_page(ctx, true, None, String::new()) };
     let event_id = p.event_id;
     let event = state.db.read(move |conn| crate::db::events::find_event(conn, event_id)).await?;
     let location = event.map(|e| urls::event(&e.uuid)).unwrap_or_else(urls::home);
@@ -264,13 +260,7 @@ impl ParticipantsPage {
 
     /// Registration times are shown in the organiser's zone.
     pub fn zone(&self) -> chrono_tz::Tz {
-        self.ctx
-            .user
-            .as_ref()
-            .and_then(|u| u.timezone.as_deref())
-            .and_then(crate::time::parse_zone)
-            .or_else(|| crate::time::parse_zone(&self.event.timezone))
-            .unwrap_or(chrono_tz::UTC)
+        self.ctx.viewer_zone(&self.event.timezone)
     }
 }
 

@@ -56,6 +56,11 @@ async fn people_comment_answer_edit_and_delete_their_own() {
     let r = app.post(&format!("{event}/comments/{first}"), &[("text", "Still on?")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(app.count("SELECT count(*) FROM comments WHERE text_source = 'Still on?'"), 1);
+    let before = app.fingerprint();
+    let r = app.post(&format!("{event}/comments/{first}"), &[("text", "  ")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "an emptied comment is refused");
+    assert!(r.body.contains("Write something first."));
+    assert_eq!(app.fingerprint(), before);
 
     // Carol may neither edit nor delete it.
     app.logout_browser();
