@@ -339,12 +339,12 @@ fn test_mail(config: &Config, to: &str, send_now: bool) -> Result<ExitCode, Stri
     db.write_blocking(|tx| crate::mail::enqueue(tx, config, clock.now(), &mail))
         .map_err(|e| e.to_string())?;
     if send_now {
-        let ctx = crate::jobs::JobContext {
+        let ctx = crate::jobs::JobContext::new(
             db,
-            config: Arc::new(config.clone()),
+            Arc::new(config.clone()),
             clock,
-            mailer: crate::mail::Mailer::from_config(config)?,
-        };
+            crate::mail::Mailer::from_config(config)?,
+        );
         crate::jobs::run_due(&ctx).map_err(|e| e.to_string())?;
         println!("test e-mail to {to} processed (see the log line above for where it went)");
     } else {

@@ -30,7 +30,7 @@ pub fn run(config: Config) -> Result<(), String> {
     let state = AppState::new(config.clone(), db.clone(), clock.clone()).map_err(|e| e.to_string())?;
     let mailer = crate::mail::Mailer::from_config(&config)?;
     tracing::info!("mail goes to {}", mailer.describe());
-    let jobs = Arc::new(JobContext { db: db.clone(), config: config.clone(), clock: clock.clone(), mailer });
+    let jobs = Arc::new(JobContext::new(db.clone(), config.clone(), clock.clone(), mailer));
     crate::jobs::prepare(&jobs).map_err(|e| e.to_string())?;
     let workers = Workers::start(jobs, config.jobs.workers);
 

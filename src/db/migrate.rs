@@ -11,6 +11,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_summary_source", include_str!("../../migrations/0004_summary_source.sql")),
     ("0005_events", include_str!("../../migrations/0005_events.sql")),
     ("0006_federation", include_str!("../../migrations/0006_federation.sql")),
+    ("0007_federation_flow", include_str!("../../migrations/0007_federation_flow.sql")),
 ];
 
 pub fn latest_version() -> i64 {

@@ -53,6 +53,17 @@ pub struct JobContext {
     pub config: Arc<Config>,
     pub clock: SharedClock,
     pub mailer: Mailer,
+    /// The guarded client for deliveries and fetches (SECURITY.md 1.5).
+    pub http: crate::federation::http::HttpClient,
+    pub urls: crate::urls::Urls,
+}
+
+impl JobContext {
+    pub fn new(db: Db, config: Arc<Config>, clock: SharedClock, mailer: Mailer) -> JobContext {
+        let http = crate::federation::http::HttpClient::new(&config.federation, &config.public_base());
+        let urls = crate::urls::Urls::new(&config.public_base());
+        JobContext { db, config, clock, mailer, http, urls }
+    }
 }
 
 /// Queues a job inside the caller's transaction.

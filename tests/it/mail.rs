@@ -167,12 +167,12 @@ async fn with_the_smtp_server_down_mail_waits_and_is_sent_once_it_is_back() {
         c.mail.smtp_port = smtp.port;
         c
     };
-    let ctx = zerda::jobs::JobContext {
-        db: app.state.db.clone(),
-        config: std::sync::Arc::new(app2_config.clone()),
-        clock: app.clock.clone(),
-        mailer: zerda::mail::Mailer::from_config(&app2_config).expect("mailer"),
-    };
+    let ctx = zerda::jobs::JobContext::new(
+        app.state.db.clone(),
+        std::sync::Arc::new(app2_config.clone()),
+        app.clock.clone(),
+        zerda::mail::Mailer::from_config(&app2_config).expect("mailer"),
+    );
     app.clock.advance(3600);
     jobs::run_due(&ctx).expect("run");
     assert!(smtp.received().contains("RCPT: ops@example.org"));

@@ -127,12 +127,12 @@ where
 
     /// A job context on the same database and clock, with mail written to files.
     pub fn jobs(&self) -> JobContext {
-        JobContext {
-            db: self.state.db.clone(),
-            config: self.state.config.clone(),
-            clock: self.clock.clone(),
-            mailer: zerda::mail::Mailer::from_config(&self.state.config).expect("mailer"),
-        }
+        JobContext::new(
+            self.state.db.clone(),
+            self.state.config.clone(),
+            self.clock.clone(),
+            zerda::mail::Mailer::from_config(&self.state.config).expect("mailer"),
+        )
     }
 
     pub async fn request(&mut self, req: test::TestRequest) -> Response {
