@@ -61,30 +61,8 @@ impl AppState {
     /// The fetch is signed by the instance actor once it has its key (secure-mode
     /// servers answer nothing to unsigned fetches).
     pub fn fetch_actor_document(&self, url: &str) -> Result<serde_json::Value, String> {
-        let key = self
-            .db
-            .read_blocking(|conn| {
-                Ok(conn
-                    .prepare_cached(
-                        "SELECT private_key_pem FROM actors WHERE preferred_username = ?1 AND domain IS NULL
-                         AND private_key_pem IS NOT NULL",
-                    )?
-                    .query_row([crate::domain::instance_actor::USERNAME], |r| r.get::<_, String>(0))
-                    .ok())
-            })
-            .map_err(|e| format!("{e:?}"))?;
-        let key_id = format!("{}#main-key", self.urls.relay());
-        let now = self.now();
-        let sign = |method: &str, url: &url::Url, body: Option<&[u8]>| -> Vec<(String, String)> {
-            match &key {
-                Some(pem) => {
-                    crate::federation::signatures::signed_headers(method, url, body, &key_id, pem, now)
-                        .unwrap_or_default()
-                }
-                None => Vec::new(),
-            }
-        };
-        self.http.get_activity_json(url, Some(&sign)).map_err(|e| e.to_string())
+        crate::federation::fetch::signed_get(&self.db, &self.http, &self.urls, url, self.now())
+            .map_err(|e| e.to_string())
     }
 
     pub fn now(&self) -> crate::time::Timestamp {

@@ -25,6 +25,9 @@ pub struct Comment {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub deleted_at: Option<Timestamp>,
+    pub ap_id: String,
+    pub local: bool,
+    pub author_ap_id: String,
 }
 
 impl Comment {
@@ -40,7 +43,7 @@ impl Comment {
 const COLUMNS: &str =
     "c.id, c.uuid, c.event_id, c.actor_id, a.preferred_username, a.domain, a.name, a.user_id,
     c.origin_id, c.in_reply_to_id, c.text, c.text_source, c.is_announcement, c.created_at, c.updated_at,
-    c.deleted_at";
+    c.deleted_at, c.ap_id, c.local, a.ap_id";
 const FROM: &str = "FROM comments c JOIN actors a ON a.id = c.actor_id";
 
 fn from_row(r: &Row) -> rusqlite::Result<Comment> {
@@ -61,6 +64,9 @@ fn from_row(r: &Row) -> rusqlite::Result<Comment> {
         created_at: r.get(13)?,
         updated_at: r.get(14)?,
         deleted_at: r.get(15)?,
+        ap_id: r.get(16)?,
+        local: r.get(17)?,
+        author_ap_id: r.get(18)?,
     })
 }
 
@@ -77,6 +83,16 @@ pub fn find_comment_by_uuid(conn: &Connection, uuid: &str) -> AppResult<Option<C
     Ok(conn.prepare_cached(&sql)?.query_row([uuid], from_row).optional()?)
 }
 
+pub fn find_comment(conn: &Connection, id: i64) -> AppResult<Option<Comment>> {
+    let sql = format!("SELECT {COLUMNS} {FROM} WHERE c.id = ?1");
+    Ok(conn.prepare_cached(&sql)?.query_row([id], from_row).optional()?)
+}
+
+pub fn find_comment_by_ap_id(conn: &Connection, ap_id: &str) -> AppResult<Option<Comment>> {
+    let sql = format!("SELECT {COLUMNS} {FROM} WHERE c.ap_id = ?1");
+    Ok(conn.prepare_cached(&sql)?.query_row([ap_id], from_row).optional()?)
+}
+
 pub struct NewComment<'a> {
     pub uuid: &'a str,
     pub ap_id: &'a str,
@@ -87,13 +103,15 @@ pub struct NewComment<'a> {
     pub text: &'a str,
     pub text_source: &'a str,
     pub is_announcement: bool,
+    /// Written here (false: received from another server).
+    pub local: bool,
 }
 
 pub fn insert_comment(tx: &Transaction, c: &NewComment, now: Timestamp) -> AppResult<i64> {
     tx.execute(
         "INSERT INTO comments (uuid, ap_id, local, event_id, actor_id, origin_id, in_reply_to_id, text,
              text_source, is_announcement, created_at, updated_at)
-         VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+         VALUES (?1, ?2, ?11, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
         params![
             c.uuid,
             c.ap_id,
@@ -104,7 +122,8 @@ pub fn insert_comment(tx: &Transaction, c: &NewComment, now: Timestamp) -> AppRe
             c.text,
             c.text_source,
             c.is_announcement,
-            now
+            now,
+            c.local
         ],
     )?;
     Ok(tx.last_insert_rowid())

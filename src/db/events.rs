@@ -283,6 +283,41 @@ pub fn insert_event(tx: &Transaction, e: &NewEvent, now: Timestamp) -> AppResult
     Ok(id)
 }
 
+/// A remote event's row, new: `local` = 0, its own ap_id, our own uuid (a
+/// peer may not choose the uuid our URLs use), and when we fetched it.
+pub struct NewRemoteEvent<'a> {
+    pub ap_id: &'a str,
+    pub organizer_id: i64,
+    pub attributed_to_id: Option<i64>,
+    pub published_at: Option<Timestamp>,
+    pub fields: &'a EventFields,
+}
+
+pub fn insert_remote_event(tx: &Transaction, e: &NewRemoteEvent, now: Timestamp) -> AppResult<(i64, String)> {
+    let uuid = uuid::Uuid::new_v4().to_string();
+    tx.execute(
+        "INSERT INTO events (uuid, ap_id, local, organizer_id, attributed_to_id, title, begins_at, timezone,
+             status, visibility, join_options, draft, created_at, updated_at, published_at, fetched_at)
+         VALUES (?1, ?2, 0, ?3, ?4, '', 0, 'Etc/UTC', 'confirmed', 'public', 'free', 0, ?5, ?5, ?6, ?5)",
+        params![uuid, e.ap_id, e.organizer_id, e.attributed_to_id, now, e.published_at.unwrap_or(now)],
+    )?;
+    let id = tx.last_insert_rowid();
+    update_event(tx, id, e.fields, now, false)?;
+    Ok((id, uuid))
+}
+
+/// The event with this ActivityPub id, local or remote, deleted or not.
+pub fn find_event_by_ap_id(conn: &Connection, ap_id: &str) -> AppResult<Option<Event>> {
+    let sql = format!("SELECT {COLUMNS} {FROM} WHERE e.ap_id = ?1");
+    Ok(conn.prepare_cached(&sql)?.query_row([ap_id], from_row).optional()?)
+}
+
+/// Notes that a remote event was just read from its origin.
+pub fn update_fetched(tx: &Transaction, id: i64, now: Timestamp) -> AppResult<()> {
+    tx.execute("UPDATE events SET fetched_at = ?2 WHERE id = ?1 AND local = 0", params![id, now])?;
+    Ok(())
+}
+
 /// Saves the form's fields; `bump` raises the sequence calendars compare.
 pub fn update_event(tx: &Transaction, id: i64, f: &EventFields, now: Timestamp, bump: bool) -> AppResult<()> {
     let metadata = serde_json::to_string(&f.metadata).map_err(crate::error::AppError::internal)?;

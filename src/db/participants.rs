@@ -27,6 +27,7 @@ pub struct Participant {
     pub locale: Option<String>,
     pub timezone: Option<String>,
     pub created_at: Timestamp,
+    pub ap_id: String,
 }
 
 impl Participant {
@@ -44,7 +45,7 @@ impl Participant {
 }
 
 const COLUMNS: &str = "p.id, p.uuid, p.event_id, p.actor_id, a.preferred_username, a.domain,
-    coalesce(a.name, ''), a.user_id, p.role, p.message, p.email, p.locale, p.timezone, p.created_at";
+    coalesce(a.name, ''), a.user_id, p.role, p.message, p.email, p.locale, p.timezone, p.created_at, p.ap_id";
 const FROM: &str = "FROM participants p LEFT JOIN actors a ON a.id = p.actor_id";
 
 fn from_row(r: &Row) -> rusqlite::Result<Participant> {
@@ -63,12 +64,18 @@ fn from_row(r: &Row) -> rusqlite::Result<Participant> {
         locale: r.get(11)?,
         timezone: r.get(12)?,
         created_at: r.get(13)?,
+        ap_id: r.get(14)?,
     })
 }
 
 pub fn find_participant(conn: &Connection, id: i64) -> AppResult<Option<Participant>> {
     let sql = format!("SELECT {COLUMNS} {FROM} WHERE p.id = ?1");
     Ok(conn.prepare_cached(&sql)?.query_row([id], from_row).optional()?)
+}
+
+pub fn find_by_ap_id(conn: &Connection, ap_id: &str) -> AppResult<Option<Participant>> {
+    let sql = format!("SELECT {COLUMNS} {FROM} WHERE p.ap_id = ?1");
+    Ok(conn.prepare_cached(&sql)?.query_row([ap_id], from_row).optional()?)
 }
 
 pub fn find_by_actor(conn: &Connection, event_id: i64, actor_id: i64) -> AppResult<Option<Participant>> {

@@ -88,7 +88,7 @@ pub fn create(
     };
     let is_announcement = input.is_announcement && organiser && parent.is_none();
     let uuid = uuid::Uuid::new_v4().to_string();
-    db::insert_comment(
+    let id = db::insert_comment(
         tx,
         &NewComment {
             uuid: &uuid,
@@ -100,12 +100,14 @@ pub fn create(
             text: &html,
             text_source: &source,
             is_announcement,
+            local: true,
         },
         now,
     )?;
     if is_announcement {
         announce(tx, config, urls, event, &html, now)?;
     }
+    crate::federation::outbox::comment_written(tx, id, false, now)?;
     Ok(Ok(uuid))
 }
 
@@ -141,6 +143,7 @@ pub fn edit(
     match prepare(text) {
         Ok((html, source)) => {
             db::update_comment(tx, comment.id, &html, &source, now)?;
+            crate::federation::outbox::comment_written(tx, comment.id, true, now)?;
             Ok(Ok(()))
         }
         Err(refusal) => Ok(Err(refusal)),
@@ -159,6 +162,7 @@ pub fn delete(
         return Ok(Err(Refusal::NotYours));
     }
     db::delete_comment(tx, comment.id, now)?;
+    crate::federation::outbox::comment_deleted(tx, comment.id, actor_ids.contains(&comment.actor_id), now)?;
     Ok(Ok(()))
 }
 

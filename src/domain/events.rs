@@ -477,6 +477,9 @@ pub fn create(
         },
         now,
     )?;
+    if !draft {
+        crate::federation::outbox::event_published(tx, urls, id, now)?;
+    }
     Ok((id, uuid))
 }
 

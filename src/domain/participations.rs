@@ -112,13 +112,35 @@ fn new_row<'a>(uuid: &'a str, ap_id: &'a str, event: &Event, role: &'a str) -> N
     }
 }
 
-/// A profile joins; returns its new role.
+/// A local profile joins; returns its new role. On a remote event the
+/// request goes to the organiser's server and waits for its answer.
 pub fn join(
     tx: &Transaction,
     urls: &Urls,
     event: &Event,
     actor_id: i64,
     message: &str,
+    now: Timestamp,
+) -> AppResult<Result<&'static str, Refusal>> {
+    let role = join_as(tx, urls, event, actor_id, message, None, now)?;
+    if role.is_ok()
+        && !event.local
+        && let Some(p) = db::find_by_actor(tx, event.id, actor_id)?
+    {
+        crate::federation::outbox::send_join(tx, event, &p, now)?;
+    }
+    Ok(role)
+}
+
+/// A profile, local or remote, joins; `ap_id` is the id of a remote Join
+/// (ours are minted here). Returns the new role.
+pub fn join_as(
+    tx: &Transaction,
+    urls: &Urls,
+    event: &Event,
+    actor_id: i64,
+    message: &str,
+    ap_id: Option<&str>,
     now: Timestamp,
 ) -> AppResult<Result<&'static str, Refusal>> {
     if let Some(refusal) = closed(event, now) {
@@ -132,9 +154,11 @@ pub fn join(
     if is_full(tx, event)? {
         return Ok(Err(Refusal::Full));
     }
-    let role = arrival_role(event);
+    // Our copy of a remote event knows no more than its organiser says: the
+    // request waits for their Accept.
+    let role = if event.local { arrival_role(event) } else { "not_approved" };
     let uuid = uuid::Uuid::new_v4().to_string();
-    let ap_id = urls.participation(&uuid);
+    let ap_id = ap_id.map(str::to_string).unwrap_or_else(|| urls.participation(&uuid));
     let message = clean_message(message);
     db::insert_participant(
         tx,
@@ -149,7 +173,12 @@ pub fn join(
 }
 
 /// A profile leaves (or withdraws its request). The only organiser stays.
-pub fn leave(tx: &Transaction, event: &Event, actor_id: i64) -> AppResult<Result<(), Refusal>> {
+pub fn leave(
+    tx: &Transaction,
+    event: &Event,
+    actor_id: i64,
+    now: Timestamp,
+) -> AppResult<Result<(), Refusal>> {
     let Some(p) = db::find_by_actor(tx, event.id, actor_id)? else {
         return Ok(Err(Refusal::NotParticipating));
     };
@@ -164,6 +193,9 @@ pub fn leave(tx: &Transaction, event: &Event, actor_id: i64) -> AppResult<Result
         return Ok(Err(Refusal::NotParticipating));
     }
     db::delete_participant(tx, p.id)?;
+    if !event.local && p.user_id.is_some() {
+        crate::federation::outbox::send_leave(tx, event, &p, now)?;
+    }
     Ok(Ok(()))
 }
 
@@ -354,12 +386,41 @@ pub fn decide(
         return Ok(Err(Refusal::Full));
     }
     db::update_role(tx, p.id, role, now)?;
+    if p.domain.is_some() {
+        crate::federation::outbox::answer_join(tx, urls, event, &p, approve, now)?;
+    }
     if let Some(to) = recipient(tx, config, &p)? {
         let link = urls.absolute(&urls::event(&event.uuid));
         let notice = if approve { Notice::Approved { link } } else { Notice::Rejected { link } };
         mails::send(tx, config, urls, event, &to, notice, now)?;
     }
     Ok(Ok(()))
+}
+
+/// The organiser of a remote event answered one of our profiles' requests.
+pub fn answered(
+    tx: &Transaction,
+    config: &Config,
+    urls: &Urls,
+    event: &Event,
+    p: &Participant,
+    accept: bool,
+    now: Timestamp,
+) -> AppResult<()> {
+    let role = if accept { "participant" } else { "rejected" };
+    if p.role == role {
+        return Ok(());
+    }
+    db::update_role(tx, p.id, role, now)?;
+    // A free event accepts at once: only a request that waited is news.
+    if p.role == "not_approved" && !(accept && event.join_options == "free") {
+        if let Some(to) = recipient(tx, config, p)? {
+            let link = urls.absolute(&urls::event(&event.uuid));
+            let notice = if accept { Notice::Approved { link } } else { Notice::Rejected { link } };
+            mails::send(tx, config, urls, event, &to, notice, now)?;
+        }
+    }
+    Ok(())
 }
 
 /// Tells everyone going (and waiting) that the event changed or was cancelled.

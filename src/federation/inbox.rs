@@ -158,13 +158,23 @@ pub fn receive(
         verify_with(incoming, &parsed, &key, now).map_err(Refused::Unauthorized)?;
     }
     let body = String::from_utf8_lossy(incoming.body).into_owned();
-    db.write_quiet_blocking(move |tx| {
+    // Mobilizon gives an Update the id of the Create before it (`<object>/activity`):
+    // an Update is known by its id and its content, so a replay is still one.
+    let key = if kind == "Update" {
+        format!("{activity_id}#{}", crate::secrets::hex(&crate::secrets::sha256(body.as_bytes())))
+    } else {
+        activity_id
+    };
+    db.write_blocking(move |tx| {
         let inserted = tx
             .prepare_cached(
                 "INSERT INTO inbox_activities (ap_id, actor, kind, body, received_at) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (ap_id) DO NOTHING",
             )?
-            .execute(rusqlite::params![activity_id, actor_id, kind, body, now])?;
+            .execute(rusqlite::params![key, actor_id, kind, body, now])?;
+        if inserted == 1 {
+            super::apply::schedule(tx, tx.last_insert_rowid(), now)?;
+        }
         Ok(inserted == 1)
     })
     .map_err(Refused::Internal)

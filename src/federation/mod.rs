@@ -1,10 +1,14 @@
 //! ActivityPub: the documents we serve (context, objects), keys, and the
 //! protocol pieces the inbox and delivery are built on.
 
+pub mod apply;
 pub mod context;
+pub mod delivery;
+pub mod fetch;
 pub mod http;
 pub mod inbox;
 pub mod keys;
 pub mod objects;
+pub mod outbox;
 pub mod parse;
 pub mod signatures;

@@ -95,6 +95,11 @@ pub fn origin(text: &str) -> Option<String> {
     })
 }
 
+/// `scheme://host[:port]` of a URL ("" when it is not one).
+pub fn origin_url(text: &str) -> String {
+    url(text).map(|u| u.origin().ascii_serialization()).unwrap_or_default()
+}
+
 /// True when both ids are URLs on the same host and port.
 pub fn same_origin(a: &str, b: &str) -> bool {
     matches!((origin(a), origin(b)), (Some(x), Some(y)) if x == y)

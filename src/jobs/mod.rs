@@ -98,6 +98,7 @@ fn run_job(ctx: &JobContext, job: &Job) -> Result<(), JobError> {
         EMAIL => crate::mail::run_email_job(ctx, job),
         CLEANUP => cleanup::run(ctx),
         keys::ACTOR_KEYS => keys::run(ctx, job),
+        crate::federation::apply::INBOX_JOB => crate::federation::apply::run(ctx, job),
         other => Err(JobError::Permanent(format!("unknown job kind {other:?}"))),
     }
 }

@@ -257,6 +257,9 @@ pub async fn update(
             attach_banner(tx, event.id, profile_id, &stored, now)?;
             if publish {
                 db::update_published(tx, event.id, now)?;
+                crate::federation::outbox::event_published(tx, &urls, event.id, now)?;
+            } else {
+                crate::federation::outbox::event_updated(tx, &urls, event.id, now)?;
             }
             if important && !event.draft {
                 let updated = db::find_event(tx, event.id)?.ok_or(AppError::NotFound)?;
@@ -276,9 +279,15 @@ pub async fn publish(
     _form: CsrfForm<EmptyForm>,
 ) -> AppResult<HttpResponse> {
     let event = managed_event(&ctx, &state, &uuid).await?;
-    let now = state.now();
+    let (urls, now) = (state.urls.clone(), state.now());
     let id = event.id;
-    state.db.write(move |tx| db::update_published(tx, id, now)).await?;
+    state
+        .db
+        .write(move |tx| {
+            db::update_published(tx, id, now)?;
+            crate::federation::outbox::event_published(tx, &urls, id, now)
+        })
+        .await?;
     Ok(flash::redirect(&state, &urls::event(&event.uuid), FlashLevel::Info, msg!("The event is published.")))
 }
 
@@ -298,6 +307,7 @@ pub async fn delete(
             {
                 participations::notify_change(tx, &config, &urls, &event, true, now)?;
             }
+            crate::federation::outbox::event_deleted(tx, &urls, &event, now)?;
             db::delete_event(tx, event.id, now)
         })
         .await?;

@@ -55,7 +55,8 @@ pub async fn leave(
     let profile_id = ctx.require_user()?.require_profile()?;
     let (event, _) = visible_event(&ctx, &state, &uuid).await?;
     let link = urls::event(&event.uuid);
-    let outcome = state.db.write(move |tx| rules::leave(tx, &event, profile_id)).await?;
+    let now = state.now();
+    let outcome = state.db.write(move |tx| rules::leave(tx, &event, profile_id, now)).await?;
     let (level, text) = match outcome {
         Ok(()) => (FlashLevel::Info, msg!("You no longer take part in this event.")),
         Err(refusal) => (FlashLevel::Error, refusal.message()),

@@ -2,6 +2,7 @@
 //! from other servers (`remote_actor`, `remote_event`).
 
 pub mod actor;
+pub mod comment;
 pub mod event;
 pub mod remote_actor;
 pub mod remote_event;

@@ -41,6 +41,36 @@ pub struct RemoteEvent {
     pub updated_at: Option<i64>,
 }
 
+impl RemoteEvent {
+    /// What we store of it. Anonymous participation happens on the event's
+    /// own instance, never here, so it is off in our copy.
+    pub fn fields(&self) -> crate::db::events::EventFields {
+        crate::db::events::EventFields {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            description_source: String::new(),
+            begins_at: self.begins_at,
+            ends_at: self.ends_at,
+            timezone: self.timezone.clone(),
+            status: self.status,
+            visibility: self.visibility,
+            join_options: self.join_options,
+            external_participation_url: self.external_participation_url.clone(),
+            maximum_attendee_capacity: self.maximum_attendee_capacity,
+            anonymous_participation: false,
+            comment_moderation: self.comment_moderation,
+            hide_number_of_participants: false,
+            show_end_time: true,
+            online_address: self.online_address.clone(),
+            address: self.address.clone(),
+            category: self.category,
+            language: self.language.clone(),
+            tags: self.tags.clone(),
+            metadata: self.metadata.clone(),
+        }
+    }
+}
+
 fn status_of(object: &Value) -> &'static str {
     match text(object, "status")
         .or_else(|| text(object, "ical:status"))

@@ -1,0 +1,208 @@
+//! Remote events: Create and Update (stored or refreshed), Delete, and
+//! Announce by an actor we follow (an instance or a group sharing its events).
+
+use rusqlite::OptionalExtension;
+
+use super::{Applied, ApplyError, ApplyResult, Env, ignored, refused};
+use crate::db::events::{self as db, Event, NewRemoteEvent};
+use crate::domain::participations;
+use crate::federation::objects::remote_event::{RemoteEvent, parse_event};
+use crate::federation::parse;
+
+/// Whether we hold an event with this id.
+pub fn is_known(env: &Env, ap_id: &str) -> Result<bool, ApplyError> {
+    let ap_id = ap_id.to_string();
+    Ok(env.ctx.db.read_blocking(move |conn| {
+        Ok(conn
+            .prepare_cached("SELECT 1 FROM events WHERE ap_id = ?1")?
+            .query_row([&ap_id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    })?)
+}
+
+fn find(env: &Env, ap_id: &str) -> Result<Option<Event>, ApplyError> {
+    let ap_id = ap_id.to_string();
+    Ok(env.ctx.db.read_blocking(move |conn| db::find_event_by_ap_id(conn, &ap_id))?)
+}
+
+/// Reads an event document and checks who may speak for it: the event, its
+/// organiser and its group all live on one origin (R3), and the activity's
+/// actor is that organiser or that group.
+fn read(document: &serde_json::Value) -> Result<RemoteEvent, ApplyError> {
+    let event = parse_event(document).map_err(|e| ApplyError::Refused(format!("unusable event: {e}")))?;
+    if !parse::same_origin(&event.ap_id, &event.organizer) {
+        return refused("the event and its organiser are on different servers");
+    }
+    if event.attributed_to.as_deref().is_some_and(|g| !parse::same_origin(g, &event.ap_id)) {
+        return refused("the event and its group are on different servers");
+    }
+    Ok(event)
+}
+
+/// Stores a new remote event or refreshes ours; returns its row id. Local
+/// participants are told when the time, the place or the status changed.
+fn store(env: &Env, remote: RemoteEvent, shared_by: Option<(String, i64)>) -> ApplyResult {
+    let organizer_id = env.actor(&remote.organizer)?;
+    let group_id = remote.attributed_to.as_deref().map(|g| env.actor(g)).transpose()?;
+    let existing = find(env, &remote.ap_id)?;
+    if let Some(e) = &existing {
+        if e.local {
+            return refused("an update of one of our events");
+        }
+        if e.is_deleted() {
+            return ignored("the event was deleted");
+        }
+        // R8: only the organiser we stored (or its group) changes it.
+        if e.organizer_id != organizer_id {
+            return refused("the organiser of a stored event cannot change");
+        }
+    }
+    if remote.draft {
+        return ignored("a draft");
+    }
+    let (config, urls, now) = (env.ctx.config.clone(), env.ctx.urls.clone(), env.now);
+    env.commit(move |tx| {
+        let fields = remote.fields();
+        let id = match &existing {
+            Some(before) => {
+                let important = crate::domain::events::important_changes(before, &fields);
+                db::update_event(tx, before.id, &fields, now, important)?;
+                db::update_fetched(tx, before.id, now)?;
+                if important && let Some(after) = db::find_event(tx, before.id)? {
+                    participations::notify_change(
+                        tx,
+                        &config,
+                        &urls,
+                        &after,
+                        after.status == "cancelled",
+                        now,
+                    )?;
+                }
+                before.id
+            }
+            None => {
+                let new = NewRemoteEvent {
+                    ap_id: &remote.ap_id,
+                    organizer_id,
+                    attributed_to_id: group_id,
+                    published_at: remote.published_at,
+                    fields: &fields,
+                };
+                db::insert_remote_event(tx, &new, now)?.0
+            }
+        };
+        if let Some((announce_id, actor_id)) = &shared_by {
+            tx.prepare_cached(
+                "INSERT INTO shares (ap_id, actor_id, event_id, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO NOTHING",
+            )?
+            .execute(rusqlite::params![announce_id, actor_id, id, now])?;
+        }
+        Ok(Applied::Done)
+    })
+}
+
+/// Create(Event) or Update(Event) from its organiser or its group.
+pub fn create_or_update(env: &Env, _update: bool) -> ApplyResult {
+    let object = env.activity.get("object").cloned().unwrap_or_default();
+    let document = env.trusted_object(&object)?;
+    let remote = read(&document)?;
+    if env.actor_ap_id != remote.organizer
+        && remote.attributed_to.as_deref() != Some(env.actor_ap_id.as_str())
+    {
+        return refused("only the organiser or the event's group may create or change it");
+    }
+    store(env, remote, None)
+}
+
+/// Delete of an event (by id or Tombstone), from its organiser or its group.
+pub fn delete(env: &Env) -> ApplyResult {
+    let Some(id) = env.activity.get("object").and_then(parse::id_of) else {
+        return refused("Delete without an object");
+    };
+    let Some(event) = find(env, id)? else { return ignored("an event we do not know") };
+    if event.local {
+        return refused("a Delete of one of our events");
+    }
+    if event.is_deleted() {
+        return ignored("already deleted");
+    }
+    let group = event_group(env, event.id)?;
+    if event.organizer_ap_id != env.actor_ap_id && group.as_deref() != Some(env.actor_ap_id.as_str()) {
+        return refused("only the organiser or the event's group may delete it");
+    }
+    let (config, urls, now) = (env.ctx.config.clone(), env.ctx.urls.clone(), env.now);
+    env.commit(move |tx| {
+        participations::notify_change(tx, &config, &urls, &event, true, now)?;
+        db::delete_event(tx, event.id, now)?;
+        Ok(Applied::Done)
+    })
+}
+
+fn event_group(env: &Env, event_id: i64) -> Result<Option<String>, ApplyError> {
+    Ok(env.ctx.db.read_blocking(move |conn| {
+        Ok(conn
+            .prepare_cached(
+                "SELECT a.ap_id FROM events e JOIN actors a ON a.id = e.attributed_to_id WHERE e.id = ?1",
+            )?
+            .query_row([event_id], |r| r.get(0))
+            .optional()?)
+    })?)
+}
+
+/// Whether anyone here follows this actor (the instance, or a profile).
+fn followed(env: &Env) -> Result<bool, ApplyError> {
+    let actor_id = env.actor_id;
+    Ok(env.ctx.db.read_blocking(move |conn| {
+        Ok(conn
+            .prepare_cached(
+                "SELECT 1 FROM follows f JOIN actors a ON a.id = f.follower_id
+                 WHERE f.target_id = ?1 AND f.approved = 1 AND a.domain IS NULL LIMIT 1",
+            )?
+            .query_row([actor_id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    })?)
+}
+
+/// Announce of an event by an actor someone here follows: the event is
+/// fetched from its own origin (never taken from the announce, R3) and shown
+/// with our public events. Announces from anyone else are ignored, so a
+/// stranger cannot fill our home page.
+pub fn share(env: &Env) -> ApplyResult {
+    let Some(id) = env.activity.get("object").and_then(parse::id_of).map(str::to_string) else {
+        return refused("Announce without an object");
+    };
+    if env.is_local(&id) {
+        return ignored("an announce of one of our objects");
+    }
+    if !followed(env)? {
+        return ignored("an announce from an actor nobody here follows");
+    }
+    let document = env.fetch(&id).map_err(|e| super::fetch_failure(&id, e))?;
+    if !parse::is_type(&document, "Event") {
+        return ignored("an announce of something other than an event");
+    }
+    let remote = read(&document)?;
+    let announce_id = parse::text(&env.activity, "id").unwrap_or_default().to_string();
+    store(env, remote, Some((announce_id, env.actor_id)))
+}
+
+/// Undo(Announce): the actor no longer shares the event.
+pub fn unshare(env: &Env) -> ApplyResult {
+    let Some(id) = env.activity.get("object").and_then(parse::id_of).map(str::to_string) else {
+        return refused("Undo without an object");
+    };
+    let actor_id = env.actor_id;
+    env.commit(move |tx| {
+        let removed = tx
+            .prepare_cached("DELETE FROM shares WHERE ap_id = ?1 AND actor_id = ?2")?
+            .execute(rusqlite::params![id, actor_id])?;
+        Ok(if removed == 1 {
+            Applied::Done
+        } else {
+            Applied::Ignored("no such announce of this actor".into())
+        })
+    })
+}
