@@ -120,6 +120,20 @@ impl Event {
         self.deleted_at.is_some()
     }
 
+    /// Where the organiser's profile is: our page for a local one, their
+    /// own server's for a remote one.
+    pub fn organizer_link(&self) -> String {
+        match self.organizer_domain {
+            None => crate::urls::actor(&self.organizer_username),
+            Some(_) => self.organizer_ap_id.clone(),
+        }
+    }
+
+    /// The event's own address: ours, or the one on its server.
+    pub fn canonical(&self, urls: &crate::urls::Urls) -> String {
+        if self.local { urls.event(&self.uuid) } else { self.ap_id.clone() }
+    }
+
     /// The value of a metadata key, if set.
     pub fn meta(&self, key: &str) -> Option<&str> {
         self.metadata.iter().find(|m| m.key == key).map(|m| m.value.as_str())

@@ -48,7 +48,7 @@ pub fn json_ld(event: &Event, canonical: &str, base: &Urls) -> String {
         "organizer": {
             "@type": "Person",
             "name": event.organizer_name,
-            "url": base.actor(&event.organizer_username),
+            "url": if event.local { base.actor(&event.organizer_username) } else { event.organizer_ap_id.clone() },
         },
     });
     if let Some(end) = event.ends_at {

@@ -428,7 +428,7 @@ pub async fn show(
     } else {
         None
     };
-    let canonical = state.urls.event(&event.uuid);
+    let canonical = event.canonical(&state.urls);
     let summary: String =
         crate::domain::rich_text::html_to_text(&event.description).chars().take(300).collect();
     let map_link = match (event.address.latitude, event.address.longitude) {

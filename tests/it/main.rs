@@ -22,6 +22,7 @@ mod participations;
 mod profiles;
 mod queries;
 mod registration;
+mod remote_activity;
 mod settings;
 mod uploads;
 mod web_security;
