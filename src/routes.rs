@@ -6,7 +6,7 @@ use actix_web::{guard, web};
 
 use crate::web::{
     accounts, activitypub, admin, assets, comments, discovery, events, feeds, inbox, my_events, pages,
-    participations, passwords, profiles, registration, settings,
+    participations, passwords, profiles, registration, search, settings,
 };
 
 macro_rules! routes {
@@ -82,6 +82,8 @@ routes! {
     POST "/settings/password" => settings::change_password,
     GET  "/settings/delete" => settings::delete_form,
     POST "/settings/delete" => settings::delete_account,
+    GET  "/search" => search::search,
+    POST "/search/lookup" => search::lookup,
     GET  "/events/create" => events::new_form,
     GET  "/events/me" => my_events::index,
     POST "/events/me/feed" => my_events::create_feed,
@@ -106,6 +108,7 @@ routes! {
     GET  "/events/{uuid}/comments/{comment}" => comments::edit_form,
     POST "/events/{uuid}/comments/{comment}" => comments::update,
     POST "/events/{uuid}/comments/{comment}/delete" => comments::delete,
+    GET  "/comments/{uuid}" => activitypub::comment,
     GET  "/participation/email/confirm/{token}" => participations::confirm_form,
     POST "/participation/email/confirm/{token}" => participations::confirm,
     GET  "/participation/email/cancel/{uuid}/{token}" => participations::cancel_form,

@@ -176,6 +176,14 @@ pub fn actor(username: &str) -> String {
     format!("/@{username}")
 }
 
+pub fn search() -> String {
+    "/search".into()
+}
+
+pub fn search_lookup() -> String {
+    "/search/lookup".into()
+}
+
 pub fn events_create() -> String {
     "/events/create".into()
 }

@@ -222,14 +222,70 @@ pub fn find_event(conn: &Connection, id: i64) -> AppResult<Option<Event>> {
     Ok(conn.prepare_cached(&sql)?.query_row([id], from_row).optional()?)
 }
 
+/// The events this instance lists (home page, calendar): its own, and
+/// remote ones shared by an actor someone here follows (Mobilizon's
+/// followed instances). Other remote copies show on their pages and in search.
+const LISTED_HERE: &str =
+    "(e.local = 1 OR EXISTS (SELECT 1 FROM shares s JOIN follows f ON f.target_id = s.actor_id
+    AND f.approved = 1 WHERE s.event_id = e.id))";
+
 /// Published public events that have not ended, soonest first (home page).
 pub fn list_upcoming_public(conn: &Connection, now: Timestamp, limit: i64) -> AppResult<Vec<Event>> {
     let sql = format!(
         "SELECT {COLUMNS} {FROM} WHERE e.deleted_at IS NULL AND e.draft = 0 AND e.visibility = 'public'
-         AND coalesce(e.ends_at, e.begins_at) >= ?1 ORDER BY e.begins_at, e.id LIMIT {limit}"
+         AND coalesce(e.ends_at, e.begins_at) >= ?1 AND {LISTED_HERE} ORDER BY e.begins_at, e.id LIMIT {limit}"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![now], from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Words typed in a search box as an FTS5 query: each word a quoted prefix
+/// (so no FTS syntax gets through), all required. None when no word is left.
+pub fn search_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(10)
+        .map(|w| format!("\"{}\"*", w.chars().take(50).collect::<String>()))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// Public, published events matching a search, upcoming first (or all,
+/// past ones too, when `include_past`), soonest first.
+pub fn search_public(
+    conn: &Connection,
+    query: &str,
+    now: Timestamp,
+    include_past: bool,
+    limit: i64,
+) -> AppResult<Vec<Event>> {
+    let sql = format!(
+        "SELECT {COLUMNS} {FROM} JOIN events_search s ON s.rowid = e.id
+         WHERE events_search MATCH ?1 AND e.deleted_at IS NULL AND e.draft = 0 AND e.visibility = 'public'
+         AND (?3 OR coalesce(e.ends_at, e.begins_at) >= ?2)
+         ORDER BY e.begins_at, e.id LIMIT {limit}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![query, now, include_past], from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Public, published events an actor organises that have not ended.
+pub fn list_upcoming_by_organizer(
+    conn: &Connection,
+    organizer_id: i64,
+    now: Timestamp,
+    limit: i64,
+) -> AppResult<Vec<Event>> {
+    let sql = format!(
+        "SELECT {COLUMNS} {FROM} WHERE e.organizer_id = ?1 AND e.deleted_at IS NULL AND e.draft = 0
+         AND e.visibility = 'public' AND coalesce(e.ends_at, e.begins_at) >= ?2
+         ORDER BY e.begins_at, e.id LIMIT {limit}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![organizer_id, now], from_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
@@ -242,7 +298,7 @@ pub fn list_public_between(
 ) -> AppResult<Vec<Event>> {
     let sql = format!(
         "SELECT {COLUMNS} {FROM} WHERE e.deleted_at IS NULL AND e.draft = 0 AND e.visibility = 'public'
-         AND e.begins_at >= ?1 AND e.begins_at < ?2 ORDER BY e.begins_at, e.id LIMIT {limit}"
+         AND e.begins_at >= ?1 AND e.begins_at < ?2 AND {LISTED_HERE} ORDER BY e.begins_at, e.id LIMIT {limit}"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![start, end], from_row)?.collect::<Result<_, _>>()?;
@@ -324,6 +380,15 @@ pub fn insert_remote_event(tx: &Transaction, e: &NewRemoteEvent, now: Timestamp)
 pub fn find_event_by_ap_id(conn: &Connection, ap_id: &str) -> AppResult<Option<Event>> {
     let sql = format!("SELECT {COLUMNS} {FROM} WHERE e.ap_id = ?1");
     Ok(conn.prepare_cached(&sql)?.query_row([ap_id], from_row).optional()?)
+}
+
+/// The group an event belongs to, if any.
+pub fn attributed_to(conn: &Connection, id: i64) -> AppResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT attributed_to_id FROM events WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .flatten())
 }
 
 /// Notes that a remote event was just read from its origin.

@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0005_events", include_str!("../../migrations/0005_events.sql")),
     ("0006_federation", include_str!("../../migrations/0006_federation.sql")),
     ("0007_federation_flow", include_str!("../../migrations/0007_federation_flow.sql")),
+    ("0008_search", include_str!("../../migrations/0008_search.sql")),
 ];
 
 pub fn latest_version() -> i64 {

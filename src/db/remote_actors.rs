@@ -36,6 +36,43 @@ pub fn find_key(conn: &Connection, actor_ap_id: &str) -> AppResult<Option<KnownK
         .optional()?)
 }
 
+/// What a remote actor's page here shows.
+#[derive(Debug, Clone)]
+pub struct RemoteProfile {
+    pub id: i64,
+    pub ap_id: String,
+    pub kind: String,
+    pub username: String,
+    pub domain: String,
+    pub name: String,
+    /// Sanitised HTML (cleaned when stored).
+    pub summary: String,
+    /// Their page on their own server.
+    pub url: String,
+}
+
+/// A remote actor by handle (`name`, `domain`).
+pub fn find_by_handle(conn: &Connection, username: &str, domain: &str) -> AppResult<Option<RemoteProfile>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, ap_id, kind, preferred_username, domain, name, summary, coalesce(url, ap_id) FROM actors
+             WHERE preferred_username = ?1 AND domain = ?2",
+        )?
+        .query_row([username, domain], |r| {
+            Ok(RemoteProfile {
+                id: r.get(0)?,
+                ap_id: r.get(1)?,
+                kind: r.get(2)?,
+                username: r.get(3)?,
+                domain: r.get(4)?,
+                name: r.get(5)?,
+                summary: r.get(6)?,
+                url: r.get(7)?,
+            })
+        })
+        .optional()?)
+}
+
 /// Stores or refreshes a remote actor from its document; returns its row id.
 /// Never touches a local actor (their ids are on our domain, which remote
 /// documents may not claim: checked before this is called).

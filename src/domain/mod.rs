@@ -1,4 +1,4 @@
-//! Business rules, shared by the web forms, the command line and (later) the
+//! Business rules, shared by the web forms, the command line and the
 //! federation inbox. Functions take plain values and a transaction; they never
 //! touch HTTP.
 
@@ -11,6 +11,7 @@ pub mod media;
 pub mod participations;
 pub mod passwords;
 pub mod profiles;
+pub mod remote_events;
 pub mod rich_text;
 pub mod seed;
 pub mod setup;

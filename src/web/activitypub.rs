@@ -75,3 +75,50 @@ pub async fn event(state: &AppState, uuid: String) -> AppResult<HttpResponse> {
     let counts = Counts { participants: accepted };
     Ok(document(actix_web::http::StatusCode::OK, event_json(&event, &state.urls, counts)))
 }
+
+/// `/comments/<uuid>`: a comment written here, as a Note (its event public or
+/// unlisted); a deleted one is a Tombstone with 410. A browser is sent to the
+/// comment on its event's page.
+pub async fn comment(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    uuid: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    use crate::db::comments;
+    use crate::federation::objects::comment::{NoteContext, comment_tombstone, note_json};
+    let uuid = uuid.into_inner();
+    let found = state
+        .db
+        .read(move |conn| {
+            let Some(c) = comments::find_comment_by_uuid(conn, &uuid)?.filter(|c| c.local) else {
+                return Ok(None);
+            };
+            let Some(event) = events::find_event(conn, c.event_id)? else { return Ok(None) };
+            let parent = match c.in_reply_to_id {
+                Some(id) => comments::find_comment(conn, id)?.map(|p| p.ap_id),
+                None => None,
+            };
+            Ok(Some((c, event, parent)))
+        })
+        .await?;
+    let Some((c, event, parent)) = found else { return Err(AppError::NotFound) };
+    if event.draft || event.visibility == "private" || event.is_deleted() {
+        return Err(AppError::NotFound);
+    }
+    if !wants_activity_json(&req) {
+        let location = format!("{}#comment-{}", crate::urls::event(&event.uuid), c.uuid);
+        return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish());
+    }
+    if let Some(deleted) = c.deleted_at {
+        return Ok(document(actix_web::http::StatusCode::GONE, comment_tombstone(&c.ap_id, deleted)));
+    }
+    let note = note_json(
+        &c,
+        &NoteContext {
+            event_ap_id: &event.ap_id,
+            organizer_ap_id: &event.organizer_ap_id,
+            in_reply_to: parent.as_deref(),
+        },
+    );
+    Ok(document(actix_web::http::StatusCode::OK, note))
+}

@@ -23,6 +23,7 @@ pub mod passwords;
 pub mod profiles;
 pub mod ratelimit;
 pub mod registration;
+pub mod search;
 pub mod settings;
 pub mod uploads;
 

@@ -261,6 +261,10 @@ pub async fn show(
     username: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let username = username.into_inner();
+    if let Some((name, domain)) = username.split_once('@') {
+        // Someone on another server: what we know of them, and a way there.
+        return remote(ctx, &state, name.to_string(), domain.to_ascii_lowercase()).await;
+    }
     if super::activitypub::wants_activity_json(&req) {
         return super::activitypub::actor(&state, username).await;
     }
@@ -271,6 +275,44 @@ pub async fn show(
         .ok_or(AppError::NotFound)?;
     let mut response = super::ok(&ShowPage { ctx, profile })?;
     response.headers_mut().insert(header::VARY, header::HeaderValue::from_static("Accept"));
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "profiles/remote.html")]
+pub struct RemotePage {
+    pub ctx: Ctx,
+    pub profile: crate::db::remote_actors::RemoteProfile,
+    pub upcoming: Vec<(crate::db::events::Event, String)>,
+}
+
+async fn remote(ctx: Ctx, state: &AppState, name: String, domain: String) -> AppResult<HttpResponse> {
+    let now = state.now();
+    let (profile, events) = state
+        .db
+        .read(move |conn| {
+            let Some(profile) = crate::db::remote_actors::find_by_handle(conn, &name, &domain)? else {
+                return Ok((None, Vec::new()));
+            };
+            let events = crate::db::events::list_upcoming_by_organizer(conn, profile.id, now, 20)?;
+            Ok((Some(profile), events))
+        })
+        .await?;
+    let profile = profile.ok_or(AppError::NotFound)?;
+    let zone = super::my_events::viewer_zone(&ctx, state);
+    let upcoming = events
+        .into_iter()
+        .map(|e| {
+            let when = super::events::span(ctx.tr, &e, zone);
+            (e, when)
+        })
+        .collect();
+    // Their page is theirs to be indexed, not our copy.
+    let mut response = super::ok(&RemotePage { ctx, profile, upcoming })?;
+    response.headers_mut().insert(
+        actix_web::http::header::HeaderName::from_static("x-robots-tag"),
+        header::HeaderValue::from_static("noindex"),
+    );
     Ok(response)
 }
 

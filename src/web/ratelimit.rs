@@ -25,6 +25,9 @@ pub const REGISTER: Limit = Limit { burst: 5.0, per_second: 5.0 / 3600.0 };
 /// Password reset and confirmation resend requests: five an hour from one address.
 pub const MAIL_REQUEST: Limit = Limit { burst: 5.0, per_second: 5.0 / 3600.0 };
 
+/// Remote lookups per client: each may cost this server a few fetches.
+pub const LOOKUP: Limit = Limit { burst: 10.0, per_second: 30.0 / 3600.0 };
+
 /// Anonymous participation requests: five an hour from one address (SECURITY.md 2.4).
 pub const ANONYMOUS_PARTICIPATION: Limit = Limit { burst: 5.0, per_second: 5.0 / 3600.0 };
 

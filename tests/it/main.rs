@@ -14,6 +14,7 @@ mod feeds;
 mod fixtures;
 mod inbox;
 mod jobs;
+mod lookups;
 mod mail;
 mod migrations;
 mod outgoing_http;

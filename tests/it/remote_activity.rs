@@ -4,109 +4,11 @@
 //! however often it is delivered. The remote servers are FakePeers serving
 //! their actors' documents; their activities are signed with the actors' keys.
 
-use std::sync::OnceLock;
-
 use actix_web::http::StatusCode;
-use actix_web::test::TestRequest;
 use serde_json::{Value, json};
-use zerda::federation::keys::{self, KeyPair};
-use zerda::federation::signatures;
 
-use crate::common::peer::FakePeer;
+use crate::common::remote::{Remote, signed, wrap};
 use crate::common::{self, world};
-
-fn key() -> &'static KeyPair {
-    static KEY: OnceLock<KeyPair> = OnceLock::new();
-    KEY.get_or_init(|| keys::generate().expect("key"))
-}
-
-/// A remote server: a FakePeer serving the documents of its actors, who all
-/// sign with one key (each document names it as its own).
-struct Remote {
-    peer: FakePeer,
-}
-
-impl Remote {
-    fn start(names: &[&str]) -> Remote {
-        let remote = Remote { peer: FakePeer::start() };
-        for name in names {
-            remote.serve_actor(name);
-        }
-        remote
-    }
-
-    fn base(&self) -> String {
-        self.peer.base()
-    }
-
-    fn actor(&self, name: &str) -> String {
-        format!("{}/@{name}", self.base())
-    }
-
-    fn serve_actor(&self, name: &str) {
-        let id = self.actor(name);
-        let doc = json!({
-            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-            "id": id, "type": "Person", "preferredUsername": name, "name": name,
-            "inbox": format!("{id}/inbox"),
-            "endpoints": { "sharedInbox": format!("{}/inbox", self.base()) },
-            "publicKey": { "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": key().public_pem },
-        });
-        self.peer.respond(&format!("/@{name}"), 200, "application/activity+json", doc.to_string().as_bytes());
-    }
-
-    /// Serves a document at its id's path.
-    fn serve(&self, doc: &Value) {
-        let id = doc["id"].as_str().expect("id");
-        let path = id.strip_prefix(&self.base()).expect("on this peer");
-        self.peer.respond(path, 200, "application/activity+json", doc.to_string().as_bytes());
-    }
-
-    /// A Mobilizon event by `organizer`, as Mobilizon sends it.
-    fn event(&self, organizer: &str, uuid: &str, title: &str) -> Value {
-        let id = format!("{}/events/{uuid}", self.base());
-        json!({
-            "type": "Event", "id": id, "url": id, "uuid": uuid, "name": title,
-            "content": "<p>Bring <strong>chalk</strong><script>alert(1)</script></p>", "mediaType": "text/html",
-            "actor": self.actor(organizer), "attributedTo": self.actor(organizer),
-            "startTime": "2027-03-20T19:00:00+01:00", "endTime": "2027-03-20T21:30:00+01:00",
-            "timezone": "Europe/Paris", "category": "SPORTS", "status": "CONFIRMED", "joinMode": "restricted",
-            "location": { "type": "Place", "name": "Block Hall",
-                          "address": { "type": "PostalAddress", "addressLocality": "Lyon", "addressCountry": "France" } },
-            "to": ["https://www.w3.org/ns/activitystreams#Public"],
-            "cc": [format!("{}/followers", self.actor(organizer))],
-        })
-    }
-}
-
-fn wrap(kind: &str, id: &str, actor: &str, object: Value) -> Value {
-    json!({
-        "@context": ["https://www.w3.org/ns/activitystreams"],
-        "type": kind, "id": id, "actor": actor, "object": object,
-        "to": ["https://www.w3.org/ns/activitystreams#Public"],
-    })
-}
-
-/// The POST the remote server would make, signed by `actor`.
-fn signed(actor: &str, body: &Value, now: i64) -> TestRequest {
-    let bytes = body.to_string().into_bytes();
-    let url = url::Url::parse("http://zerda.test/inbox").expect("url");
-    let headers = signatures::signed_headers(
-        "POST",
-        &url,
-        Some(&bytes),
-        &format!("{actor}#main-key"),
-        &key().private_pem,
-        now,
-    )
-    .expect("sign");
-    let mut req =
-        TestRequest::post().uri("/inbox").insert_header(("content-type", "application/activity+json"));
-    for (name, value) in headers {
-        req = req.insert_header((name, value));
-    }
-    req.set_payload(bytes)
-}
 
 async fn app() -> common::TestApp<
     impl actix_web::dev::Service<

@@ -4,8 +4,9 @@
 use rusqlite::OptionalExtension;
 
 use super::{Applied, ApplyError, ApplyResult, Env, ignored, refused};
-use crate::db::events::{self as db, Event, NewRemoteEvent};
+use crate::db::events::{self as db, Event};
 use crate::domain::participations;
+use crate::domain::remote_events::{self, Stored};
 use crate::federation::objects::remote_event::{RemoteEvent, parse_event};
 use crate::federation::parse;
 
@@ -40,57 +41,16 @@ fn read(document: &serde_json::Value) -> Result<RemoteEvent, ApplyError> {
     Ok(event)
 }
 
-/// Stores a new remote event or refreshes ours; returns its row id. Local
-/// participants are told when the time, the place or the status changed.
+/// Stores a new remote event or refreshes ours (and records who shared it).
 fn store(env: &Env, remote: RemoteEvent, shared_by: Option<(String, i64)>) -> ApplyResult {
     let organizer_id = env.actor(&remote.organizer)?;
     let group_id = remote.attributed_to.as_deref().map(|g| env.actor(g)).transpose()?;
-    let existing = find(env, &remote.ap_id)?;
-    if let Some(e) = &existing {
-        if e.local {
-            return refused("an update of one of our events");
-        }
-        if e.is_deleted() {
-            return ignored("the event was deleted");
-        }
-        // R8: only the organiser we stored (or its group) changes it.
-        if e.organizer_id != organizer_id {
-            return refused("the organiser of a stored event cannot change");
-        }
-    }
-    if remote.draft {
-        return ignored("a draft");
-    }
     let (config, urls, now) = (env.ctx.config.clone(), env.ctx.urls.clone(), env.now);
     env.commit(move |tx| {
-        let fields = remote.fields();
-        let id = match &existing {
-            Some(before) => {
-                let important = crate::domain::events::important_changes(before, &fields);
-                db::update_event(tx, before.id, &fields, now, important)?;
-                db::update_fetched(tx, before.id, now)?;
-                if important && let Some(after) = db::find_event(tx, before.id)? {
-                    participations::notify_change(
-                        tx,
-                        &config,
-                        &urls,
-                        &after,
-                        after.status == "cancelled",
-                        now,
-                    )?;
-                }
-                before.id
-            }
-            None => {
-                let new = NewRemoteEvent {
-                    ap_id: &remote.ap_id,
-                    organizer_id,
-                    attributed_to_id: group_id,
-                    published_at: remote.published_at,
-                    fields: &fields,
-                };
-                db::insert_remote_event(tx, &new, now)?.0
-            }
+        let id = match remote_events::upsert(tx, &config, &urls, &remote, organizer_id, group_id, now)? {
+            Stored::Done(id) => id,
+            Stored::Ignored(why) => return Ok(Applied::Ignored(why.into())),
+            Stored::Refused(why) => return Ok(Applied::Refused(why.into())),
         };
         if let Some((announce_id, actor_id)) = &shared_by {
             tx.prepare_cached(

@@ -17,17 +17,15 @@ mod follows;
 mod notes;
 mod participations;
 
-use std::cell::Cell;
-
 use rusqlite::{OptionalExtension, Transaction};
 use serde_json::Value;
 
 use super::http::FetchError;
-use super::objects::remote_actor::parse_actor;
 use super::parse;
+use super::resolve::Resolver;
+pub use super::resolve::{Failure as ApplyError, fetch_failure};
 use crate::db::jobs::Job;
-use crate::db::remote_actors;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::jobs::{JobContext, JobError};
 use crate::time::Timestamp;
 
@@ -35,33 +33,14 @@ pub const INBOX_JOB: &str = "inbox";
 /// Tries for an activity whose processing keeps failing on the network
 /// (with the jobs' backoff: about a day in all).
 pub const MAX_ATTEMPTS: u32 = 10;
-/// Documents one activity may fetch (the Lemmy crate's `http_fetch_limit`).
-pub const FETCH_BUDGET: u32 = 20;
-/// A remote actor is refetched when its copy is older than this (Mobilizon's
-/// `actor_stale_period`).
-pub const ACTOR_STALE_AFTER: i64 = 48 * 3600;
-
 /// How processing ended; stored as the activity's outcome.
 #[derive(Debug, PartialEq)]
 pub enum Applied {
     Done,
     /// Acknowledged without effect (unsupported, unknown target, already done).
     Ignored(String),
-}
-
-#[derive(Debug)]
-pub enum ApplyError {
-    /// The network failed us: try the whole activity again later.
-    Retry(String),
-    /// Not acceptable (wrong owner, bad shape): recorded, no effect.
+    /// Found unacceptable inside the transaction: recorded, no effect.
     Refused(String),
-    Internal(AppError),
-}
-
-impl From<AppError> for ApplyError {
-    fn from(e: AppError) -> Self {
-        ApplyError::Internal(e)
-    }
 }
 
 pub type ApplyResult = Result<Applied, ApplyError>;
@@ -84,10 +63,10 @@ pub struct Env<'a> {
     /// The activity's actor (its id, and its row in `actors`).
     pub actor_ap_id: String,
     pub actor_id: i64,
-    fetches_left: Cell<u32>,
+    resolver: Resolver<'a>,
 }
 
-impl Env<'_> {
+impl<'a> Env<'a> {
     /// Our own host[:port]: ids on it are ours.
     pub fn our_host(&self) -> &str {
         self.ctx.urls.host()
@@ -99,12 +78,7 @@ impl Env<'_> {
 
     /// Fetches a document (signed by the instance actor), within the budget.
     pub fn fetch(&self, url: &str) -> Result<Value, FetchError> {
-        let left = self.fetches_left.get();
-        if left == 0 {
-            return Err(FetchError::Network("fetch budget spent".into()));
-        }
-        self.fetches_left.set(left - 1);
-        super::fetch::signed_get(&self.ctx.db, &self.ctx.http, &self.ctx.urls, url, self.now)
+        self.resolver.fetch(url)
     }
 
     /// The object of the activity as a document we may trust: an embedded
@@ -124,45 +98,9 @@ impl Env<'_> {
     }
 
     /// The row of an actor by id: ours, known and fresh, or fetched now and
-    /// stored. A stale copy is refreshed; if that fails, the copy serves.
+    /// stored (see `Resolver::actor`).
     pub fn actor(&self, ap_id: &str) -> Result<i64, ApplyError> {
-        let known: Option<(i64, bool, Option<Timestamp>)> = {
-            let ap_id = ap_id.to_string();
-            self.ctx.db.read_blocking(move |conn| {
-                Ok(conn
-                    .prepare_cached("SELECT id, domain IS NULL, fetched_at FROM actors WHERE ap_id = ?1")?
-                    .query_row([&ap_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .optional()?)
-            })?
-        };
-        match known {
-            Some((id, true, _)) => return Ok(id),
-            Some((id, false, fetched)) if fetched.is_some_and(|at| self.now - at < ACTOR_STALE_AFTER) => {
-                return Ok(id);
-            }
-            _ => {}
-        }
-        if self.is_local(ap_id) {
-            return refused(format!("unknown local actor {ap_id}"));
-        }
-        let fetched = self.fetch(ap_id).map_err(|e| fetch_failure(ap_id, e)).and_then(|doc| {
-            let actor = parse_actor(&doc).map_err(|e| ApplyError::Refused(format!("unusable actor: {e}")))?;
-            if actor.ap_id != ap_id {
-                return refused("the fetched actor has another id");
-            }
-            Ok(actor)
-        });
-        match (fetched, known) {
-            (Ok(actor), _) => {
-                let now = self.now;
-                Ok(self
-                    .ctx
-                    .db
-                    .write_quiet_blocking(move |tx| remote_actors::upsert_remote_actor(tx, &actor, now))?)
-            }
-            (Err(_), Some((id, _, _))) => Ok(id),
-            (Err(e), None) => Err(e),
-        }
+        self.resolver.actor(ap_id)
     }
 
     /// Makes the change and marks the activity processed, in one
@@ -178,15 +116,6 @@ impl Env<'_> {
             Ok(Some(applied))
         })?;
         Ok(result.unwrap_or_else(|| Applied::Ignored("already processed".into())))
-    }
-}
-
-/// A failed fetch: gone or absent objects are final, the rest worth a retry.
-pub fn fetch_failure(url: &str, e: FetchError) -> ApplyError {
-    if e.is_retryable() {
-        ApplyError::Retry(format!("fetching {url}: {e}"))
-    } else {
-        ApplyError::Refused(format!("fetching {url}: {e}"))
     }
 }
 
@@ -210,6 +139,7 @@ fn outcome_text(result: &Result<&Applied, &ApplyError>) -> String {
     let text = match result {
         Ok(Applied::Done) => "applied".to_string(),
         Ok(Applied::Ignored(why)) => format!("ignored: {why}"),
+        Ok(Applied::Refused(why)) => format!("refused: {why}"),
         Err(ApplyError::Refused(why)) => format!("refused: {why}"),
         Err(ApplyError::Retry(why)) => format!("failed: {why}"),
         Err(ApplyError::Internal(e)) => format!("failed: {e:?}"),
@@ -287,14 +217,15 @@ pub fn run(ctx: &JobContext, job: &Job) -> Result<(), JobError> {
 fn process(ctx: &JobContext, row_id: i64, actor_ap_id: String, body: &str) -> ApplyResult {
     let activity: Value = serde_json::from_str(body)
         .map_err(|e| ApplyError::Refused(format!("stored body unreadable: {e}")))?;
+    let now = ctx.clock.now();
     let mut env = Env {
         ctx,
-        now: ctx.clock.now(),
+        now,
         row_id,
         activity,
         actor_ap_id,
         actor_id: 0,
-        fetches_left: Cell::new(FETCH_BUDGET),
+        resolver: Resolver::new(&ctx.db, &ctx.http, &ctx.urls, now),
     };
     // An actor deleting itself may be gone already: never fetch it (F-12 c).
     if actors::is_self_delete(&env) {

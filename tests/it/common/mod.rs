@@ -5,6 +5,7 @@
 
 pub mod peer;
 pub mod process;
+pub mod remote;
 pub mod world;
 
 use std::collections::BTreeMap;
@@ -303,6 +304,12 @@ where
     /// A published event organised by `organizer`, created as the form would.
     pub fn event_by(&self, organizer: i64, input: zerda::domain::events::EventInput) -> String {
         world::create_event(self.db(), &self.state.urls, organizer, &input, false, T0)
+    }
+
+    /// The first column of the first row, as text.
+    pub fn count_text(&self, sql: &str) -> String {
+        let sql = sql.to_string();
+        self.state.db.read_blocking(move |conn| Ok(conn.query_row(&sql, [], |r| r.get(0))?)).expect("query")
     }
 
     pub fn count(&self, sql: &str) -> i64 {

@@ -1,0 +1,118 @@
+//! Finding remote things by id: a document fetched (signed by the instance
+//! actor) within a budget, and actors known, refreshed when stale, or
+//! fetched and stored. Used by the inbox's processing and by lookups.
+
+use std::cell::Cell;
+
+use rusqlite::OptionalExtension;
+use serde_json::Value;
+
+use super::fetch::signed_get;
+use super::http::{FetchError, HttpClient};
+use super::objects::remote_actor::parse_actor;
+use super::parse;
+use crate::db::Db;
+use crate::db::remote_actors;
+use crate::error::AppError;
+use crate::time::Timestamp;
+use crate::urls::Urls;
+
+/// Documents one piece of work may fetch (the Lemmy crate's `http_fetch_limit`).
+pub const FETCH_BUDGET: u32 = 20;
+/// A remote actor is refetched when its copy is older than this (Mobilizon's
+/// `actor_stale_period`).
+pub const ACTOR_STALE_AFTER: i64 = 48 * 3600;
+
+/// Why something could not be had.
+#[derive(Debug)]
+pub enum Failure {
+    /// The network failed us: worth trying again later.
+    Retry(String),
+    /// Not acceptable (wrong owner, bad shape, gone).
+    Refused(String),
+    Internal(AppError),
+}
+
+impl From<AppError> for Failure {
+    fn from(e: AppError) -> Self {
+        Failure::Internal(e)
+    }
+}
+
+/// A failed fetch: gone or absent objects are final, the rest worth a retry.
+pub fn fetch_failure(url: &str, e: FetchError) -> Failure {
+    if e.is_retryable() {
+        Failure::Retry(format!("fetching {url}: {e}"))
+    } else {
+        Failure::Refused(format!("fetching {url}: {e}"))
+    }
+}
+
+pub struct Resolver<'a> {
+    pub db: &'a Db,
+    pub http: &'a HttpClient,
+    pub urls: &'a Urls,
+    pub now: Timestamp,
+    fetches_left: Cell<u32>,
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(db: &'a Db, http: &'a HttpClient, urls: &'a Urls, now: Timestamp) -> Resolver<'a> {
+        Resolver { db, http, urls, now, fetches_left: Cell::new(FETCH_BUDGET) }
+    }
+
+    pub fn is_local(&self, id: &str) -> bool {
+        parse::origin(id).is_some_and(|h| h == self.urls.host())
+    }
+
+    /// Fetches a document (signed by the instance actor), within the budget.
+    pub fn fetch(&self, url: &str) -> Result<Value, FetchError> {
+        let left = self.fetches_left.get();
+        if left == 0 {
+            return Err(FetchError::Network("fetch budget spent".into()));
+        }
+        self.fetches_left.set(left - 1);
+        signed_get(self.db, self.http, self.urls, url, self.now)
+    }
+
+    /// The row of an actor by id: ours, known and fresh, or fetched now and
+    /// stored. A stale copy is refreshed; if that fails, the copy serves.
+    pub fn actor(&self, ap_id: &str) -> Result<i64, Failure> {
+        let known: Option<(i64, bool, Option<Timestamp>)> = {
+            let ap_id = ap_id.to_string();
+            self.db.read_blocking(move |conn| {
+                Ok(conn
+                    .prepare_cached("SELECT id, domain IS NULL, fetched_at FROM actors WHERE ap_id = ?1")?
+                    .query_row([&ap_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()?)
+            })?
+        };
+        match known {
+            Some((id, true, _)) => return Ok(id),
+            Some((id, false, fetched)) if fetched.is_some_and(|at| self.now - at < ACTOR_STALE_AFTER) => {
+                return Ok(id);
+            }
+            _ => {}
+        }
+        if self.is_local(ap_id) {
+            return Err(Failure::Refused(format!("unknown local actor {ap_id}")));
+        }
+        let fetched = self.fetch(ap_id).map_err(|e| fetch_failure(ap_id, e)).and_then(|doc| {
+            let actor = parse_actor(&doc).map_err(|e| Failure::Refused(format!("unusable actor: {e}")))?;
+            if actor.ap_id != ap_id {
+                return Err(Failure::Refused("the fetched actor has another id".into()));
+            }
+            Ok(actor)
+        });
+        match (fetched, known) {
+            (Ok(actor), _) => {
+                let now = self.now;
+                Ok(self
+                    .db
+                    .write_quiet_blocking(move |tx| remote_actors::upsert_remote_actor(tx, &actor, now))?)
+            }
+            (Err(_), Some((id, _, _))) => Ok(id),
+            (Err(e), None) => Err(e),
+        }
+    }
+}

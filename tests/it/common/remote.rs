@@ -1,0 +1,129 @@
+//! A remote server for federation tests: a FakePeer serving its actors'
+//! documents (all signing with one key), and the signed POSTs it would make.
+
+use std::sync::OnceLock;
+
+use actix_web::test::TestRequest;
+use serde_json::{Value, json};
+use zerda::federation::keys::{self, KeyPair};
+use zerda::federation::signatures;
+
+use super::peer::FakePeer;
+
+pub fn key() -> &'static KeyPair {
+    static KEY: OnceLock<KeyPair> = OnceLock::new();
+    KEY.get_or_init(|| keys::generate().expect("key"))
+}
+
+/// A remote server: a FakePeer serving the documents of its actors, who all
+/// sign with one key (each document names it as its own).
+pub struct Remote {
+    pub peer: FakePeer,
+}
+
+impl Remote {
+    pub fn start(names: &[&str]) -> Remote {
+        let remote = Remote { peer: FakePeer::start() };
+        for name in names {
+            remote.serve_actor(name);
+        }
+        remote
+    }
+
+    pub fn base(&self) -> String {
+        self.peer.base()
+    }
+
+    pub fn actor(&self, name: &str) -> String {
+        format!("{}/@{name}", self.base())
+    }
+
+    pub fn serve_actor(&self, name: &str) {
+        let id = self.actor(name);
+        let doc = json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": id, "type": "Person", "preferredUsername": name, "name": name,
+            "inbox": format!("{id}/inbox"),
+            "endpoints": { "sharedInbox": format!("{}/inbox", self.base()) },
+            "publicKey": { "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": key().public_pem },
+        });
+        self.peer.respond(&format!("/@{name}"), 200, "application/activity+json", doc.to_string().as_bytes());
+    }
+
+    /// Serves a document at its id's path.
+    pub fn serve(&self, doc: &Value) {
+        let id = doc["id"].as_str().expect("id");
+        let path = id.strip_prefix(&self.base()).expect("on this peer");
+        self.peer.respond(path, 200, "application/activity+json", doc.to_string().as_bytes());
+    }
+
+    /// A Mobilizon event by `organizer`, as Mobilizon sends it.
+    pub fn event(&self, organizer: &str, uuid: &str, title: &str) -> Value {
+        let id = format!("{}/events/{uuid}", self.base());
+        json!({
+            "type": "Event", "id": id, "url": id, "uuid": uuid, "name": title,
+            "content": "<p>Bring <strong>chalk</strong><script>alert(1)</script></p>", "mediaType": "text/html",
+            "actor": self.actor(organizer), "attributedTo": self.actor(organizer),
+            "startTime": "2027-03-20T19:00:00+01:00", "endTime": "2027-03-20T21:30:00+01:00",
+            "timezone": "Europe/Paris", "category": "SPORTS", "status": "CONFIRMED", "joinMode": "restricted",
+            "location": { "type": "Place", "name": "Block Hall",
+                          "address": { "type": "PostalAddress", "addressLocality": "Lyon", "addressCountry": "France" } },
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "cc": [format!("{}/followers", self.actor(organizer))],
+        })
+    }
+}
+
+pub fn wrap(kind: &str, id: &str, actor: &str, object: Value) -> Value {
+    json!({
+        "@context": ["https://www.w3.org/ns/activitystreams"],
+        "type": kind, "id": id, "actor": actor, "object": object,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    })
+}
+
+/// The POST the remote server would make, signed by `actor`.
+pub fn signed(actor: &str, body: &Value, now: i64) -> TestRequest {
+    let bytes = body.to_string().into_bytes();
+    let url = url::Url::parse("http://zerda.test/inbox").expect("url");
+    let headers = signatures::signed_headers(
+        "POST",
+        &url,
+        Some(&bytes),
+        &format!("{actor}#main-key"),
+        &key().private_pem,
+        now,
+    )
+    .expect("sign");
+    let mut req =
+        TestRequest::post().uri("/inbox").insert_header(("content-type", "application/activity+json"));
+    for (name, value) in headers {
+        req = req.insert_header((name, value));
+    }
+    req.set_payload(bytes)
+}
+
+impl Remote {
+    /// host[:port], as in handles.
+    pub fn host(&self) -> String {
+        self.base().trim_start_matches("http://").to_string()
+    }
+
+    /// Answers WebFinger for `name` with its actor id.
+    pub fn serve_webfinger(&self, name: &str) {
+        let host = self.host();
+        let jrd = json!({
+            "subject": format!("acct:{name}@{host}"),
+            "links": [
+                { "rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": self.actor(name) },
+                { "rel": "self", "type": "application/activity+json", "href": self.actor(name) },
+            ],
+        });
+        self.peer.respond(
+            &format!("/.well-known/webfinger?resource=acct:{name}@{host}"),
+            200,
+            "application/jrd+json",
+            jrd.to_string().as_bytes(),
+        );
+    }
+}
