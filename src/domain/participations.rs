@@ -413,12 +413,13 @@ pub fn answered(
     }
     db::update_role(tx, p.id, role, now)?;
     // A free event accepts at once: only a request that waited is news.
-    if p.role == "not_approved" && !(accept && event.join_options == "free") {
-        if let Some(to) = recipient(tx, config, p)? {
-            let link = urls.absolute(&urls::event(&event.uuid));
-            let notice = if accept { Notice::Approved { link } } else { Notice::Rejected { link } };
-            mails::send(tx, config, urls, event, &to, notice, now)?;
-        }
+    if p.role == "not_approved"
+        && !(accept && event.join_options == "free")
+        && let Some(to) = recipient(tx, config, p)?
+    {
+        let link = urls.absolute(&urls::event(&event.uuid));
+        let notice = if accept { Notice::Approved { link } } else { Notice::Rejected { link } };
+        mails::send(tx, config, urls, event, &to, notice, now)?;
     }
     Ok(())
 }

@@ -170,10 +170,8 @@ pub fn event_updated(tx: &Transaction, urls: &Urls, event_id: i64, now: Timestam
         "cc": object["cc"].clone(),
     });
     let mut audience = event_audience(tx, &event)?;
-    if event.visibility != "private" {
-        if let Some((_, followers)) = relay_followers(tx, &event)? {
-            audience.extend(followers);
-        }
+    if let Some((_, followers)) = relay_followers(tx, &event)? {
+        audience.extend(followers);
     }
     queue(tx, activity, event.organizer_id, &audience, now)
 }

@@ -125,7 +125,7 @@ async fn a_remote_event_is_stored_then_changed_and_deleted_by_its_organiser_only
 
     // Bob takes part; the organiser moves the event: Bob is told, and
     // Mobilizon's Update reuses the Create's id — it is still applied.
-    app.login(&format!("bob@example.org"), world::PASSWORD).await;
+    app.login("bob@example.org", world::PASSWORD).await;
     let r = app.post(&format!("/events/{uuid}/join"), &[("message", "")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(app.count("SELECT count(*) FROM participants p JOIN actors a ON a.id = p.actor_id WHERE a.preferred_username = 'bob' AND p.role = 'not_approved'"), 1);

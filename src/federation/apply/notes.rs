@@ -11,20 +11,15 @@ use crate::federation::parse;
 /// Longest remote comment kept, in bytes of HTML.
 const HTML_MAX: usize = 20_000;
 
-/// What a Note answers: an event, or a comment of an event.
-enum Target {
-    Event(Event),
-    Comment(Event, Comment),
-}
-
-fn target(env: &Env, in_reply_to: &str) -> Result<Option<Target>, ApplyError> {
+/// What a Note answers: an event, and the comment of it answered, if any.
+fn target(env: &Env, in_reply_to: &str) -> Result<Option<(Event, Option<Comment>)>, ApplyError> {
     let id = in_reply_to.to_string();
     Ok(env.ctx.db.read_blocking(move |conn| {
         if let Some(event) = events::find_event_by_ap_id(conn, &id)? {
-            return Ok(Some(Target::Event(event)));
+            return Ok(Some((event, None)));
         }
         let Some(comment) = db::find_comment_by_ap_id(conn, &id)? else { return Ok(None) };
-        Ok(events::find_event(conn, comment.event_id)?.map(|e| Target::Comment(e, comment)))
+        Ok(events::find_event(conn, comment.event_id)?.map(|e| (e, Some(comment))))
     })?)
 }
 
@@ -85,10 +80,8 @@ pub fn create_or_update(env: &Env, update: bool) -> ApplyResult {
     let Some(in_reply_to) = note.get("inReplyTo").and_then(parse::id_of).map(str::to_string) else {
         return ignored("a Note that answers nothing here");
     };
-    let (event, parent) = match target(env, &in_reply_to)? {
-        Some(Target::Event(e)) => (e, None),
-        Some(Target::Comment(e, c)) => (e, Some(c)),
-        None => return ignored("a Note that answers nothing we hold"),
+    let Some((event, parent)) = target(env, &in_reply_to)? else {
+        return ignored("a Note that answers nothing we hold");
     };
     if event.is_deleted() || event.draft {
         return ignored("the event is gone");
