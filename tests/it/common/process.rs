@@ -49,7 +49,11 @@ pub struct ZerdaProcess {
 impl ZerdaProcess {
     /// Starts `zerda serve` and waits until it logs that it is listening.
     pub fn start(data_dir: &Path, extra_env: &[(&str, &str)]) -> ZerdaProcess {
-        let port = free_port();
+        ZerdaProcess::start_at(data_dir, free_port(), extra_env)
+    }
+
+    /// Starts `zerda serve` on a given port (a restart keeps its address).
+    pub fn start_at(data_dir: &Path, port: u16, extra_env: &[(&str, &str)]) -> ZerdaProcess {
         let listen = format!("127.0.0.1:{port}");
         let base = format!("http://{listen}");
         let mut command = Command::new(BIN);
