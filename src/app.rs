@@ -31,6 +31,8 @@ pub struct AppState {
     pub hashing: Arc<tokio::sync::Semaphore>,
     /// The one client for every outgoing request (SECURITY.md 1.5).
     pub http: crate::federation::http::HttpClient,
+    /// Key fetches under way per host (the inbox's flood guard).
+    pub key_fetches: Arc<crate::federation::inbox::KeyFetchGate>,
     /// The address lookup service, when configured.
     pub geocoder: Option<Arc<crate::geocoder::Geocoder>>,
 }
@@ -52,6 +54,7 @@ impl AppState {
             clock,
             secret: Arc::new(secret),
             limits: Arc::new(RateLimits::default()),
+            key_fetches: Arc::new(Default::default()),
             hashing: Arc::new(tokio::sync::Semaphore::new(HASHING_PERMITS)),
         })
     }

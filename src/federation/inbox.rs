@@ -6,6 +6,10 @@
 //! Network calls (fetching an unknown signer's key) happen before the write
 //! transaction, never inside it.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use serde_json::Value;
 
 use super::objects::remote_actor::{RemoteActor, parse_actor};
@@ -44,6 +48,8 @@ pub enum Refused {
     Malformed(String),
     /// 403: the activity claims to come from us.
     Local,
+    /// 429: the signer's server is already being asked for keys, or failed lately.
+    Busy,
     Internal(AppError),
 }
 
@@ -53,7 +59,72 @@ impl std::fmt::Display for Refused {
             Refused::Unauthorized(why) => write!(f, "unauthorized: {why}"),
             Refused::Malformed(why) => write!(f, "malformed: {why}"),
             Refused::Local => f.write_str("claims a local id"),
+            Refused::Busy => f.write_str("the signer's server is busy or failing; try later"),
             Refused::Internal(e) => write!(f, "internal: {e:?}"),
+        }
+    }
+}
+
+/// Key fetches at once towards one host, and how long a host whose key
+/// could not be fetched is left alone (Mastodon's Stoplight: per source,
+/// five minutes). A flood of activities naming keys on a slow or dead
+/// server then costs two connections, not a thread each (F-12 b).
+pub const KEY_FETCHES_PER_HOST: u32 = 2;
+pub const KEY_FETCH_COOL_OFF: Duration = Duration::from_secs(300);
+
+#[derive(Default)]
+struct HostState {
+    in_flight: u32,
+    cool_off_until: Option<Instant>,
+}
+
+/// Who is fetching keys from where, shared by all inbox requests.
+#[derive(Default)]
+pub struct KeyFetchGate {
+    hosts: Mutex<HashMap<String, HostState>>,
+}
+
+/// A key fetch in progress; dropping it frees the place.
+pub struct KeyFetchPermit<'a> {
+    gate: &'a KeyFetchGate,
+    host: String,
+}
+
+impl KeyFetchGate {
+    fn hosts(&self) -> std::sync::MutexGuard<'_, HashMap<String, HostState>> {
+        self.hosts.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A place to fetch from `host`, unless two fetches are under way or the
+    /// host is cooling off.
+    pub fn enter(&self, host: &str) -> Option<KeyFetchPermit<'_>> {
+        let now = Instant::now();
+        let mut hosts = self.hosts();
+        if hosts.len() > 10_000 {
+            hosts.retain(|_, s| s.in_flight > 0 || s.cool_off_until.is_some_and(|t| t > now));
+        }
+        let state = hosts.entry(host.to_string()).or_default();
+        if state.cool_off_until.is_some_and(|t| t > now) || state.in_flight >= KEY_FETCHES_PER_HOST {
+            return None;
+        }
+        state.in_flight += 1;
+        Some(KeyFetchPermit { gate: self, host: host.to_string() })
+    }
+}
+
+impl KeyFetchPermit<'_> {
+    /// The fetch failed: leave the host alone for a while.
+    pub fn failed(&self) {
+        if let Some(state) = self.gate.hosts().get_mut(&self.host) {
+            state.cool_off_until = Some(Instant::now() + KEY_FETCH_COOL_OFF);
+        }
+    }
+}
+
+impl Drop for KeyFetchPermit<'_> {
+    fn drop(&mut self) {
+        if let Some(state) = self.gate.hosts().get_mut(&self.host) {
+            state.in_flight = state.in_flight.saturating_sub(1);
         }
     }
 }
@@ -95,10 +166,47 @@ fn fetch_actor(db: &Db, fetch: ActorFetcher, actor_id: &str, now: Timestamp) -> 
     Ok(actor)
 }
 
+/// Most addressees in one list: a real activity names a few collections.
+pub const ADDRESSEES_MAX: usize = 1000;
+
+/// Activity types that say nothing without an object.
+const NEED_OBJECT: &[&str] = &[
+    "Create", "Update", "Delete", "Follow", "Undo", "Accept", "Reject", "Announce", "Join", "Leave", "Like",
+    "Flag", "Invite", "Add", "Remove", "Move", "Block",
+];
+
+/// The shape rules an activity must meet before anything else (F-11): one
+/// type, sane addressing, an object where one is needed, and an embedded
+/// event that reads as one.
+fn check_shape(activity: &Value, kind: &str) -> Result<(), String> {
+    if !activity.get("type").is_some_and(Value::is_string) {
+        return Err("the type must be one string".into());
+    }
+    for key in ["to", "cc", "bto", "bcc", "audience"] {
+        if activity.get(key).and_then(Value::as_array).is_some_and(|list| list.len() > ADDRESSEES_MAX) {
+            return Err(format!("too many addressees in {key}"));
+        }
+    }
+    let object = activity.get("object").filter(|o| !o.is_null());
+    if NEED_OBJECT.contains(&kind) && object.is_none() {
+        return Err(format!("{kind} without an object"));
+    }
+    if let Some(object @ Value::Object(_)) = object {
+        if matches!(kind, "Create" | "Update") && !object.get("id").is_some_and(Value::is_string) {
+            return Err(format!("{kind} of an object without an id"));
+        }
+        if matches!(kind, "Create" | "Update") && parse::is_type(object, "Event") {
+            super::objects::remote_event::parse_event(object).map_err(|e| format!("unusable event: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
 /// Authenticates and stores one inbox POST.
 pub fn receive(
     db: &Db,
     our_host: &str,
+    gate: &KeyFetchGate,
     fetch: ActorFetcher,
     incoming: &Incoming,
     now: Timestamp,
@@ -108,8 +216,7 @@ pub fn receive(
     }
     let signature = header(incoming, "signature").ok_or_else(|| Refused::Unauthorized("unsigned".into()))?;
     let parsed = signatures::parse_signature(signature).map_err(|e| Refused::Unauthorized(e.to_string()))?;
-    let activity: Value =
-        serde_json::from_slice(incoming.body).map_err(|e| Refused::Malformed(format!("not JSON: {e}")))?;
+    let activity = parse::strict_json(incoming.body).map_err(|e| Refused::Malformed(e.0))?;
     let actor_id = activity
         .get("actor")
         .and_then(parse::id_of)
@@ -119,6 +226,7 @@ pub fn receive(
     let activity_id =
         parse::text(&activity, "id").ok_or_else(|| Refused::Malformed("no id".into()))?.to_string();
     let kind = parse::type_of(&activity).ok_or_else(|| Refused::Malformed("no type".into()))?.to_string();
+    check_shape(&activity, &kind).map_err(Refused::Malformed)?;
     // Rule R4: nothing from outside may speak for an id of ours.
     if parse::origin(&actor_id).is_some_and(|h| h == our_host)
         || parse::origin(&activity_id).is_some_and(|h| h == our_host)
@@ -150,7 +258,10 @@ pub fn receive(
         if fresh_enough {
             return Err(Refused::Unauthorized("bad signature".into()));
         }
-        let actor = fetch_actor(db, fetch, &actor_id, now)?;
+        let host = parse::origin(&actor_id).unwrap_or_default();
+        let permit = gate.enter(&host).ok_or(Refused::Busy)?;
+        let actor = fetch_actor(db, fetch, &actor_id, now).inspect_err(|_| permit.failed())?;
+        drop(permit);
         if actor.public_key_id.as_deref().is_some_and(|k| k != parsed.key_id) {
             return Err(Refused::Unauthorized("signed with a key that is not the actor's".into()));
         }

@@ -95,6 +95,78 @@ pub fn origin(text: &str) -> Option<String> {
     })
 }
 
+/// Parses JSON strictly: a repeated key in an object, a number out of range
+/// or nesting deeper than serde_json's limit (128) is an error, not a guess
+/// (an attacker's two `actor` keys must not be read two ways).
+pub fn strict_json(bytes: &[u8]) -> Result<Value, ParseError> {
+    use serde::de::{Deserialize, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+
+    struct Strict(Value);
+    struct StrictVisitor;
+
+    impl<'de> Visitor<'de> for StrictVisitor {
+        type Value = Strict;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E: Error>(self, v: bool) -> Result<Strict, E> {
+            Ok(Strict(Value::Bool(v)))
+        }
+        fn visit_i64<E: Error>(self, v: i64) -> Result<Strict, E> {
+            Ok(Strict(v.into()))
+        }
+        fn visit_u64<E: Error>(self, v: u64) -> Result<Strict, E> {
+            Ok(Strict(v.into()))
+        }
+        fn visit_f64<E: Error>(self, v: f64) -> Result<Strict, E> {
+            serde_json::Number::from_f64(v)
+                .map(|n| Strict(Value::Number(n)))
+                .ok_or_else(|| E::custom("number out of range"))
+        }
+        fn visit_str<E: Error>(self, v: &str) -> Result<Strict, E> {
+            Ok(Strict(Value::String(v.to_string())))
+        }
+        fn visit_string<E: Error>(self, v: String) -> Result<Strict, E> {
+            Ok(Strict(Value::String(v)))
+        }
+        fn visit_unit<E: Error>(self) -> Result<Strict, E> {
+            Ok(Strict(Value::Null))
+        }
+        fn visit_none<E: Error>(self) -> Result<Strict, E> {
+            Ok(Strict(Value::Null))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
+            let mut items = Vec::new();
+            while let Some(Strict(item)) = seq.next_element()? {
+                items.push(item);
+            }
+            Ok(Strict(Value::Array(items)))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
+            let mut out = serde_json::Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let Strict(value) = map.next_value()?;
+                if out.insert(key.clone(), value).is_some() {
+                    return Err(A::Error::custom(format!("the key {key:?} appears twice")));
+                }
+            }
+            Ok(Strict(Value::Object(out)))
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Strict {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Strict, D::Error> {
+            d.deserialize_any(StrictVisitor)
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let Strict(value) = Strict::deserialize(&mut de).map_err(|e| ParseError(format!("not JSON: {e}")))?;
+    de.end().map_err(|e| ParseError(format!("not JSON: {e}")))?;
+    Ok(value)
+}
+
 /// `scheme://host[:port]` of a URL ("" when it is not one).
 pub fn origin_url(text: &str) -> String {
     url(text).map(|u| u.origin().ascii_serialization()).unwrap_or_default()
@@ -139,6 +211,21 @@ mod tests {
         assert!(is_type(&json!({"type": ["Object", "Event"]}), "Event"));
         let long = Value::Array((0..10_000).map(|i| json!(i)).collect());
         assert_eq!(many(&long).len(), LIST_MAX);
+    }
+
+    #[test]
+    fn strict_json_refuses_what_could_be_read_two_ways() {
+        assert_eq!(
+            strict_json(br#"{"a": [1, 2.5, "x", null, true], "b": {}}"#).ok(),
+            Some(serde_json::json!({"a": [1, 2.5, "x", null, true], "b": {}}))
+        );
+        assert!(strict_json(br#"{"actor": "a", "actor": "b"}"#).is_err());
+        assert!(strict_json(br#"{"x": {"id": 1, "id": 2}}"#).is_err());
+        assert!(strict_json(b"[1e400]").is_err());
+        assert!(strict_json(b"{} {}").is_err());
+        assert!(strict_json(b"\xff").is_err());
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        assert!(strict_json(deep.as_bytes()).is_err());
     }
 
     #[test]

@@ -80,7 +80,7 @@ async fn receive(
             body: &body,
         };
         let fetch = |url: &str| state.fetch_actor_document(url);
-        inbox::receive(&state.db, state.urls.host(), &fetch, &incoming, now)
+        inbox::receive(&state.db, state.urls.host(), &state.key_fetches, &fetch, &incoming, now)
     })
     .await?;
     Ok(match outcome {
@@ -91,9 +91,16 @@ async fn receive(
                 Refused::Unauthorized(_) => StatusCode::UNAUTHORIZED,
                 Refused::Malformed(_) => StatusCode::BAD_REQUEST,
                 Refused::Local => StatusCode::FORBIDDEN,
+                Refused::Busy => StatusCode::TOO_MANY_REQUESTS,
                 Refused::Internal(e) => return Err(e),
             };
-            HttpResponse::build(status).finish()
+            // The reason is ours and safe to tell the peer; it helps its admin.
+            let reason = serde_json::json!({ "error": refused.to_string() }).to_string();
+            let mut response = HttpResponse::build(status);
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                response.insert_header(("retry-after", "300"));
+            }
+            response.content_type("application/json").body(reason)
         }
     })
 }

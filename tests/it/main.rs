@@ -13,6 +13,7 @@ mod fake_peer;
 mod feeds;
 mod fixtures;
 mod inbox;
+mod inbox_attacks;
 mod jobs;
 mod lookups;
 mod mail;

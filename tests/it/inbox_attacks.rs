@@ -1,0 +1,180 @@
+//! Hostile or broken input at the inbox (SECURITY.md catalogue F-11, F-12 b,
+//! F-13): malformed shapes get 400 with a reason and store nothing; a flood
+//! of activities naming keys on a slow server costs at most two fetches;
+//! a rotated key is fetched once, a bad signature right after is not.
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::test::TestRequest;
+use serde_json::json;
+use zerda::federation::keys;
+use zerda::federation::signatures;
+
+use crate::common::remote::{Remote, key, signed};
+use crate::common::{self, world};
+
+async fn app() -> common::TestApp<
+    impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+    >,
+> {
+    common::app_with(|c| {
+        c.federation.allow_http = true;
+        c.federation.allow_private_addresses = true;
+    })
+    .await
+}
+
+/// A POST of raw bytes, signed by `actor` with the remote key.
+fn signed_bytes(actor: &str, bytes: &[u8], now: i64) -> TestRequest {
+    let url = url::Url::parse("http://zerda.test/inbox").expect("url");
+    let headers = signatures::signed_headers(
+        "POST",
+        &url,
+        Some(bytes),
+        &format!("{actor}#main-key"),
+        &key().private_pem,
+        now,
+    )
+    .expect("sign");
+    let mut req =
+        TestRequest::post().uri("/inbox").insert_header(("content-type", "application/activity+json"));
+    for (name, value) in headers {
+        req = req.insert_header((name, value));
+    }
+    req.set_payload(bytes.to_vec())
+}
+
+#[actix_web::test]
+async fn malformed_activities_get_400_with_a_reason_and_store_nothing() {
+    let mut app = app().await;
+    world::standard(app.db(), &app.state.urls, common::T0);
+    let remote = Remote::start(&["sam"]);
+    let sam = remote.actor("sam");
+    let event = |start: &str, end: &str| {
+        let mut e = remote.event("sam", "0c1d2e3f-0000-4000-8000-000000000001", "Broken");
+        e["startTime"] = json!(start);
+        e["endTime"] = json!(end);
+        e
+    };
+    let id = |n: u32| format!("{}/activities/{n}", sam);
+    let deep = format!(
+        r#"{{"id": "{}", "type": "Create", "actor": "{sam}", "object": {}{}}}"#,
+        id(1),
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let many: Vec<String> = (0..5_000).map(|i| format!("{}/x{i}", remote.base())).collect();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("10 000-deep nesting", deep.into_bytes(), "not JSON"),
+        ("type as a list", json!({"id": id(2), "type": ["Create", "Note"], "actor": sam, "object": {"id": id(20), "type": "Note"}}).to_string().into_bytes(), "one string"),
+        ("5 000 addressees", json!({"id": id(3), "type": "Create", "actor": sam, "to": many, "object": {"id": id(30), "type": "Note"}}).to_string().into_bytes(), "too many addressees"),
+        ("invalid UTF-8", b"{\"id\": \"\xff\xfe\", \"type\": \"Like\"}".to_vec(), "not JSON"),
+        ("a repeated key", format!(r#"{{"id": "{}", "type": "Like", "actor": "{sam}", "actor": "https://victim.example/@v", "object": "x"}}"#, id(4)).into_bytes(), "appears twice"),
+        ("1e400", format!(r#"{{"id": "{}", "type": "Like", "actor": "{sam}", "object": "x", "n": 1e400}}"#, id(5)).into_bytes(), "not JSON"),
+        ("an event ending before it begins", json!({"id": id(6), "type": "Create", "actor": sam, "object": event("2027-03-20T19:00:00Z", "2027-03-20T18:00:00Z")}).to_string().into_bytes(), "unusable event"),
+        ("the year 99999", json!({"id": id(7), "type": "Create", "actor": sam, "object": event("99999-03-20T19:00:00Z", "99999-03-20T20:00:00Z")}).to_string().into_bytes(), "unusable event"),
+        ("no object", json!({"id": id(8), "type": "Create", "actor": sam}).to_string().into_bytes(), "without an object"),
+        ("an object without an id", json!({"id": id(9), "type": "Create", "actor": sam, "object": {"type": "Note", "content": "x"}}).to_string().into_bytes(), "without an id"),
+        ("no id", json!({"type": "Create", "actor": sam, "object": {"id": id(100), "type": "Note"}}).to_string().into_bytes(), "no id"),
+    ];
+    for (what, body, reason) in cases {
+        let r = app.request(signed_bytes(&sam, &body, common::T0)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{what}: {}", r.body);
+        assert!(r.body.contains(reason), "{what}: {}", r.body);
+    }
+    assert_eq!(app.count("SELECT count(*) FROM inbox_activities"), 0);
+    assert!(remote.peer.requests().is_empty(), "no key was fetched for garbage");
+}
+
+#[actix_web::test]
+async fn a_flood_naming_keys_on_a_slow_server_costs_two_fetches() {
+    let app = app().await;
+    world::standard(app.db(), &app.state.urls, common::T0);
+    let remote = Remote::start(&[]);
+    for n in 0..10 {
+        let name = format!("u{n}");
+        remote.serve_actor(&name);
+        remote.peer.delay(&format!("/@{name}"), Duration::from_secs(2));
+    }
+    let mut others = Vec::new();
+    for _ in 0..10 {
+        others.push(common::app_sharing(app.state.clone(), app.clock.clone()).await);
+    }
+    let requests = others.iter_mut().enumerate().map(|(n, o)| {
+        let actor = remote.actor(&format!("u{n}"));
+        let body = json!({"id": format!("{actor}/likes/1"), "type": "Like", "actor": actor, "object": "http://zerda.test/events/x"});
+        o.request(signed(&actor, &body, common::T0))
+    });
+    let statuses: Vec<StatusCode> =
+        futures_util::future::join_all(requests).await.into_iter().map(|r| r.status).collect();
+    assert!(remote.peer.requests().len() <= 2, "{} key fetches", remote.peer.requests().len());
+    let busy = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert!(busy >= 8, "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS || *s == StatusCode::ACCEPTED),
+        "{statuses:?}"
+    );
+}
+
+#[actix_web::test]
+async fn a_rotated_key_is_fetched_once_and_a_bad_signature_then_is_not() {
+    let mut app = app().await;
+    world::standard(app.db(), &app.state.urls, common::T0);
+    let remote = Remote::start(&["sam"]);
+    let sam = remote.actor("sam");
+    // We know Sam with an old key, fetched an hour ago.
+    let old = keys::generate().expect("key");
+    let stored = zerda::federation::objects::remote_actor::RemoteActor {
+        ap_id: sam.clone(),
+        kind: "Person".into(),
+        preferred_username: "sam".into(),
+        domain: remote.host(),
+        name: "Sam".into(),
+        summary: String::new(),
+        url: sam.clone(),
+        inbox: format!("{sam}/inbox"),
+        shared_inbox: None,
+        outbox: None,
+        followers: None,
+        public_key_id: Some(format!("{sam}#main-key")),
+        public_key_pem: Some(old.public_pem.clone()),
+        avatar_url: None,
+        banner_url: None,
+        discoverable: true,
+        manually_approves_followers: false,
+    };
+    app.db()
+        .write_blocking(|tx| zerda::db::remote_actors::upsert_remote_actor(tx, &stored, common::T0 - 3600))
+        .expect("store");
+    // Signed with the new key (the one its server now serves): one refetch, accepted.
+    let like = |n: u32| json!({"id": format!("{sam}/likes/{n}"), "type": "Like", "actor": sam, "object": "http://zerda.test/events/x"});
+    let r = app.request(signed(&sam, &like(1), common::T0)).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    assert_eq!(remote.peer.requests().len(), 1);
+    // Now a bad signature (another key): refused, and no new fetch so soon.
+    let stranger = keys::generate().expect("key");
+    let bytes = like(2).to_string().into_bytes();
+    let url = url::Url::parse("http://zerda.test/inbox").expect("url");
+    let headers = signatures::signed_headers(
+        "POST",
+        &url,
+        Some(&bytes),
+        &format!("{sam}#main-key"),
+        &stranger.private_pem,
+        common::T0,
+    )
+    .expect("sign");
+    let mut req =
+        TestRequest::post().uri("/inbox").insert_header(("content-type", "application/activity+json"));
+    for (name, value) in headers {
+        req = req.insert_header((name, value));
+    }
+    let r = app.request(req.set_payload(bytes)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(remote.peer.requests().len(), 1, "no refetch inside the cool-off");
+    assert_eq!(app.count("SELECT count(*) FROM inbox_activities"), 1);
+}
