@@ -6,7 +6,7 @@
 //! B after it restarts, even though A was killed in between.
 
 #[path = "../it/common/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod common;
 
 use std::path::Path;
