@@ -44,3 +44,7 @@ END;
 
 -- Remote events on the home page: those shared by actors someone here follows.
 CREATE INDEX shares_actor ON shares (actor_id);
+
+-- A picture copied from another server remembers where it came from, so an
+-- actor refreshed every two days is not downloaded again each time.
+ALTER TABLE media ADD COLUMN source_url TEXT;

@@ -49,14 +49,18 @@ pub struct RemoteProfile {
     pub summary: String,
     /// Their page on their own server.
     pub url: String,
+    /// Our copy of their avatar (a media file name).
+    pub avatar: Option<String>,
 }
 
 /// A remote actor by handle (`name`, `domain`).
 pub fn find_by_handle(conn: &Connection, username: &str, domain: &str) -> AppResult<Option<RemoteProfile>> {
     Ok(conn
         .prepare_cached(
-            "SELECT id, ap_id, kind, preferred_username, domain, name, summary, coalesce(url, ap_id) FROM actors
-             WHERE preferred_username = ?1 AND domain = ?2",
+            "SELECT a.id, a.ap_id, a.kind, a.preferred_username, a.domain, a.name, a.summary,
+                 coalesce(a.url, a.ap_id), m.file_name
+             FROM actors a LEFT JOIN media m ON m.id = a.avatar_id
+             WHERE a.preferred_username = ?1 AND a.domain = ?2",
         )?
         .query_row([username, domain], |r| {
             Ok(RemoteProfile {
@@ -68,6 +72,7 @@ pub fn find_by_handle(conn: &Connection, username: &str, domain: &str) -> AppRes
                 name: r.get(5)?,
                 summary: r.get(6)?,
                 url: r.get(7)?,
+                avatar: r.get(8)?,
             })
         })
         .optional()?)
@@ -110,5 +115,21 @@ pub fn upsert_remote_actor(tx: &Transaction, a: &RemoteActor, now: Timestamp) ->
         a.discoverable,
         now
     ])?;
-    Ok(tx.prepare_cached("SELECT id FROM actors WHERE ap_id = ?1")?.query_row([&a.ap_id], |r| r.get(0))?)
+    let id =
+        tx.prepare_cached("SELECT id FROM actors WHERE ap_id = ?1")?.query_row([&a.ap_id], |r| r.get(0))?;
+    // Their pictures are copied here in the background (never fetched inside this transaction).
+    use crate::jobs::remote_pictures::{Target, schedule};
+    match &a.avatar_url {
+        Some(url) => schedule(tx, Target::ActorAvatar, id, url, now)?,
+        None => {
+            tx.execute("UPDATE actors SET avatar_id = NULL WHERE id = ?1", [id])?;
+        }
+    }
+    match &a.banner_url {
+        Some(url) => schedule(tx, Target::ActorBanner, id, url, now)?,
+        None => {
+            tx.execute("UPDATE actors SET banner_id = NULL WHERE id = ?1", [id])?;
+        }
+    }
+    Ok(id)
 }

@@ -47,7 +47,9 @@ pub fn upsert(
             published_at: remote.published_at,
             fields: &fields,
         };
-        return Ok(Stored::Done(db::insert_remote_event(tx, &new, now)?.0));
+        let id = db::insert_remote_event(tx, &new, now)?.0;
+        banner(tx, remote, id, now)?;
+        return Ok(Stored::Done(id));
     };
     if before.local {
         return Ok(Stored::Refused("one of our own events"));
@@ -67,5 +69,21 @@ pub fn upsert(
         let cancelled = after.status == "cancelled" && before.status != "cancelled";
         super::participations::notify_change(tx, config, urls, &after, cancelled, now)?;
     }
+    banner(tx, remote, before.id, now)?;
     Ok(Stored::Done(before.id))
+}
+
+/// Queues the copy of the event's banner (a job: no network in here).
+fn banner(tx: &Transaction, remote: &RemoteEvent, id: i64, now: Timestamp) -> AppResult<()> {
+    match &remote.banner_url {
+        Some(url) => crate::jobs::remote_pictures::schedule(
+            tx,
+            crate::jobs::remote_pictures::Target::EventBanner,
+            id,
+            url,
+            now,
+        ),
+        // Their banner is gone: so is ours (the file goes with the unused ones).
+        None => db::update_banner(tx, id, None),
+    }
 }

@@ -4,6 +4,7 @@
 
 pub mod cleanup;
 pub mod keys;
+pub mod remote_pictures;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -99,6 +100,7 @@ fn run_job(ctx: &JobContext, job: &Job) -> Result<(), JobError> {
         CLEANUP => cleanup::run(ctx),
         keys::ACTOR_KEYS => keys::run(ctx, job),
         crate::federation::apply::INBOX_JOB => crate::federation::apply::run(ctx, job),
+        remote_pictures::REMOTE_PICTURE => remote_pictures::run(ctx, job),
         other => Err(JobError::Permanent(format!("unknown job kind {other:?}"))),
     }
 }

@@ -223,3 +223,61 @@ async fn our_comments_are_served_as_notes_and_their_pages_lead_to_the_event() {
 fn urlencoding(s: &str) -> String {
     serde_urlencoded::to_string([("q", s)]).expect("encode").trim_start_matches("q=").to_string()
 }
+
+#[actix_web::test]
+async fn remote_pictures_are_copied_here_and_served_as_our_own() {
+    let mut app = app().await;
+    world::standard(app.db(), &app.state.urls, common::T0);
+    let mut remote = Remote::start(&[]);
+    remote.avatar = Some(crate::uploads::png(64, 64));
+    remote.serve_actor("dad");
+    remote.serve_webfinger("dad");
+    let mut event = remote.event("dad", "0c1d2e3f-0000-4000-8000-0000000000bb", "Family picnic");
+    event["attachment"] = json!([{"type": "Document", "name": "Banner", "mediaType": "image/png", "url": format!("{}/banner.png", remote.base())}]);
+    remote.peer.respond("/banner.png", 200, "image/png", &crate::uploads::png(300, 100));
+    remote.serve(&event);
+    app.login("bob@example.org", world::PASSWORD).await;
+    let r = app.post("/search/lookup", &[("q", event["id"].as_str().expect("id"))]).await;
+    let page = r.location().expect("event page").to_string();
+    zerda::jobs::run_due(&app.jobs()).expect("jobs");
+    // The banner and the organiser's avatar now live here.
+    let shown = app.get(&page).await;
+    let banner = app
+        .count_text("SELECT m.file_name FROM events e JOIN media m ON m.id = e.banner_id WHERE e.local = 0");
+    assert!(shown.body.contains(&format!("/media/{banner}")), "{}", shown.body);
+    assert!(
+        !shown.body.contains(&format!("{}/banner.png", remote.base())),
+        "no picture from elsewhere in the page"
+    );
+    let file = app.get(&format!("/media/{banner}")).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(
+        file.header("content-type").is_some_and(|t| t == "image/png" || t == "image/jpeg"),
+        "re-encoded by us"
+    );
+    let profile = app.get(&format!("/@dad@{}", remote.host())).await;
+    let avatar = app.count_text("SELECT m.file_name FROM actors a JOIN media m ON m.id = a.avatar_id WHERE a.preferred_username = 'dad'");
+    assert!(profile.body.contains(&format!("/media/{avatar}")));
+    // Refreshing the same actor does not download its avatar again.
+    let fetched = remote.peer.requests().iter().filter(|r| r.path.starts_with("/avatars/")).count();
+    assert_eq!(fetched, 1);
+    app.clock.advance(3 * 24 * 3600);
+    let r = app.post("/search/lookup", &[("q", &format!("@dad@{}", remote.host()))]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    zerda::jobs::run_due(&app.jobs()).expect("jobs");
+    assert_eq!(remote.peer.requests().iter().filter(|r| r.path.starts_with("/avatars/")).count(), 1);
+    // A "picture" that is not one is refused and nothing is shown.
+    let mut other = Remote::start(&[]);
+    other.avatar = Some(b"<svg onload=alert(1)>".to_vec());
+    other.serve_actor("mallory");
+    other.serve_webfinger("mallory");
+    let r = app.post("/search/lookup", &[("q", &format!("@mallory@{}", other.host()))]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    zerda::jobs::run_due(&app.jobs()).expect("jobs");
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM actors WHERE preferred_username = 'mallory' AND avatar_id IS NOT NULL"
+        ),
+        0
+    );
+}

@@ -19,11 +19,13 @@ pub fn key() -> &'static KeyPair {
 /// sign with one key (each document names it as its own).
 pub struct Remote {
     pub peer: FakePeer,
+    /// A picture every actor served from now on shows as its avatar.
+    pub avatar: Option<Vec<u8>>,
 }
 
 impl Remote {
     pub fn start(names: &[&str]) -> Remote {
-        let remote = Remote { peer: FakePeer::start() };
+        let remote = Remote { peer: FakePeer::start(), avatar: None };
         for name in names {
             remote.serve_actor(name);
         }
@@ -40,13 +42,17 @@ impl Remote {
 
     pub fn serve_actor(&self, name: &str) {
         let id = self.actor(name);
-        let doc = json!({
+        let mut doc = json!({
             "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
             "id": id, "type": "Person", "preferredUsername": name, "name": name,
             "inbox": format!("{id}/inbox"),
             "endpoints": { "sharedInbox": format!("{}/inbox", self.base()) },
             "publicKey": { "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": key().public_pem },
         });
+        if let Some(png) = &self.avatar {
+            doc["icon"] = json!({"type": "Image", "mediaType": "image/png", "url": format!("{}/avatars/{name}.png", self.base())});
+            self.peer.respond(&format!("/avatars/{name}.png"), 200, "image/png", png);
+        }
         self.peer.respond(&format!("/@{name}"), 200, "application/activity+json", doc.to_string().as_bytes());
     }
 
