@@ -269,12 +269,16 @@ pub fn receive(
         verify_with(incoming, &parsed, &key, now).map_err(Refused::Unauthorized)?;
     }
     let body = String::from_utf8_lossy(incoming.body).into_owned();
-    // Mobilizon gives an Update the id of the Create before it (`<object>/activity`):
-    // an Update is known by its id and its content, so a replay is still one.
-    let key = if kind == "Update" {
-        format!("{activity_id}#{}", crate::secrets::hex(&crate::secrets::sha256(body.as_bytes())))
-    } else {
-        activity_id
+    // What makes a delivery a replay. Peers reuse ids across types (Mobilizon's
+    // Update carries its Create's id, `<object>/activity`; its older Leave carried
+    // the Join's): anything but a Create is known by its id and type, an Update
+    // also by its content. A replay — the same activity again — is still one.
+    let key = match kind.as_str() {
+        "Create" => activity_id,
+        "Update" => {
+            format!("{activity_id}#Update#{}", crate::secrets::hex(&crate::secrets::sha256(body.as_bytes())))
+        }
+        _ => format!("{activity_id}#{kind}"),
     };
     db.write_blocking(move |tx| {
         let inserted = tx

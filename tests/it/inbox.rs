@@ -79,7 +79,7 @@ async fn a_signed_activity_is_stored_once_however_often_it_is_replayed() {
         .request(signed("/inbox", &body, &format!("{ACTOR}#main-key"), &key().private_pem, common::T0))
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
-    assert_eq!(app.count("SELECT count(*) FROM inbox_activities WHERE ap_id = 'https://remote.example/activities/1' AND kind = 'Like'"), 1);
+    assert_eq!(app.count("SELECT count(*) FROM inbox_activities WHERE ap_id = 'https://remote.example/activities/1#Like' AND kind = 'Like'"), 1);
     // Five replays at once (the same signed request): still one row.
     let mut others = Vec::new();
     for _ in 0..5 {

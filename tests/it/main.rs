@@ -11,6 +11,7 @@ mod discovery;
 mod events;
 mod fake_peer;
 mod feeds;
+mod fixture_apply;
 mod fixtures;
 mod inbox;
 mod inbox_attacks;

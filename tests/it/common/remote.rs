@@ -41,7 +41,14 @@ impl Remote {
     }
 
     pub fn serve_actor(&self, name: &str) {
-        let id = self.actor(name);
+        self.serve_actor_at(&format!("/@{name}"));
+    }
+
+    /// Serves an actor document (a Person signing with the shared key) at a path.
+    pub fn serve_actor_at(&self, path: &str) {
+        let id = format!("{}{path}", self.base());
+        let name = path.rsplit('/').next().unwrap_or("someone").trim_start_matches('@').to_string();
+        let name = name.as_str();
         let mut doc = json!({
             "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
             "id": id, "type": "Person", "preferredUsername": name, "name": name,
@@ -53,7 +60,7 @@ impl Remote {
             doc["icon"] = json!({"type": "Image", "mediaType": "image/png", "url": format!("{}/avatars/{name}.png", self.base())});
             self.peer.respond(&format!("/avatars/{name}.png"), 200, "image/png", png);
         }
-        self.peer.respond(&format!("/@{name}"), 200, "application/activity+json", doc.to_string().as_bytes());
+        self.peer.respond(path, 200, "application/activity+json", doc.to_string().as_bytes());
     }
 
     /// Serves a document at its id's path.
