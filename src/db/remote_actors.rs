@@ -60,7 +60,7 @@ pub fn find_by_handle(conn: &Connection, username: &str, domain: &str) -> AppRes
             "SELECT a.id, a.ap_id, a.kind, a.preferred_username, a.domain, a.name, a.summary,
                  coalesce(a.url, a.ap_id), m.file_name
              FROM actors a LEFT JOIN media m ON m.id = a.avatar_id
-             WHERE a.preferred_username = ?1 AND a.domain = ?2",
+             WHERE a.preferred_username = ?1 AND a.domain = ?2 AND a.deleted_at IS NULL",
         )?
         .query_row([username, domain], |r| {
             Ok(RemoteProfile {
@@ -78,9 +78,20 @@ pub fn find_by_handle(conn: &Connection, username: &str, domain: &str) -> AppRes
         .optional()?)
 }
 
+/// The kind we store: the table knows Person, Group and Application. Other
+/// servers' `Service` (Mastodon's bots) and `Organization` actors speak and
+/// are spoken to like people.
+fn stored_kind(kind: &str) -> &str {
+    match kind {
+        "Group" | "Application" => kind,
+        _ => "Person",
+    }
+}
+
 /// Stores or refreshes a remote actor from its document; returns its row id.
 /// Never touches a local actor (their ids are on our domain, which remote
-/// documents may not claim: checked before this is called).
+/// documents may not claim: checked before this is called), nor one that
+/// deleted itself (its tombstone stays as it is).
 pub fn upsert_remote_actor(tx: &Transaction, a: &RemoteActor, now: Timestamp) -> AppResult<i64> {
     tx.prepare_cached(
         "INSERT INTO actors (ap_id, kind, preferred_username, domain, name, summary, inbox_url, shared_inbox_url,
@@ -95,11 +106,11 @@ pub fn upsert_remote_actor(tx: &Transaction, a: &RemoteActor, now: Timestamp) ->
              manually_approves_followers = excluded.manually_approves_followers,
              discoverable = excluded.discoverable, updated_at = excluded.updated_at,
              fetched_at = excluded.fetched_at
-         WHERE actors.domain IS NOT NULL",
+         WHERE actors.domain IS NOT NULL AND actors.deleted_at IS NULL",
     )?
     .execute(params![
         a.ap_id,
-        a.kind,
+        stored_kind(&a.kind),
         a.preferred_username,
         a.domain,
         a.name,
@@ -115,8 +126,12 @@ pub fn upsert_remote_actor(tx: &Transaction, a: &RemoteActor, now: Timestamp) ->
         a.discoverable,
         now
     ])?;
-    let id =
-        tx.prepare_cached("SELECT id FROM actors WHERE ap_id = ?1")?.query_row([&a.ap_id], |r| r.get(0))?;
+    let (id, deleted): (i64, bool) = tx
+        .prepare_cached("SELECT id, deleted_at IS NOT NULL FROM actors WHERE ap_id = ?1")?
+        .query_row([&a.ap_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if deleted {
+        return Ok(id);
+    }
     // Their pictures are copied here in the background (never fetched inside this transaction).
     use crate::jobs::remote_pictures::{Target, schedule};
     match &a.avatar_url {

@@ -78,18 +78,22 @@ impl<'a> Resolver<'a> {
     /// The row of an actor by id: ours, known and fresh, or fetched now and
     /// stored. A stale copy is refreshed; if that fails, the copy serves.
     pub fn actor(&self, ap_id: &str) -> Result<i64, Failure> {
-        let known: Option<(i64, bool, Option<Timestamp>)> = {
+        let known: Option<(i64, bool, Option<Timestamp>, bool)> = {
             let ap_id = ap_id.to_string();
             self.db.read_blocking(move |conn| {
                 Ok(conn
-                    .prepare_cached("SELECT id, domain IS NULL, fetched_at FROM actors WHERE ap_id = ?1")?
-                    .query_row([&ap_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .prepare_cached(
+                        "SELECT id, domain IS NULL, fetched_at, deleted_at IS NOT NULL FROM actors WHERE ap_id = ?1",
+                    )?
+                    .query_row([&ap_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                     .optional()?)
             })?
         };
         match known {
-            Some((id, true, _)) => return Ok(id),
-            Some((id, false, fetched)) if fetched.is_some_and(|at| self.now - at < ACTOR_STALE_AFTER) => {
+            // It deleted itself: nothing it wrote or organised is taken in again.
+            Some((_, _, _, true)) => return Err(Failure::Refused(format!("{ap_id} deleted itself"))),
+            Some((id, true, _, _)) => return Ok(id),
+            Some((id, false, fetched, _)) if fetched.is_some_and(|at| self.now - at < ACTOR_STALE_AFTER) => {
                 return Ok(id);
             }
             _ => {}
@@ -111,7 +115,7 @@ impl<'a> Resolver<'a> {
                     .db
                     .write_quiet_blocking(move |tx| remote_actors::upsert_remote_actor(tx, &actor, now))?)
             }
-            (Err(_), Some((id, _, _))) => Ok(id),
+            (Err(_), Some((id, _, _, _))) => Ok(id),
             (Err(e), None) => Err(e),
         }
     }

@@ -83,7 +83,9 @@ pub fn run(ctx: &JobContext, job: &Job) -> Result<(), JobError> {
                     .query_row([p.id], |r| r.get(0))
                     .optional()?,
                 _ => tx
-                    .prepare_cached("SELECT id FROM actors WHERE id = ?1 AND domain IS NOT NULL")?
+                    .prepare_cached(
+                        "SELECT id FROM actors WHERE id = ?1 AND domain IS NOT NULL AND deleted_at IS NULL",
+                    )?
                     .query_row([p.id], |r| r.get(0))
                     .optional()?,
             };
