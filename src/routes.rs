@@ -5,8 +5,8 @@
 use actix_web::{guard, web};
 
 use crate::web::{
-    accounts, activitypub, admin, assets, comments, discovery, events, feeds, inbox, my_events, pages,
-    participations, passwords, profiles, registration, search, settings,
+    accounts, activitypub, admin, assets, comments, discovery, events, feeds, inbox, instance_follows,
+    my_events, pages, participations, passwords, profiles, registration, search, settings,
 };
 
 macro_rules! routes {
@@ -115,4 +115,8 @@ routes! {
     POST "/participation/email/cancel/{uuid}/{token}" => participations::cancel,
     GET  "/admin" => admin::dashboard,
     POST "/admin/test-mail" => admin::send_test_mail,
+    POST "/admin/instances/follow" => instance_follows::follow,
+    POST "/admin/instances/following/{id}/unfollow" => instance_follows::unfollow,
+    POST "/admin/instances/followers/{id}/accept" => instance_follows::accept,
+    POST "/admin/instances/followers/{id}/reject" => instance_follows::reject,
 }

@@ -58,6 +58,22 @@ impl Urls {
         self.absolute("/relay")
     }
 
+    /// One of our Follow activities, as Mobilizon names them.
+    pub fn follow(&self, uuid: &str) -> String {
+        self.absolute(&format!("/follow/{uuid}"))
+    }
+
+    /// The Undo that ends one of our follows.
+    pub fn unfollow(&self, uuid: &str) -> String {
+        self.absolute(&format!("/unfollow/{uuid}/activity"))
+    }
+
+    /// Our Accept or Reject of a Follow (`/accept/follow/<uuid>`).
+    pub fn follow_answer(&self, accept: bool, uuid: &str) -> String {
+        let kind = if accept { "accept" } else { "reject" };
+        self.absolute(&format!("/{kind}/follow/{uuid}"))
+    }
+
     pub fn shared_inbox(&self) -> String {
         self.absolute("/inbox")
     }
@@ -166,6 +182,23 @@ pub fn admin() -> String {
 
 pub fn admin_test_mail() -> String {
     "/admin/test-mail".into()
+}
+
+pub fn admin_instance_follow() -> String {
+    "/admin/instances/follow".into()
+}
+
+/// Ends a follow of another instance (the `follows` row id).
+pub fn admin_instance_unfollow(id: i64) -> String {
+    format!("/admin/instances/following/{id}/unfollow")
+}
+
+pub fn admin_instance_accept(id: i64) -> String {
+    format!("/admin/instances/followers/{id}/accept")
+}
+
+pub fn admin_instance_reject(id: i64) -> String {
+    format!("/admin/instances/followers/{id}/reject")
 }
 
 pub fn locale() -> String {

@@ -7,6 +7,7 @@
 pub mod comments;
 pub mod events;
 pub mod feed_tokens;
+pub mod follows;
 pub mod instance;
 pub mod jobs;
 pub mod media;

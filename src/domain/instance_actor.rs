@@ -2,7 +2,7 @@
 //! signs our fetches of remote documents and follows other instances. It is
 //! created with the database's first start and gets its key like a profile.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::error::AppResult;
 use crate::time::Timestamp;
@@ -10,6 +10,16 @@ use crate::urls::Urls;
 
 /// Its username: taken, so no profile or group can use it.
 pub const USERNAME: &str = "relay";
+
+/// The instance actor's row id (it exists from the first start on).
+pub fn find(conn: &Connection) -> AppResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM actors WHERE preferred_username = ?1 AND domain IS NULL AND kind = 'Application'",
+        )?
+        .query_row([USERNAME], |r| r.get(0))
+        .optional()?)
+}
 
 /// Creates the instance actor if it does not exist yet; returns its id.
 pub fn ensure(tx: &Transaction, urls: &Urls, now: Timestamp) -> AppResult<i64> {

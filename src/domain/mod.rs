@@ -7,6 +7,7 @@ pub mod comments;
 pub mod event_options;
 pub mod events;
 pub mod instance_actor;
+pub mod instance_follows;
 pub mod media;
 pub mod participations;
 pub mod passwords;

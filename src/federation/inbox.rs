@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use rusqlite::OptionalExtension;
 use serde_json::Value;
 
 use super::objects::remote_actor::{RemoteActor, parse_actor};
@@ -129,7 +130,8 @@ impl Drop for KeyFetchPermit<'_> {
     }
 }
 
-/// Accepted: stored now (`true`) or already known (`false`, a replay).
+/// Accepted: stored now (`true`), or not stored (`false`: a replay, or an
+/// unknown actor's self-deletion, which has nothing to delete here).
 pub type Accepted = bool;
 
 fn header<'a>(incoming: &Incoming<'a>, name: &str) -> Option<&'a str> {
@@ -202,6 +204,18 @@ fn check_shape(activity: &Value, kind: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether we hold a remote actor (not deleted) with this id.
+fn knows_actor(db: &Db, actor_id: &str) -> Result<bool, AppError> {
+    let actor_id = actor_id.to_string();
+    db.read_blocking(move |conn| {
+        Ok(conn
+            .prepare_cached("SELECT 1 FROM actors WHERE ap_id = ?1 AND deleted_at IS NULL")?
+            .query_row([&actor_id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    })
+}
+
 /// Authenticates and stores one inbox POST.
 pub fn receive(
     db: &Db,
@@ -241,6 +255,16 @@ pub fn receive(
     }
     if !parse::same_origin(&activity_id, &actor_id) {
         return Err(Refused::Unauthorized("the activity id is not on the actor's host".into()));
+    }
+    // Mastodon's `unknown_deleted_account?`: an actor we never stored (or
+    // already removed) deleting itself is acknowledged without fetching its
+    // key. It is gone (its document answers 410), the deletion fans out to
+    // every server it knew, and there is nothing of it here to delete (F-12 c).
+    if kind == "Delete"
+        && activity.get("object").and_then(parse::id_of) == Some(actor_id.as_str())
+        && !knows_actor(db, &actor_id).map_err(Refused::Internal)?
+    {
+        return Ok(false);
     }
     let known: Option<KnownKey> = {
         let actor_id = actor_id.clone();

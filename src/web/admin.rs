@@ -1,5 +1,6 @@
 //! The administration dashboard. Every handler starts with `require_admin`:
 //! anonymous visitors are sent to the login page, other users get a 404.
+//! The instance follows it lists are changed in `instance_follows.rs`.
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -12,6 +13,7 @@ use super::pages::UNPROCESSABLE;
 use crate::app::AppState;
 use crate::db::jobs::JobRow;
 use crate::domain::FieldErrors;
+use crate::domain::instance_follows::InstanceFollows;
 use crate::error::AppResult;
 use crate::i18n::Tr;
 use crate::urls;
@@ -27,12 +29,17 @@ pub struct DashboardPage {
     pub version: &'static str,
     pub test_mail_to: String,
     pub errors: FieldErrors,
+    /// Instances we follow and instances following us.
+    pub instances: InstanceFollows,
+    /// What was typed in the "follow an instance" form.
+    pub follow_domain: String,
 }
 
 struct Summary {
     users: i64,
     jobs: Vec<(String, i64)>,
     failed: Vec<JobRow>,
+    instances: InstanceFollows,
 }
 
 async fn summary(state: &AppState) -> AppResult<Summary> {
@@ -43,6 +50,7 @@ async fn summary(state: &AppState) -> AppResult<Summary> {
                 users: crate::db::users::count_users(conn)?,
                 jobs: crate::db::jobs::count_by_state(conn)?,
                 failed: crate::db::jobs::list_failed(conn, 20)?,
+                instances: crate::domain::instance_follows::list(conn)?,
             })
         })
         .await
@@ -67,7 +75,7 @@ fn mail_transport(state: &AppState) -> String {
     }
 }
 
-async fn dashboard_page(
+pub(super) async fn dashboard_page(
     ctx: Ctx,
     state: &AppState,
     to: String,
@@ -83,6 +91,8 @@ async fn dashboard_page(
         version: env!("CARGO_PKG_VERSION"),
         test_mail_to: to,
         errors,
+        instances: s.instances,
+        follow_domain: String::new(),
     })
 }
 

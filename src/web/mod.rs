@@ -15,6 +15,7 @@ pub mod events;
 pub mod feeds;
 pub mod flash;
 pub mod inbox;
+pub mod instance_follows;
 pub mod middleware;
 pub mod my_events;
 pub mod pages;

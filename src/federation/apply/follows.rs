@@ -1,15 +1,164 @@
-//! Follow, Undo(Follow), Accept/Reject(Follow). (Being written.)
+//! Follow, Undo(Follow), Accept/Reject(Follow), as Mobilizon handles them:
+//! only non-person actors can be followed. Our instance actor (`/relay`)
+//! approves each follower by hand (`manuallyApprovesFollowers`): a Follow of
+//! it is a request our administrator answers on the admin page. A Follow of
+//! one of our people is refused with a Reject, so the follower's server does
+//! not show it pending for ever.
+//!
+//! Who may do what (R10, F-14): a follow ends by its follower only; a follow
+//! we sent is answered by the followed actor only.
 
-use super::{ApplyResult, Env, ignored};
+use rusqlite::OptionalExtension;
+use serde_json::Value;
 
-pub fn follow(_env: &Env) -> ApplyResult {
-    ignored("Follow is not handled yet")
+use super::{Applied, ApplyError, ApplyResult, Env, ignored, refused};
+use crate::db::follows::{self as db, Follow, NewFollow};
+use crate::federation::{outbox_follows, parse};
+
+/// A local actor by id: (row id, kind).
+fn local_actor(env: &Env, ap_id: &str) -> Result<Option<(i64, String)>, ApplyError> {
+    let ap_id = ap_id.to_string();
+    Ok(env.ctx.db.read_blocking(move |conn| {
+        Ok(conn
+            .prepare_cached("SELECT id, kind FROM actors WHERE ap_id = ?1 AND domain IS NULL")?
+            .query_row([&ap_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    })?)
 }
 
-pub fn undo(_env: &Env) -> ApplyResult {
-    ignored("Undo(Follow) is not handled yet")
+fn object<'a>(env: &'a Env) -> &'a Value {
+    env.activity.get("object").unwrap_or(&Value::Null)
 }
 
-pub fn answer(_env: &Env, _accept: bool) -> ApplyResult {
-    ignored("Accept/Reject(Follow) is not handled yet")
+/// Follow{actor: remote, object: one of our actors}.
+pub fn follow(env: &Env) -> ApplyResult {
+    let Some(follow_id) = parse::text(&env.activity, "id").map(str::to_string) else {
+        return refused("a Follow without an id");
+    };
+    let Some(target) = parse::id_of(object(env)).map(str::to_string) else {
+        return refused("a Follow without an object");
+    };
+    if !env.is_local(&target) {
+        return ignored("a Follow of an actor that is not ours");
+    }
+    let Some((target_id, kind)) = local_actor(env, &target)? else {
+        return ignored("a Follow of an actor we do not have");
+    };
+    let (urls, now, follower_id) = (env.ctx.urls.clone(), env.now, env.actor_id);
+    let follower = env.actor_ap_id.clone();
+    match kind.as_str() {
+        "Application" => env.commit(move |tx| {
+            let uuid = uuid::Uuid::new_v4().to_string();
+            let new = NewFollow { uuid: &uuid, ap_id: &follow_id, follower_id, target_id, approved: false };
+            if db::insert_follow(tx, &new, now)?.is_some() {
+                // Waits for the administrator (admin page, "Instance follows").
+                return Ok(Applied::Done);
+            }
+            // Asked before: a new Follow id replaces the old one while the
+            // request waits; once accepted, the new Follow is accepted too
+            // (the follower's server lost track of our Accept).
+            let Some(existing) = db::find_between(tx, follower_id, target_id)? else {
+                return Ok(Applied::Ignored("the Follow id is already used".into()));
+            };
+            if existing.ap_id == follow_id {
+                return Ok(Applied::Ignored("already asked".into()));
+            }
+            db::update_ap_id(tx, existing.id, &follow_id, now)?;
+            if existing.approved {
+                let renewed = Follow { ap_id: follow_id, ..existing };
+                outbox_follows::answer_follow(tx, &urls, &renewed, true, now)?;
+            }
+            Ok(Applied::Done)
+        }),
+        "Person" => env.commit(move |tx| {
+            outbox_follows::reject_unstored(
+                tx,
+                &urls,
+                (target_id, &target),
+                (follower_id, &follower),
+                &follow_id,
+                now,
+            )?;
+            Ok(Applied::Ignored("people cannot be followed: rejected".into()))
+        }),
+        // Groups come with their own issue: followers of a group get its
+        // events and posts (auto-accepted unless the group approves them).
+        "Group" => ignored("follows of groups are not handled yet"),
+        other => ignored(format!("a Follow of an actor of kind {other}")),
+    }
+}
+
+/// The follow an Accept, Reject or Undo names: by the Follow's id, else (a
+/// server that answers with its own id, or none) by the embedded Follow's
+/// actor and object, when `pair` allows that pair.
+fn named_follow(env: &Env, pair: impl Fn(&str, &str) -> bool) -> Result<Option<Follow>, ApplyError> {
+    let inner = object(env).clone();
+    Ok(env.ctx.db.read_blocking(move |conn| {
+        if let Some(found) = parse::id_of(&inner).map(|id| db::find_by_ap_id(conn, id)).transpose()?.flatten()
+        {
+            return Ok(Some(found));
+        }
+        let (Some(actor), Some(target)) =
+            (inner.get("actor").and_then(parse::id_of), inner.get("object").and_then(parse::id_of))
+        else {
+            return Ok(None);
+        };
+        if !pair(actor, target) {
+            return Ok(None);
+        }
+        let id_of = |ap_id: &str| -> crate::error::AppResult<Option<i64>> {
+            Ok(conn
+                .prepare_cached("SELECT id FROM actors WHERE ap_id = ?1")?
+                .query_row([ap_id], |r| r.get(0))
+                .optional()?)
+        };
+        match (id_of(actor)?, id_of(target)?) {
+            (Some(a), Some(t)) => db::find_between(conn, a, t),
+            _ => Ok(None),
+        }
+    })?)
+}
+
+/// Undo{Follow}: the follower no longer follows (or withdraws its request).
+/// Only the follower itself may undo its follow (F-14).
+pub fn undo(env: &Env) -> ApplyResult {
+    let me = env.actor_ap_id.clone();
+    let Some(follow) = named_follow(env, |actor, _| actor == me)? else {
+        return ignored("no such follow");
+    };
+    if follow.follower_id != env.actor_id {
+        return refused("only the follower may undo a follow");
+    }
+    env.commit(move |tx| {
+        db::delete_follow(tx, follow.id)?;
+        Ok(Applied::Done)
+    })
+}
+
+/// Accept or Reject of a Follow one of our actors sent: honoured only from
+/// the actor we asked to follow (R10, F-14). Accept approves the follow,
+/// Reject ends it.
+pub fn answer(env: &Env, accept: bool) -> ApplyResult {
+    let me = env.actor_ap_id.clone();
+    let Some(follow) = named_follow(env, |_, target| target == me)? else {
+        return ignored("a Follow we never sent");
+    };
+    if follow.follower_domain.is_some() {
+        return refused("an answer about a follow that is not ours");
+    }
+    if follow.target_id != env.actor_id {
+        return refused("only the followed actor may answer a follow");
+    }
+    let now = env.now;
+    env.commit(move |tx| {
+        if accept {
+            if follow.approved {
+                return Ok(Applied::Ignored("already accepted".into()));
+            }
+            db::update_approved(tx, follow.id, now)?;
+        } else {
+            db::delete_follow(tx, follow.id)?;
+        }
+        Ok(Applied::Done)
+    })
 }

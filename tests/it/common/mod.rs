@@ -97,6 +97,25 @@ pub async fn app_with(
     }
 }
 
+/// An app that reaches FakePeers (plain http on loopback), with the
+/// standard world and every actor's key made (the instance actor signs the
+/// fetches, each local actor its deliveries).
+pub async fn federated_app() -> (
+    TestApp<
+        impl Service<actix_http::Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
+    >,
+    world::World,
+) {
+    let app = app_with(|c| {
+        c.federation.allow_http = true;
+        c.federation.allow_private_addresses = true;
+    })
+    .await;
+    let w = world::standard(app.db(), &app.state.urls, T0);
+    zerda::jobs::run_due(&app.jobs()).expect("keys");
+    (app, w)
+}
+
 /// A second browser on the same server (same database, clock and limits),
 /// from another client address, with its own cookies.
 pub async fn app_sharing(

@@ -1,16 +1,29 @@
 //! A remote server for federation tests: a FakePeer serving its actors'
 //! documents (all signing with one key), and the signed POSTs it would make.
+//! `TestApp::receive_and_apply` POSTs an activity and runs the jobs that
+//! apply it; fixtures from `tests/fixtures/interop/` get their hosts
+//! rewritten to the peer's address.
 
 use std::sync::OnceLock;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 use zerda::federation::keys::{self, KeyPair};
 use zerda::federation::signatures;
 
+use super::TestApp;
 use super::peer::FakePeer;
 
 pub fn key() -> &'static KeyPair {
+    static KEY: OnceLock<KeyPair> = OnceLock::new();
+    KEY.get_or_init(|| keys::generate().expect("key"))
+}
+
+/// A key nobody serves (what a forged document would carry).
+pub fn other_key() -> &'static KeyPair {
     static KEY: OnceLock<KeyPair> = OnceLock::new();
     KEY.get_or_init(|| keys::generate().expect("key"))
 }
@@ -138,5 +151,117 @@ impl Remote {
             "application/jrd+json",
             jrd.to_string().as_bytes(),
         );
+    }
+}
+
+impl Remote {
+    /// An id on this server (`path` like `/users/sam` or `/relay`).
+    pub fn id(&self, path: &str) -> String {
+        format!("{}{path}", self.base())
+    }
+
+    /// The document of an actor at `path`, of type `kind` (Person,
+    /// Application…), with the server's shared inbox and key.
+    pub fn actor_doc(&self, path: &str, kind: &str, name: &str) -> Value {
+        let id = self.id(path);
+        let username = path.rsplit('/').next().unwrap_or("x").trim_start_matches('@');
+        json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": id, "type": kind, "preferredUsername": username, "name": name,
+            "inbox": format!("{id}/inbox"),
+            "endpoints": { "sharedInbox": self.id("/inbox") },
+            "publicKey": { "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": key().public_pem },
+        })
+    }
+
+    /// Serves an actor's document at `path`; returns its id.
+    pub fn serve_actor_as(&self, path: &str, kind: &str, name: &str) -> String {
+        self.serve(&self.actor_doc(path, kind, name));
+        self.id(path)
+    }
+
+    /// A fixture with its hosts rewritten (each `(from, to)` in order).
+    pub fn fixture(&self, name: &str, rewrites: &[(&str, &str)]) -> Value {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/interop").join(name);
+        let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for (from, to) in rewrites {
+            text = text.replace(from, to);
+        }
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+}
+
+/// What one delivery row holds.
+#[derive(Debug)]
+pub struct Delivery {
+    pub inbox: String,
+    pub signer_id: i64,
+    pub body: Value,
+}
+
+impl<S, B> TestApp<S>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    /// POSTs an activity to /inbox, signed by its actor; returns the status.
+    pub async fn receive(&mut self, activity: &Value) -> StatusCode {
+        let actor = activity["actor"].as_str().expect("an activity with an actor").to_string();
+        let now = self.state.now();
+        self.request(signed(&actor, activity, now)).await.status
+    }
+
+    /// POSTs an activity and applies it (runs the due jobs).
+    pub async fn receive_and_apply(&mut self, activity: &Value) {
+        let status = self.receive(activity).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "the inbox refused {activity}");
+        self.apply();
+    }
+
+    /// Runs every due job (inbox activities, keys…).
+    pub fn apply(&self) {
+        zerda::jobs::run_due(&self.jobs()).expect("run jobs");
+    }
+
+    /// What processing said of an activity, by its id.
+    pub fn outcome(&self, ap_id: &str) -> String {
+        let ap_id = ap_id.to_string();
+        self.db()
+            .read_blocking(move |conn| {
+                Ok(conn
+                    .query_row(
+                        "SELECT coalesce(outcome, '') FROM inbox_activities WHERE ap_id = ?1 OR ap_id LIKE ?1 || '#%'",
+                        [&ap_id],
+                        |r| r.get(0),
+                    )
+                    .unwrap_or_else(|_| "(not stored)".to_string()))
+            })
+            .expect("outcome")
+    }
+
+    /// Every queued delivery, oldest first.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.db()
+            .read_blocking(|conn| {
+                let mut stmt =
+                    conn.prepare("SELECT inbox_url, signer_id, body FROM deliveries ORDER BY id")?;
+                let rows = stmt
+                    .query_map([], |r| {
+                        let body: String = r.get(2)?;
+                        Ok(Delivery {
+                            inbox: r.get(0)?,
+                            signer_id: r.get(1)?,
+                            body: serde_json::from_str(&body).unwrap_or(Value::Null),
+                        })
+                    })?
+                    .collect::<Result<_, _>>()?;
+                Ok(rows)
+            })
+            .expect("deliveries")
+    }
+
+    /// The row id of an actor, by its ActivityPub id.
+    pub fn actor_row(&self, ap_id: &str) -> i64 {
+        self.count(&format!("SELECT id FROM actors WHERE ap_id = '{ap_id}'"))
     }
 }
