@@ -5,8 +5,8 @@
 use actix_web::{guard, web};
 
 use crate::web::{
-    accounts, activitypub, admin, assets, comments, discovery, events, feeds, inbox, instance_follows,
-    my_events, pages, participations, passwords, profiles, registration, search, settings,
+    accounts, activitypub, admin, assets, collections, comments, discovery, events, feeds, inbox,
+    instance_follows, my_events, pages, participations, passwords, profiles, registration, search, settings,
 };
 
 macro_rules! routes {
@@ -41,6 +41,9 @@ routes! {
     GET  "/.well-known/nodeinfo" => discovery::nodeinfo_links,
     GET  "/.well-known/nodeinfo/{version}" => discovery::nodeinfo,
     GET  "/relay" => activitypub::relay,
+    GET  "/relay/outbox" => collections::relay_outbox,
+    GET  "/relay/followers" => collections::relay_followers,
+    GET  "/relay/following" => collections::relay_following,
     GET  "/interact" => discovery::interact,
     POST "/inbox" => inbox::shared,
     POST "/relay/inbox" => inbox::shared,
@@ -73,6 +76,9 @@ routes! {
     POST "/settings/profiles/{username}/default" => profiles::make_default,
     POST "/settings/profiles/{username}/delete" => profiles::delete,
     GET  "/@{username}" => profiles::show,
+    GET  "/@{username}/outbox" => collections::outbox,
+    GET  "/@{username}/followers" => collections::followers,
+    GET  "/@{username}/following" => collections::following,
     GET  "/media/{name}" => profiles::media_file,
     GET  "/settings/email" => settings::email_form,
     POST "/settings/email" => settings::change_email,

@@ -53,9 +53,19 @@ impl Urls {
         self.absolute(&format!("{}/followers", actor(username)))
     }
 
+    /// A profile's collection (`outbox`, `followers`, `following`).
+    pub fn actor_collection(&self, username: &str, name: &str) -> String {
+        self.absolute(&format!("{}/{name}", actor(username)))
+    }
+
     /// The instance actor (Mobilizon's "relay").
     pub fn relay(&self) -> String {
         self.absolute("/relay")
+    }
+
+    /// One of the instance actor's collections.
+    pub fn relay_collection(&self, name: &str) -> String {
+        self.absolute(&format!("/relay/{name}"))
     }
 
     /// One of our Follow activities, as Mobilizon names them.

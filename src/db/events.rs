@@ -305,6 +305,42 @@ pub fn list_public_between(
     Ok(rows)
 }
 
+/// The filter of an outbox: our published public events that still exist,
+/// all of them (the instance actor's) or one organiser's (bound as ?1).
+fn outbox_filter(organizer: Option<i64>) -> (&'static str, Vec<i64>) {
+    const ALL: &str = "e.local = 1 AND e.deleted_at IS NULL AND e.draft = 0 AND e.visibility = 'public'";
+    const ONE: &str = "e.local = 1 AND e.deleted_at IS NULL AND e.draft = 0 AND e.visibility = 'public'
+        AND e.organizer_id = ?1";
+    match organizer {
+        Some(id) => (ONE, vec![id]),
+        None => (ALL, Vec::new()),
+    }
+}
+
+pub fn count_outbox(conn: &Connection, organizer: Option<i64>) -> AppResult<i64> {
+    let (filter, args) = outbox_filter(organizer);
+    let sql = format!("SELECT count(*) FROM events e WHERE {filter}");
+    Ok(conn.prepare_cached(&sql)?.query_row(rusqlite::params_from_iter(args), |r| r.get(0))?)
+}
+
+/// One page of an outbox, newest first (`limit` and `offset` are our own
+/// integers, written into the SQL like every LIMIT here).
+pub fn list_outbox(
+    conn: &Connection,
+    organizer: Option<i64>,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<Event>> {
+    let (filter, args) = outbox_filter(organizer);
+    let sql = format!(
+        "SELECT {COLUMNS} {FROM} WHERE {filter} ORDER BY coalesce(e.published_at, e.created_at) DESC, e.id DESC
+         LIMIT {limit} OFFSET {offset}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
 /// Events a set of profiles organise or take part in (any role but rejected),
 /// with the role, between two instants (by start), in order.
 pub fn list_for_actors(

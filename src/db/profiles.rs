@@ -123,3 +123,11 @@ pub fn find_local_actor(
         })
         .optional()?)
 }
+
+/// A local actor's row id and kind, by username.
+pub fn find_local_actor_id(conn: &Connection, username: &str) -> AppResult<Option<(i64, String)>> {
+    Ok(conn
+        .prepare_cached("SELECT id, kind FROM actors WHERE preferred_username = ?1 AND domain IS NULL")?
+        .query_row([username], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod activitypub;
 pub mod admin;
 pub mod assets;
+pub mod collections;
 pub mod comments;
 pub mod context;
 pub mod cookies;

@@ -5,6 +5,7 @@ mod common;
 mod accounts;
 mod binary;
 mod catalogs;
+mod collections;
 mod comments;
 mod config;
 mod discovery;
