@@ -48,6 +48,8 @@ routes! {
     POST "/inbox" => inbox::shared,
     POST "/relay/inbox" => inbox::shared,
     POST "/@{username}/inbox" => inbox::actor,
+    POST "/@{username}/follow" => profiles::follow,
+    POST "/@{username}/unfollow" => profiles::unfollow,
     POST "/locale" => pages::set_locale,
     GET  "/static/{path:.*}" => assets::serve,
     GET  "/login" => accounts::login_form,

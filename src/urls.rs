@@ -219,6 +219,14 @@ pub fn actor(username: &str) -> String {
     format!("/@{username}")
 }
 
+pub fn actor_follow(handle: &str) -> String {
+    format!("/@{handle}/follow")
+}
+
+pub fn actor_unfollow(handle: &str) -> String {
+    format!("/@{handle}/unfollow")
+}
+
 pub fn search() -> String {
     "/search".into()
 }

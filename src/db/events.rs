@@ -222,12 +222,14 @@ pub fn find_event(conn: &Connection, id: i64) -> AppResult<Option<Event>> {
     Ok(conn.prepare_cached(&sql)?.query_row([id], from_row).optional()?)
 }
 
-/// The events this instance lists (home page, calendar): its own, and
-/// remote ones shared by an actor someone here follows (Mobilizon's
-/// followed instances). Other remote copies show on their pages and in search.
-const LISTED_HERE: &str =
-    "(e.local = 1 OR EXISTS (SELECT 1 FROM shares s JOIN follows f ON f.target_id = s.actor_id
-    AND f.approved = 1 WHERE s.event_id = e.id))";
+/// The events this instance lists (home page, calendar): its own, remote
+/// ones shared by an actor someone here follows (Mobilizon's followed
+/// instances), and those of remote people and groups followed from here.
+/// Other remote copies show on their pages and in search.
+const LISTED_HERE: &str = "(e.local = 1
+    OR EXISTS (SELECT 1 FROM shares s JOIN follows f ON f.target_id = s.actor_id AND f.approved = 1
+               WHERE s.event_id = e.id)
+    OR EXISTS (SELECT 1 FROM follows f WHERE f.approved = 1 AND f.target_id IN (e.organizer_id, e.attributed_to_id)))";
 
 /// Published public events that have not ended, soonest first (home page).
 pub fn list_upcoming_public(conn: &Connection, now: Timestamp, limit: i64) -> AppResult<Vec<Event>> {
@@ -272,7 +274,7 @@ pub fn search_public(
     Ok(rows)
 }
 
-/// Public, published events an actor organises that have not ended.
+/// Public, published events an actor organises (or its group holds) that have not ended.
 pub fn list_upcoming_by_organizer(
     conn: &Connection,
     organizer_id: i64,
@@ -280,7 +282,8 @@ pub fn list_upcoming_by_organizer(
     limit: i64,
 ) -> AppResult<Vec<Event>> {
     let sql = format!(
-        "SELECT {COLUMNS} {FROM} WHERE e.organizer_id = ?1 AND e.deleted_at IS NULL AND e.draft = 0
+        "SELECT {COLUMNS} {FROM} WHERE (e.organizer_id = ?1 OR e.attributed_to_id = ?1) AND e.deleted_at IS NULL
+         AND e.draft = 0
          AND e.visibility = 'public' AND coalesce(e.ends_at, e.begins_at) >= ?2
          ORDER BY e.begins_at, e.id LIMIT {limit}"
     );

@@ -53,6 +53,13 @@ pub struct RemoteProfile {
     pub avatar: Option<String>,
 }
 
+impl RemoteProfile {
+    /// `name@domain`, as in our URLs for them.
+    pub fn handle(&self) -> String {
+        format!("{}@{}", self.username, self.domain)
+    }
+}
+
 /// A remote actor by handle (`name`, `domain`).
 pub fn find_by_handle(conn: &Connection, username: &str, domain: &str) -> AppResult<Option<RemoteProfile>> {
     Ok(conn

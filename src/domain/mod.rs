@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod comments;
 pub mod event_options;
 pub mod events;
+pub mod follows;
 pub mod instance_actor;
 pub mod instance_follows;
 pub mod media;

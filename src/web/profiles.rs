@@ -284,18 +284,26 @@ pub struct RemotePage {
     pub ctx: Ctx,
     pub profile: crate::db::remote_actors::RemoteProfile,
     pub upcoming: Vec<(crate::db::events::Event, String)>,
+    /// For a group and someone logged in: does their current profile follow
+    /// it (`Some(true)`), has it asked (`Some(false)`), or neither (`None`).
+    pub following: Option<bool>,
 }
 
 async fn remote(ctx: Ctx, state: &AppState, name: String, domain: String) -> AppResult<HttpResponse> {
     let now = state.now();
-    let (profile, events) = state
+    let viewer = ctx.user.as_ref().and_then(|u| u.profile_id);
+    let (profile, events, following) = state
         .db
         .read(move |conn| {
             let Some(profile) = crate::db::remote_actors::find_by_handle(conn, &name, &domain)? else {
-                return Ok((None, Vec::new()));
+                return Ok((None, Vec::new(), None));
             };
             let events = crate::db::events::list_upcoming_by_organizer(conn, profile.id, now, 20)?;
-            Ok((Some(profile), events))
+            let following = match viewer {
+                Some(me) => crate::db::follows::find_between(conn, me, profile.id)?.map(|f| f.approved),
+                None => None,
+            };
+            Ok((Some(profile), events, following))
         })
         .await?;
     let profile = profile.ok_or(AppError::NotFound)?;
@@ -308,12 +316,65 @@ async fn remote(ctx: Ctx, state: &AppState, name: String, domain: String) -> App
         })
         .collect();
     // Their page is theirs to be indexed, not our copy.
-    let mut response = super::ok(&RemotePage { ctx, profile, upcoming })?;
+    let mut response = super::ok(&RemotePage { ctx, profile, upcoming, following })?;
     response.headers_mut().insert(
         actix_web::http::header::HeaderName::from_static("x-robots-tag"),
         header::HeaderValue::from_static("noindex"),
     );
     Ok(response)
+}
+
+/// Follow (or stop following) a remote group as the current profile.
+pub async fn follow(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    handle: web::Path<String>,
+    _form: CsrfForm<EmptyForm>,
+) -> AppResult<HttpResponse> {
+    change_follow(ctx, state, handle.into_inner(), true).await
+}
+
+pub async fn unfollow(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    handle: web::Path<String>,
+    _form: CsrfForm<EmptyForm>,
+) -> AppResult<HttpResponse> {
+    change_follow(ctx, state, handle.into_inner(), false).await
+}
+
+async fn change_follow(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    handle: String,
+    follow: bool,
+) -> AppResult<HttpResponse> {
+    let me = ctx.require_user()?.require_profile()?;
+    let (name, domain) = handle.split_once('@').ok_or(AppError::NotFound)?;
+    let (name, domain) = (name.to_string(), domain.to_ascii_lowercase());
+    let target = state
+        .db
+        .read(move |conn| crate::db::remote_actors::find_by_handle(conn, &name, &domain))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (urls, now, target_id) = (state.urls.clone(), state.now(), target.id);
+    let outcome = state
+        .db
+        .write(move |tx| {
+            if follow {
+                crate::domain::follows::follow(tx, &urls, me, target_id, now)
+            } else {
+                crate::domain::follows::unfollow(tx, &urls, me, target_id, now)
+            }
+        })
+        .await?;
+    let back = crate::urls::actor(&handle);
+    let (level, text) = match (outcome, follow) {
+        (Ok(()), true) => (FlashLevel::Info, msg!("Your request to follow this group is sent.")),
+        (Ok(()), false) => (FlashLevel::Info, msg!("You no longer follow this group.")),
+        (Err(refusal), _) => (FlashLevel::Error, refusal.message()),
+    };
+    Ok(flash::redirect(&state, &back, level, text))
 }
 
 /// A stored picture, served with its own type and a sandbox: never as anything a

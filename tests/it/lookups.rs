@@ -281,3 +281,66 @@ async fn remote_pictures_are_copied_here_and_served_as_our_own() {
         0
     );
 }
+
+#[actix_web::test]
+async fn a_remote_group_is_followed_and_its_events_are_listed_here() {
+    let mut app = app().await;
+    world::standard(app.db(), &app.state.urls, common::T0);
+    let remote = Remote::start(&["nadia"]);
+    let group = format!("{}/@climbers", remote.base());
+    let doc = json!({
+        "@context": ["https://www.w3.org/ns/activitystreams"], "id": group, "type": "Group",
+        "preferredUsername": "climbers", "name": "Riverside Climbers", "inbox": format!("{group}/inbox"),
+        "endpoints": {"sharedInbox": format!("{}/inbox", remote.base())},
+        "publicKey": {"id": format!("{group}#main-key"), "owner": group, "publicKeyPem": crate::common::remote::key().public_pem},
+    });
+    remote.peer.respond("/@climbers", 200, "application/activity+json", doc.to_string().as_bytes());
+    app.login("bob@example.org", world::PASSWORD).await;
+    let r = app.post("/search/lookup", &[("q", &group)]).await;
+    let page = r.location().expect("group page").to_string();
+    assert_eq!(page, format!("/@climbers@{}", remote.host()));
+    assert!(app.get(&page).await.body.contains("Follow this group"));
+    let r = app.post(&format!("{page}/follow"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let follow: serde_json::Value =
+        serde_json::from_str(&app.count_text("SELECT body FROM deliveries WHERE body LIKE '%\"Follow\"%'"))
+            .expect("json");
+    assert_eq!(follow["actor"], "http://zerda.test/@bob");
+    assert_eq!(follow["object"], group.as_str());
+    assert!(app.get(&page).await.body.contains("waits for its answer"));
+    // A second request is refused with a reason; a person cannot be followed.
+    let again = app.post(&format!("{page}/follow"), &[]).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT count(*) FROM follows"), 1);
+    remote.serve_webfinger("nadia");
+    let r = app.post("/search/lookup", &[("q", &format!("@nadia@{}", remote.host()))]).await;
+    let nadia_page = r.location().expect("page").to_string();
+    assert!(!app.get(&nadia_page).await.body.contains("Follow this group"));
+    app.post(&format!("{nadia_page}/follow"), &[]).await;
+    assert_eq!(app.count("SELECT count(*) FROM follows"), 1, "people are not followed");
+
+    // The group accepts; a member's event in the group arrives and is listed on the home page.
+    let accept = crate::common::remote::wrap("Accept", &format!("{group}/accept/1"), &group, follow.clone());
+    let r = app.request(crate::common::remote::signed(&group, &accept, common::T0)).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    zerda::jobs::run_due(&app.jobs()).expect("jobs");
+    assert!(app.get(&page).await.body.contains("You follow this group"));
+    let mut event = remote.event("nadia", "0c1d2e3f-0000-4000-8000-0000000000cc", "Bouldering night");
+    event["attributedTo"] = json!(group);
+    let create = crate::common::remote::wrap(
+        "Create",
+        &format!("{}/activity", event["id"].as_str().expect("id")),
+        &remote.actor("nadia"),
+        event,
+    );
+    let r = app.request(crate::common::remote::signed(&remote.actor("nadia"), &create, common::T0)).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    zerda::jobs::run_due(&app.jobs()).expect("jobs");
+    assert!(app.get("/").await.body.contains("Bouldering night"));
+    assert!(app.get(&page).await.body.contains("Bouldering night"), "on the group's page here too");
+    // Unfollowing: an Undo goes out, and the events are no longer listed.
+    let r = app.post(&format!("{page}/unfollow"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT count(*) FROM deliveries WHERE body LIKE '%\"Undo\"%'"), 1);
+    assert!(!app.get("/").await.body.contains("Bouldering night"));
+}
