@@ -1,7 +1,8 @@
-//! ActivityPub: the documents we serve (context, objects), keys, and the
-//! protocol pieces the inbox and delivery are built on.
+//! ActivityPub: the documents we serve (context, objects), keys, the
+//! protocol pieces, the inbox and the delivery of our activities.
 
 pub mod context;
+pub mod delivery;
 pub mod http;
 pub mod inbox;
 pub mod keys;

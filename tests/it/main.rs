@@ -7,6 +7,8 @@ mod binary;
 mod catalogs;
 mod comments;
 mod config;
+mod deliveries;
+mod deliveries_workers;
 mod discovery;
 mod events;
 mod fake_peer;
