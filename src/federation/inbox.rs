@@ -158,6 +158,7 @@ pub fn receive(
         verify_with(incoming, &parsed, &key, now).map_err(Refused::Unauthorized)?;
     }
     let body = String::from_utf8_lossy(incoming.body).into_owned();
+    let host = parse::origin(&actor_id);
     db.write_quiet_blocking(move |tx| {
         let inserted = tx
             .prepare_cached(
@@ -165,6 +166,10 @@ pub fn receive(
                  ON CONFLICT (ap_id) DO NOTHING",
             )?
             .execute(rusqlite::params![activity_id, actor_id, kind, body, now])?;
+        // Verified: the actor's server is up, whatever our deliveries to it said.
+        if let Some(host) = host {
+            super::delivery::host_seen(tx, &host, now)?;
+        }
         Ok(inserted == 1)
     })
     .map_err(Refused::Internal)
