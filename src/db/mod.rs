@@ -58,13 +58,9 @@ impl Wakeup {
         self.signal.notify_all();
     }
 
-    /// Sleeps until notified or `timeout` passes.
-    pub fn wait(&self, timeout: Duration) {
-        self.wait_since(self.generation(), timeout);
-    }
-
-    /// How many notifications so far: read it before looking for work, then
-    /// `wait_since` it, and a commit made in between is not slept through.
+    /// How many notifications so far: read it before looking for work (and
+    /// before a stop flag), then `wait_since` it, and a notification made in
+    /// between is not slept through.
     pub fn generation(&self) -> u64 {
         *self.generation.lock().unwrap_or_else(|p| p.into_inner())
     }

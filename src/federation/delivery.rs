@@ -473,9 +473,13 @@ impl DeliveryWorkers {
 
 fn worker_loop(ctx: &JobContext, stop: &AtomicBool) {
     let wakeup = ctx.db.wakeup();
-    while !stop.load(Ordering::SeqCst) {
-        // Read before looking, so a commit made meanwhile is not slept through.
+    loop {
+        // Read before the stop flag and the queue, so that neither a stop
+        // nor a commit made meanwhile is slept through.
         let seen = wakeup.generation();
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
         let now = ctx.clock.now();
         let wait = match ctx.db.read_blocking(q::next_due) {
             Ok(Some(at)) if at <= now => match run_one(ctx) {
