@@ -113,6 +113,17 @@ pub enum DevCommand {
         #[arg(long, default_value_t = 0)]
         events: u32,
     },
+    /// Measure delivery throughput (bench/deliveries): queue COUNT signed
+    /// deliveries, spread over the inboxes given, and time the delivery
+    /// workers sending them. Use a fresh data folder.
+    #[command(hide = true)]
+    BenchDeliveries {
+        #[arg(long, default_value_t = 1000)]
+        count: u32,
+        /// An inbox URL; repeat it for several hosts.
+        #[arg(long = "inbox", value_name = "URL", required = true)]
+        inboxes: Vec<String>,
+    },
 }
 
 /// Entry point of the binary.
@@ -175,6 +186,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode, String> {
             test_mail(&config, &to, send_now)
         }
         Command::Dev { command: DevCommand::Seed { users, events } } => seed(&config, users, events),
+        Command::Dev { command: DevCommand::BenchDeliveries { count, inboxes } } => {
+            bench_deliveries(&config, count, &inboxes)
+        }
     }
 }
 
@@ -218,19 +232,20 @@ fn check(config: &Config) -> Result<ExitCode, String> {
         .read_blocking(|conn| {
             let integrity = db::integrity_check(conn);
             let version = migrate::current_version(conn)?;
-            let (users, admins, jobs) = if pending.is_empty() {
+            let (users, admins, jobs, deliveries) = if pending.is_empty() {
                 (
                     crate::db::users::count_users(conn)?,
                     crate::db::users::count_admins(conn)?,
                     crate::db::jobs::count_by_state(conn)?,
+                    crate::db::deliveries::count_by_state(conn)?,
                 )
             } else {
-                (0, 0, Vec::new())
+                (0, 0, Vec::new(), Vec::new())
             };
-            Ok((integrity, version, users, admins, jobs))
+            Ok((integrity, version, users, admins, jobs, deliveries))
         })
         .map_err(|e| e.to_string())?;
-    let (integrity, version, users, admins, jobs) = report;
+    let (integrity, version, users, admins, jobs, deliveries) = report;
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     println!(
         "database: {} ({} KiB), schema version {version}, {} pending migration(s)",
@@ -240,8 +255,10 @@ fn check(config: &Config) -> Result<ExitCode, String> {
     );
     if pending.is_empty() {
         println!("accounts: {users} ({admins} administrator(s))");
-        let jobs: Vec<String> = jobs.iter().map(|(s, n)| format!("{n} {s}")).collect();
-        println!("jobs: {}", if jobs.is_empty() { "none".into() } else { jobs.join(", ") });
+        for (what, counts) in [("jobs", jobs), ("deliveries", deliveries)] {
+            let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+            println!("{what}: {}", if counts.is_empty() { "none".into() } else { counts.join(", ") });
+        }
     }
     match integrity {
         Ok(()) => {
@@ -402,5 +419,74 @@ fn seed(config: &Config, count: u32, events: u32) -> Result<ExitCode, String> {
         let sample = crate::domain::seed::events(&db, &urls, events, now).map_err(|e| e.to_string())?;
         println!("seeded {events} event(s); sample event: {sample}");
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Queues `count` Create activities signed by the instance actor, spread
+/// over `inboxes`, then starts the delivery workers (`jobs.workers` threads)
+/// and times them until nothing is pending. Everything goes through the
+/// real path: claim, signing, the guarded client, recording the outcome.
+fn bench_deliveries(config: &Config, count: u32, inboxes: &[String]) -> Result<ExitCode, String> {
+    use crate::federation::delivery;
+    let db = migrated_db(config)?;
+    let urls = crate::urls::Urls::new(&config.public_base());
+    let clock = crate::time::system_clock();
+    let now = clock.now();
+    let signer = db
+        .write_blocking(|tx| crate::domain::instance_actor::ensure(tx, &urls, now))
+        .map_err(|e| e.to_string())?;
+    let pair = crate::federation::keys::generate()?;
+    db.write_blocking(|tx| {
+        tx.execute(
+            "UPDATE actors SET public_key_pem = ?2, private_key_pem = ?3 WHERE id = ?1 AND private_key_pem IS NULL",
+            rusqlite::params![signer, pair.public_pem, pair.private_pem],
+        )?;
+        let content = "Bring friends, food to share and good spirits. ".repeat(20);
+        for n in 0..count {
+            let id = urls.absolute(&format!("/bench/{}", uuid::Uuid::new_v4()));
+            let activity = serde_json::json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": format!("{id}/activity"), "type": "Create", "actor": urls.relay(),
+                "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                "object": {"id": id, "type": "Event", "name": format!("Picnic #{n}"), "content": content,
+                           "startTime": "2027-06-12T12:00:00Z", "attributedTo": urls.relay()},
+            });
+            let inbox = &inboxes[n as usize % inboxes.len()];
+            delivery::enqueue(tx, &activity, signer, std::slice::from_ref(inbox), now)?;
+        }
+        Ok(())
+    })
+    .map_err(|e| e.to_string())?;
+    let mailer = crate::mail::Mailer::from_config(config)?;
+    let ctx = Arc::new(crate::jobs::JobContext::new(db.clone(), Arc::new(config.clone()), clock, mailer));
+    let pending = || {
+        db.read_blocking(|conn| {
+            Ok(conn.query_row("SELECT count(*) FROM deliveries WHERE state = 'pending'", [], |r| {
+                r.get::<_, i64>(0)
+            })?)
+        })
+        .map_err(|e| e.to_string())
+    };
+    let started = std::time::Instant::now();
+    let workers = delivery::DeliveryWorkers::start(ctx, config.jobs.workers);
+    while pending()? > 0 {
+        if started.elapsed() > std::time::Duration::from_secs(600) {
+            workers.shutdown();
+            return Err("deliveries still pending after 10 minutes".into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    workers.shutdown();
+    let counts = db.read_blocking(crate::db::deliveries::count_by_state).map_err(|e| e.to_string())?;
+    let counted = |state: &str| counts.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
+    println!(
+        "delivered {} of {count} ({} failed) to {} inbox(es) with {} worker(s) in {seconds:.2} s: {:.0} deliveries/s",
+        counted("delivered"),
+        counted("failed"),
+        inboxes.len(),
+        config.jobs.workers,
+        f64::from(count) / seconds
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -138,7 +138,7 @@ impl Default for MediaConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct JobsConfig {
-    /// Background worker threads.
+    /// Background worker threads; as many again send deliveries.
     pub workers: usize,
     /// Attempts before a job is marked failed.
     pub max_attempts: u32,

@@ -1,5 +1,6 @@
-//! `zerda serve`: migrate, start the job workers, serve HTTP until SIGTERM,
-//! then drain requests and jobs and close the database cleanly.
+//! `zerda serve`: migrate, start the job and delivery workers, serve HTTP
+//! until SIGTERM, then drain requests, jobs and deliveries and close the
+//! database cleanly.
 
 use std::sync::Arc;
 
@@ -8,6 +9,7 @@ use actix_web::HttpServer;
 use crate::app::{AppState, build_app};
 use crate::config::Config;
 use crate::db::Db;
+use crate::federation::delivery::DeliveryWorkers;
 use crate::jobs::{JobContext, Workers};
 
 pub fn run(config: Config) -> Result<(), String> {
@@ -32,6 +34,9 @@ pub fn run(config: Config) -> Result<(), String> {
     tracing::info!("mail goes to {}", mailer.describe());
     let jobs = Arc::new(JobContext::new(db.clone(), config.clone(), clock.clone(), mailer));
     crate::jobs::prepare(&jobs).map_err(|e| e.to_string())?;
+    crate::federation::delivery::prepare(&jobs).map_err(|e| e.to_string())?;
+    // As many delivery threads as job threads: each serves one host at a time.
+    let deliveries = DeliveryWorkers::start(jobs.clone(), config.jobs.workers);
     let workers = Workers::start(jobs, config.jobs.workers);
 
     match db.write_blocking(crate::domain::setup::issue_token) {
@@ -58,8 +63,11 @@ pub fn run(config: Config) -> Result<(), String> {
         tracing::info!("public URL {}", state.urls.base());
         server.run().await.map_err(|e| format!("server: {e}"))
     });
-    tracing::info!("stopping: waiting for the job workers");
+    tracing::info!("stopping: waiting for the job and delivery workers");
+    // Both pools stop claiming at once, then finish what they hold.
+    deliveries.stop();
     workers.shutdown();
+    deliveries.shutdown();
     if let Err(e) = db.checkpoint() {
         tracing::warn!("final checkpoint: {e}");
     }

@@ -2,9 +2,11 @@
 //!
 //! `read` and `write` each run their closure on a blocking thread; writes run
 //! in `BEGIN IMMEDIATE` and commit when the closure returns Ok. After every
-//! commit the job workers are woken, because a write may have queued work.
+//! commit the job and delivery workers are woken, because a write may have
+//! queued work.
 
 pub mod comments;
+pub mod deliveries;
 pub mod events;
 pub mod feed_tokens;
 pub mod follows;
@@ -43,7 +45,7 @@ struct Inner {
     wakeup: Arc<Wakeup>,
 }
 
-/// Wakes sleeping job workers after a commit.
+/// Wakes sleeping workers (jobs and deliveries) after a commit.
 #[derive(Default)]
 pub struct Wakeup {
     generation: Mutex<u64>,
@@ -57,10 +59,16 @@ impl Wakeup {
         self.signal.notify_all();
     }
 
-    /// Sleeps until notified or `timeout` passes.
-    pub fn wait(&self, timeout: Duration) {
+    /// How many notifications so far: read it before looking for work (and
+    /// before a stop flag), then `wait_since` it, and a notification made in
+    /// between is not slept through.
+    pub fn generation(&self) -> u64 {
+        *self.generation.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sleeps until a notification newer than `seen`, or `timeout` passes.
+    pub fn wait_since(&self, seen: u64, timeout: Duration) {
         let g = self.generation.lock().unwrap_or_else(|p| p.into_inner());
-        let seen = *g;
         let _ = self.signal.wait_timeout_while(g, timeout, |g| *g == seen).unwrap_or_else(|p| p.into_inner());
     }
 }

@@ -304,6 +304,7 @@ pub fn receive(
         }
         _ => format!("{activity_id}#{kind}"),
     };
+    let host = parse::origin(&actor_id);
     db.write_blocking(move |tx| {
         let inserted = tx
             .prepare_cached(
@@ -311,6 +312,10 @@ pub fn receive(
                  ON CONFLICT (ap_id) DO NOTHING",
             )?
             .execute(rusqlite::params![key, actor_id, kind, body, now])?;
+        // Verified: the actor's server is up, whatever our deliveries to it said.
+        if let Some(host) = host {
+            super::delivery::host_seen(tx, &host, now)?;
+        }
         if inserted == 1 {
             super::apply::schedule(tx, tx.last_insert_rowid(), now)?;
         }

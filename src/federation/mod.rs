@@ -1,5 +1,5 @@
-//! ActivityPub: the documents we serve (context, objects), keys, and the
-//! protocol pieces the inbox and delivery are built on.
+//! ActivityPub: the documents we serve (context, objects), keys, the
+//! protocol pieces, the inbox and the delivery of our activities.
 
 pub mod apply;
 pub mod context;

@@ -1,4 +1,5 @@
-//! The hourly chore: forget finished jobs and expired sessions, checkpoint the WAL.
+//! The hourly chore: forget finished jobs and deliveries and expired sessions,
+//! checkpoint the WAL.
 
 use rusqlite::Transaction;
 
@@ -35,6 +36,7 @@ pub fn run(ctx: &JobContext) -> Result<(), JobError> {
             // per-address mail counts older than their one-day window.
             crate::db::participants::delete_unconfirmed_expired(tx, now)?;
             crate::db::participants::delete_mail_quota_before(tx, now - 24 * 3600)?;
+            crate::federation::delivery::cleanup(tx, now)?;
             // The successor; its key is freed when this run is marked done, so
             // schedule it under the key only after clearing ours.
             tx.execute(

@@ -218,18 +218,26 @@ impl Workers {
 
 fn worker_loop(ctx: &JobContext, stop: &AtomicBool) {
     let wakeup = ctx.db.wakeup();
-    while !stop.load(Ordering::SeqCst) {
+    loop {
+        // The generation is read before the stop flag: `shutdown` sets the
+        // flag, then notifies, so either we see the flag or the sleep below
+        // sees the notification. (Read after, a notification landing in
+        // between, such as the delivery workers' stop, would be slept through.)
+        let seen = wakeup.generation();
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
         match run_one(ctx) {
             Ok(true) => continue,
             Ok(false) => {
                 let now = ctx.clock.now();
                 let next = ctx.db.read_blocking(q::next_due).ok().flatten();
                 let wait = next.map(|t| (t - now).clamp(1, 60)).unwrap_or(60);
-                wakeup.wait(Duration::from_secs(wait as u64));
+                wakeup.wait_since(seen, Duration::from_secs(wait as u64));
             }
             Err(e) => {
                 tracing::error!("job worker: {e}");
-                wakeup.wait(Duration::from_secs(5));
+                wakeup.wait_since(seen, Duration::from_secs(5));
             }
         }
     }

@@ -271,3 +271,46 @@ async fn an_unknown_signer_is_fetched_once_with_a_signed_request_then_trusted() 
     assert_eq!(peer.requests().len(), 1);
     assert_eq!(app.count("SELECT count(*) FROM inbox_activities"), 2);
 }
+
+/// A server we gave up delivering to is alive again once it reaches us with
+/// a valid signature; a forged request does not revive it (SECURITY.md 1.7).
+#[actix_web::test]
+async fn a_signed_activity_revives_its_server_for_our_deliveries() {
+    let mut app = common::app().await;
+    known_actor(app.db(), common::T0);
+    app.db()
+        .write_blocking(|tx| {
+            Ok(tx.execute(
+                "INSERT INTO hosts (host, consecutive_failures, failure_days, unavailable_since)
+                 VALUES ('remote.example', 40, '[\"2026-11-20\",\"2026-11-21\"]', ?1)",
+                [common::T0 - 3600],
+            )?)
+        })
+        .expect("a dead host");
+    let state = |app: &zerda::db::Db| {
+        app.read_blocking(|c| {
+            Ok(c.query_row(
+                "SELECT consecutive_failures, failure_days, unavailable_since, last_contact_at
+                 FROM hosts WHERE host = 'remote.example'",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<i64>>(2)?,
+                        r.get::<_, Option<i64>>(3)?,
+                    ))
+                },
+            )?)
+        })
+        .expect("host")
+    };
+    let key_id = format!("{ACTOR}#main-key");
+    let body = activity("https://remote.example/activities/alive");
+    let forged = signed("/inbox", &body, &key_id, &other_key().private_pem, common::T0);
+    assert_eq!(app.request(forged).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(state(app.db()).2, Some(common::T0 - 3600), "still unavailable");
+    let r = app.request(signed("/inbox", &body, &key_id, &key().private_pem, common::T0)).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    assert_eq!(state(app.db()), (0, "[]".to_string(), None, Some(common::T0)));
+}

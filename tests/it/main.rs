@@ -8,6 +8,8 @@ mod catalogs;
 mod collections;
 mod comments;
 mod config;
+mod deliveries;
+mod deliveries_workers;
 mod discovery;
 mod events;
 mod fake_peer;

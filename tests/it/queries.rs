@@ -6,7 +6,7 @@
 use crate::common::{self, world};
 
 /// (SQL, times recompiled) of every statement a connection holds that was recompiled.
-fn recompiled(conn: &rusqlite::Connection) -> Vec<(String, i32)> {
+pub fn recompiled(conn: &rusqlite::Connection) -> Vec<(String, i32)> {
     let mut out = Vec::new();
     // SAFETY: read-only walk over this connection's statements, on its own
     // thread, while no statement is being stepped.

@@ -155,6 +155,20 @@ pub fn delivery_outcome(status: u16) -> Outcome {
     }
 }
 
+/// A delivery's answer: its status, and how long the peer asked us to wait
+/// before trying again (`Retry-After`, seconds form only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryAnswer {
+    pub status: u16,
+    pub retry_after: Option<u64>,
+}
+
+/// `Retry-After: <seconds>`. The HTTP-date form is ignored: the sender's
+/// clock may be wrong, and our own backoff applies anyway.
+fn retry_after_seconds(value: &str) -> Option<u64> {
+    value.trim().parse::<u64>().ok()
+}
+
 /// The URL-level rules, apart from the client so they can be tested alone.
 #[derive(Debug, Clone)]
 struct Policy {
@@ -423,12 +437,24 @@ impl HttpClient {
         body: &[u8],
         signer: Option<Signer<'_>>,
     ) -> Result<u16, FetchError> {
+        self.deliver(inbox, body, signer).map(|answer| answer.status)
+    }
+
+    /// `post_activity`, with the `Retry-After` of the answer as well: exactly
+    /// one request, to `check_url(inbox)`, signed by `signer` for that URL.
+    pub fn deliver(
+        &self,
+        inbox: &str,
+        body: &[u8],
+        signer: Option<Signer<'_>>,
+    ) -> Result<DeliveryAnswer, FetchError> {
         let deadline = Instant::now() + self.global_timeout;
         let url = self.check_url(inbox)?;
         let mut response = self.exchange(&url, ACTIVITY_ACCEPT, Some(body), signer, deadline)?;
+        let retry_after = header(&response, "retry-after").and_then(|v| retry_after_seconds(&v));
         // Read (a little of) the answer so the connection can be reused.
         let _ = response.body_mut().with_config().limit(MAX_DELIVERY_ANSWER).read_to_vec();
-        Ok(response.status().as_u16())
+        Ok(DeliveryAnswer { status: response.status().as_u16(), retry_after })
     }
 
     /// GET with the redirect rule, status mapping, content-type check and body cap.

@@ -3,6 +3,7 @@
 //! `FakePeer` HTTP server on loopback, and `ZerdaProcess` (the real binary).
 #![allow(dead_code)]
 
+pub mod deliveries;
 pub mod peer;
 pub mod process;
 pub mod remote;
