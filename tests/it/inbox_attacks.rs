@@ -178,3 +178,80 @@ async fn a_rotated_key_is_fetched_once_and_a_bad_signature_then_is_not() {
     assert_eq!(remote.peer.requests().len(), 1, "no refetch inside the cool-off");
     assert_eq!(app.count("SELECT count(*) FROM inbox_activities"), 1);
 }
+
+#[actix_web::test]
+async fn remote_input_never_creates_or_changes_our_own_objects() {
+    let mut app = app().await;
+    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    app.login("alice@example.org", world::PASSWORD).await;
+    let r = app.post(&format!("/events/{}/comments", w.event), &[("text", "Ours"), ("in_reply_to", "")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let comment = format!("http://zerda.test/comments/{}", app.count_text("SELECT uuid FROM comments"));
+    let our_event = format!("http://zerda.test/events/{}", w.event);
+    let remote = Remote::start(&["mallory"]);
+    let mallory = remote.actor("mallory");
+    let id = |n: u32| format!("{mallory}/activities/{n}");
+    // Mallory claims our event is hers, in every way she can.
+    let mut event = remote.event("mallory", "0c1d2e3f-0000-4000-8000-00000000dead", "Hijacked");
+    event["id"] = json!(our_event);
+    let attacks = [
+        json!({"id": id(1), "type": "Create", "actor": mallory, "object": event.clone()}),
+        json!({"id": id(2), "type": "Update", "actor": mallory, "object": event.clone()}),
+        json!({"id": id(3), "type": "Delete", "actor": mallory, "object": our_event}),
+        json!({"id": id(4), "type": "Delete", "actor": mallory, "object": {"type": "Tombstone", "id": comment}}),
+        json!({"id": id(5), "type": "Update", "actor": mallory, "object": {"type": "Note", "id": comment, "attributedTo": mallory, "content": "pwned", "inReplyTo": our_event, "to": ["https://www.w3.org/ns/activitystreams#Public"]}}),
+        json!({"id": id(6), "type": "Undo", "actor": mallory, "object": format!("http://zerda.test/join/event/{}", w.event)}),
+    ];
+    let before = app.count_text(&format!("SELECT title || '|' || coalesce(deleted_at, '') FROM events WHERE uuid = '{}'", w.event));
+    for attack in attacks {
+        let r = app.request(signed(&mallory, &attack, common::T0)).await;
+        assert!(r.status == StatusCode::ACCEPTED || r.status == StatusCode::BAD_REQUEST, "{attack}: {}", r.status);
+        zerda::jobs::run_due(&app.jobs()).expect("jobs");
+    }
+    assert_eq!(app.count_text(&format!("SELECT title || '|' || coalesce(deleted_at, '') FROM events WHERE uuid = '{}'", w.event)), before);
+    assert_eq!(app.count("SELECT count(*) FROM comments WHERE deleted_at IS NULL AND text LIKE '%Ours%'"), 1);
+    assert_eq!(app.count("SELECT count(*) FROM events"), 1, "no event stored under our id");
+    assert_eq!(app.count("SELECT count(*) FROM participants"), 1, "alice still organises");
+    assert_eq!(
+        app.count("SELECT count(*) FROM inbox_activities WHERE outcome LIKE 'applied%'"),
+        0,
+        "nothing applied"
+    );
+}
+
+#[actix_web::test]
+async fn unsigned_activities_and_replies_to_unknown_posts_make_no_request() {
+    let mut app = app().await;
+    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    let remote = Remote::start(&["sam"]);
+    let sam = remote.actor("sam");
+    // F-01: an unsigned Create whose object points at the peer: 401, and nothing fetched.
+    let create = json!({"id": format!("{sam}/a/1"), "type": "Create", "actor": sam, "object": format!("{}/notes/1", remote.base())});
+    for path in ["/inbox", "/@alice/inbox"] {
+        let r = app
+            .request(
+                TestRequest::post()
+                    .uri(path)
+                    .insert_header(("content-type", "application/activity+json"))
+                    .set_payload(create.to_string()),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert!(r.body.contains("unsigned"), "{}", r.body);
+    }
+    assert!(remote.peer.requests().is_empty(), "zero outbound connections");
+    // F-12 a: a reply to a post we do not hold, on a chain of unknown hosts,
+    // is not followed up the chain: no fetch beyond the signer's actor.
+    let note = json!({
+        "id": format!("{sam}/a/2"), "type": "Create", "actor": sam,
+        "object": {"id": format!("{sam}/notes/2"), "type": "Note", "attributedTo": sam, "content": "hi",
+                   "inReplyTo": "https://ancestor-1.example/notes/1", "to": ["https://www.w3.org/ns/activitystreams#Public"]},
+    });
+    let r = app.request(signed(&sam, &note, common::T0)).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    zerda::jobs::run_due(&app.jobs()).expect("jobs");
+    let fetched: Vec<String> = remote.peer.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(fetched, vec!["/@sam".to_string()], "only the signer's key");
+    assert_eq!(app.count("SELECT count(*) FROM comments"), 0);
+    let _ = w;
+}
