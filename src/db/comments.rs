@@ -88,6 +88,14 @@ pub fn find_comment(conn: &Connection, id: i64) -> AppResult<Option<Comment>> {
     Ok(conn.prepare_cached(&sql)?.query_row([id], from_row).optional()?)
 }
 
+/// The ActivityPub id of the comment a comment answers, if any.
+pub fn parent_ap_id(conn: &Connection, c: &Comment) -> AppResult<Option<String>> {
+    match c.in_reply_to_id {
+        Some(id) => Ok(find_comment(conn, id)?.map(|p| p.ap_id)),
+        None => Ok(None),
+    }
+}
+
 pub fn find_comment_by_ap_id(conn: &Connection, ap_id: &str) -> AppResult<Option<Comment>> {
     let sql = format!("SELECT {COLUMNS} {FROM} WHERE c.ap_id = ?1");
     Ok(conn.prepare_cached(&sql)?.query_row([ap_id], from_row).optional()?)

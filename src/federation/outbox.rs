@@ -236,10 +236,7 @@ fn comment_and_event(
         return Ok(None);
     }
     let Some(event) = events::find_event(tx, c.event_id)? else { return Ok(None) };
-    let parent = match c.in_reply_to_id {
-        Some(id) => comments::find_comment(tx, id)?.map(|p| p.ap_id),
-        None => None,
-    };
+    let parent = comments::parent_ap_id(tx, &c)?;
     Ok(Some((c, event, parent)))
 }
 

@@ -94,10 +94,7 @@ pub async fn comment(
                 return Ok(None);
             };
             let Some(event) = events::find_event(conn, c.event_id)? else { return Ok(None) };
-            let parent = match c.in_reply_to_id {
-                Some(id) => comments::find_comment(conn, id)?.map(|p| p.ap_id),
-                None => None,
-            };
+            let parent = comments::parent_ap_id(conn, &c)?;
             Ok(Some((c, event, parent)))
         })
         .await?;

@@ -371,6 +371,19 @@ impl ShowPage {
     }
 }
 
+/// Events listed with their time in the viewer's zone (lists on the home,
+/// search and profile pages).
+pub fn with_times(ctx: &Ctx, state: &AppState, events: Vec<Event>) -> Vec<(Event, String)> {
+    let zone = super::my_events::viewer_zone(ctx, state);
+    events
+        .into_iter()
+        .map(|e| {
+            let when = span(ctx.tr, &e, zone);
+            (e, when)
+        })
+        .collect()
+}
+
 /// When the event happens, written for the reader, in `zone`.
 pub fn span(tr: crate::i18n::Tr, event: &Event, zone: chrono_tz::Tz) -> String {
     crate::time::span(tr, event.begins_at, event.ends_at.filter(|_| event.show_end_time), zone)

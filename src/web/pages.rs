@@ -38,14 +38,7 @@ pub async fn home(ctx: Ctx, state: web::Data<AppState>) -> AppResult<HttpRespons
             ))
         })
         .await?;
-    let zone = super::my_events::viewer_zone(&ctx, &state);
-    let upcoming = events
-        .into_iter()
-        .map(|e| {
-            let when = super::events::span(ctx.tr, &e, zone);
-            (e, when)
-        })
-        .collect();
+    let upcoming = super::events::with_times(&ctx, &state, events);
     super::ok(&HomePage {
         ctx,
         description: paragraphs(&state.config.instance.description),

@@ -307,14 +307,7 @@ async fn remote(ctx: Ctx, state: &AppState, name: String, domain: String) -> App
         })
         .await?;
     let profile = profile.ok_or(AppError::NotFound)?;
-    let zone = super::my_events::viewer_zone(&ctx, state);
-    let upcoming = events
-        .into_iter()
-        .map(|e| {
-            let when = super::events::span(ctx.tr, &e, zone);
-            (e, when)
-        })
-        .collect();
+    let upcoming = super::events::with_times(&ctx, state, events);
     // Their page is theirs to be indexed, not our copy.
     let mut response = super::ok(&RemotePage { ctx, profile, upcoming, following })?;
     response.headers_mut().insert(

@@ -65,14 +65,7 @@ async fn page(
         }
         None => Vec::new(),
     };
-    let zone = super::my_events::viewer_zone(&ctx, state);
-    let results = found
-        .into_iter()
-        .map(|e| {
-            let when = super::events::span(ctx.tr, &e, zone);
-            (e, when)
-        })
-        .collect();
+    let results = super::events::with_times(&ctx, state, found);
     let page = SearchPage { ctx, q, include_past, results, lookup, error };
     if error.is_some() { super::render(super::pages::UNPROCESSABLE, &page) } else { super::ok(&page) }
 }

@@ -10,20 +10,6 @@ use serde_json::{Value, json};
 use crate::common::remote::{Remote, signed};
 use crate::common::{self, world};
 
-async fn app() -> common::TestApp<
-    impl actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
-        Error = actix_web::Error,
-    >,
-> {
-    common::app_with(|c| {
-        c.federation.allow_http = true;
-        c.federation.allow_private_addresses = true;
-    })
-    .await
-}
-
 /// A fixture with `origin` (e.g. "https://framapiaf.org") moved to the peer.
 fn fixture(name: &str, origin: &str, remote: &Remote) -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/interop").join(name);
@@ -57,7 +43,7 @@ macro_rules! deliver {
 
 #[actix_web::test]
 async fn events_from_mobilizon_and_gancio_are_stored_as_index_md_says() {
-    let mut app = app().await;
+    let mut app = common::open_app().await;
     world::standard(app.db(), &app.state.urls, common::T0);
     let gancio = Remote::start(&[]);
     gancio.serve_actor_at("/federation/u/gancio");
@@ -114,7 +100,7 @@ async fn events_from_mobilizon_and_gancio_are_stored_as_index_md_says() {
 
 #[actix_web::test]
 async fn mastodon_replies_become_comments_and_their_deletes_remove_them() {
-    let mut app = app().await;
+    let mut app = common::open_app().await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     let framapiaf = Remote::start(&[]);
     framapiaf.serve_actor_at("/users/admin");
@@ -158,7 +144,7 @@ async fn mastodon_replies_become_comments_and_their_deletes_remove_them() {
 
 #[actix_web::test]
 async fn a_mobilizon_join_and_leave_of_our_event() {
-    let mut app = app().await;
+    let mut app = common::open_app().await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     let peer = Remote::start(&[]);
     peer.serve_actor_at("/@admin");
@@ -180,7 +166,7 @@ async fn a_mobilizon_join_and_leave_of_our_event() {
 
 #[actix_web::test]
 async fn unsupported_and_spoofed_payloads_change_nothing() {
-    let mut app = app().await;
+    let mut app = common::open_app().await;
     world::standard(app.db(), &app.state.urls, common::T0);
     let mastodon = Remote::start(&[]);
     mastodon.serve_actor_at("/users/admin");

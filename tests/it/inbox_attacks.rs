@@ -11,46 +11,12 @@ use serde_json::json;
 use zerda::federation::keys;
 use zerda::federation::signatures;
 
-use crate::common::remote::{Remote, key, signed};
+use crate::common::remote::{Remote, signed, signed_bytes};
 use crate::common::{self, world};
-
-async fn app() -> common::TestApp<
-    impl actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
-        Error = actix_web::Error,
-    >,
-> {
-    common::app_with(|c| {
-        c.federation.allow_http = true;
-        c.federation.allow_private_addresses = true;
-    })
-    .await
-}
-
-/// A POST of raw bytes, signed by `actor` with the remote key.
-fn signed_bytes(actor: &str, bytes: &[u8], now: i64) -> TestRequest {
-    let url = url::Url::parse("http://zerda.test/inbox").expect("url");
-    let headers = signatures::signed_headers(
-        "POST",
-        &url,
-        Some(bytes),
-        &format!("{actor}#main-key"),
-        &key().private_pem,
-        now,
-    )
-    .expect("sign");
-    let mut req =
-        TestRequest::post().uri("/inbox").insert_header(("content-type", "application/activity+json"));
-    for (name, value) in headers {
-        req = req.insert_header((name, value));
-    }
-    req.set_payload(bytes.to_vec())
-}
 
 #[actix_web::test]
 async fn malformed_activities_get_400_with_a_reason_and_store_nothing() {
-    let mut app = app().await;
+    let mut app = common::open_app().await;
     world::standard(app.db(), &app.state.urls, common::T0);
     let remote = Remote::start(&["sam"]);
     let sam = remote.actor("sam");
@@ -92,7 +58,7 @@ async fn malformed_activities_get_400_with_a_reason_and_store_nothing() {
 
 #[actix_web::test]
 async fn a_flood_naming_keys_on_a_slow_server_costs_two_fetches() {
-    let app = app().await;
+    let app = common::open_app().await;
     world::standard(app.db(), &app.state.urls, common::T0);
     let remote = Remote::start(&[]);
     for n in 0..10 {
@@ -122,7 +88,7 @@ async fn a_flood_naming_keys_on_a_slow_server_costs_two_fetches() {
 
 #[actix_web::test]
 async fn a_rotated_key_is_fetched_once_and_a_bad_signature_then_is_not() {
-    let mut app = app().await;
+    let mut app = common::open_app().await;
     world::standard(app.db(), &app.state.urls, common::T0);
     let remote = Remote::start(&["sam"]);
     let sam = remote.actor("sam");
@@ -181,10 +147,11 @@ async fn a_rotated_key_is_fetched_once_and_a_bad_signature_then_is_not() {
 
 #[actix_web::test]
 async fn remote_input_never_creates_or_changes_our_own_objects() {
-    let mut app = app().await;
+    let mut app = common::open_app().await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     app.login("alice@example.org", world::PASSWORD).await;
-    let r = app.post(&format!("/events/{}/comments", w.event), &[("text", "Ours"), ("in_reply_to", "")]).await;
+    let r =
+        app.post(&format!("/events/{}/comments", w.event), &[("text", "Ours"), ("in_reply_to", "")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let comment = format!("http://zerda.test/comments/{}", app.count_text("SELECT uuid FROM comments"));
     let our_event = format!("http://zerda.test/events/{}", w.event);
@@ -202,13 +169,26 @@ async fn remote_input_never_creates_or_changes_our_own_objects() {
         json!({"id": id(5), "type": "Update", "actor": mallory, "object": {"type": "Note", "id": comment, "attributedTo": mallory, "content": "pwned", "inReplyTo": our_event, "to": ["https://www.w3.org/ns/activitystreams#Public"]}}),
         json!({"id": id(6), "type": "Undo", "actor": mallory, "object": format!("http://zerda.test/join/event/{}", w.event)}),
     ];
-    let before = app.count_text(&format!("SELECT title || '|' || coalesce(deleted_at, '') FROM events WHERE uuid = '{}'", w.event));
+    let before = app.count_text(&format!(
+        "SELECT title || '|' || coalesce(deleted_at, '') FROM events WHERE uuid = '{}'",
+        w.event
+    ));
     for attack in attacks {
         let r = app.request(signed(&mallory, &attack, common::T0)).await;
-        assert!(r.status == StatusCode::ACCEPTED || r.status == StatusCode::BAD_REQUEST, "{attack}: {}", r.status);
+        assert!(
+            r.status == StatusCode::ACCEPTED || r.status == StatusCode::BAD_REQUEST,
+            "{attack}: {}",
+            r.status
+        );
         zerda::jobs::run_due(&app.jobs()).expect("jobs");
     }
-    assert_eq!(app.count_text(&format!("SELECT title || '|' || coalesce(deleted_at, '') FROM events WHERE uuid = '{}'", w.event)), before);
+    assert_eq!(
+        app.count_text(&format!(
+            "SELECT title || '|' || coalesce(deleted_at, '') FROM events WHERE uuid = '{}'",
+            w.event
+        )),
+        before
+    );
     assert_eq!(app.count("SELECT count(*) FROM comments WHERE deleted_at IS NULL AND text LIKE '%Ours%'"), 1);
     assert_eq!(app.count("SELECT count(*) FROM events"), 1, "no event stored under our id");
     assert_eq!(app.count("SELECT count(*) FROM participants"), 1, "alice still organises");
@@ -221,7 +201,7 @@ async fn remote_input_never_creates_or_changes_our_own_objects() {
 
 #[actix_web::test]
 async fn unsigned_activities_and_replies_to_unknown_posts_make_no_request() {
-    let mut app = app().await;
+    let mut app = common::open_app().await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     let remote = Remote::start(&["sam"]);
     let sam = remote.actor("sam");

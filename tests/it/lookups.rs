@@ -8,23 +8,9 @@ use serde_json::json;
 use crate::common::remote::Remote;
 use crate::common::{self, world};
 
-async fn app() -> common::TestApp<
-    impl actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
-        Error = actix_web::Error,
-    >,
-> {
-    common::app_with(|c| {
-        c.federation.allow_http = true;
-        c.federation.allow_private_addresses = true;
-    })
-    .await
-}
-
 #[actix_web::test]
 async fn words_find_public_events_whatever_their_accents_and_never_drafts() {
-    let mut app = app().await;
+    let mut app = common::open_app().await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     let mut fete = world::event_input("Fête de la musique");
     fete.tags = "Concert".into();
@@ -67,7 +53,7 @@ async fn words_find_public_events_whatever_their_accents_and_never_drafts() {
 
 #[actix_web::test]
 async fn a_remote_event_is_looked_up_by_its_address_and_can_be_joined() {
-    let mut app = app().await;
+    let mut app = common::open_app().await;
     world::standard(app.db(), &app.state.urls, common::T0);
     let remote = Remote::start(&["dad"]);
     let event = remote.event("dad", "0c1d2e3f-0000-4000-8000-0000000000aa", "Family lunch");
@@ -116,7 +102,7 @@ async fn a_remote_event_is_looked_up_by_its_address_and_can_be_joined() {
 
 #[actix_web::test]
 async fn a_handle_is_found_through_webfinger_and_shown_with_its_events() {
-    let mut app = app().await;
+    let mut app = common::open_app().await;
     world::standard(app.db(), &app.state.urls, common::T0);
     let remote = Remote::start(&["dad"]);
     remote.serve_webfinger("dad");
@@ -163,7 +149,7 @@ async fn failed_lookups_are_explained_and_store_nothing() {
 
 #[actix_web::test]
 async fn an_unreachable_or_unusable_server_is_explained() {
-    let mut app = app().await;
+    let mut app = common::open_app().await;
     world::standard(app.db(), &app.state.urls, common::T0);
     let remote = Remote::start(&["dad"]);
     app.login("bob@example.org", world::PASSWORD).await;
@@ -196,7 +182,7 @@ async fn an_unreachable_or_unusable_server_is_explained() {
 
 #[actix_web::test]
 async fn our_comments_are_served_as_notes_and_their_pages_lead_to_the_event() {
-    let mut app = app().await;
+    let mut app = common::open_app().await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     app.login("bob@example.org", world::PASSWORD).await;
     let r = app
@@ -226,7 +212,7 @@ fn urlencoding(s: &str) -> String {
 
 #[actix_web::test]
 async fn remote_pictures_are_copied_here_and_served_as_our_own() {
-    let mut app = app().await;
+    let mut app = common::open_app().await;
     world::standard(app.db(), &app.state.urls, common::T0);
     let mut remote = Remote::start(&[]);
     remote.avatar = Some(crate::uploads::png(64, 64));
@@ -284,7 +270,7 @@ async fn remote_pictures_are_copied_here_and_served_as_our_own() {
 
 #[actix_web::test]
 async fn a_remote_group_is_followed_and_its_events_are_listed_here() {
-    let mut app = app().await;
+    let mut app = common::open_app().await;
     world::standard(app.db(), &app.state.urls, common::T0);
     let remote = Remote::start(&["nadia"]);
     let group = format!("{}/@climbers", remote.base());

@@ -10,20 +10,6 @@ use serde_json::{Value, json};
 use crate::common::remote::{Remote, signed, wrap};
 use crate::common::{self, world};
 
-async fn app() -> common::TestApp<
-    impl actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
-        Error = actix_web::Error,
-    >,
-> {
-    common::app_with(|c| {
-        c.federation.allow_http = true;
-        c.federation.allow_private_addresses = true;
-    })
-    .await
-}
-
 macro_rules! deliver {
     ($app:expr, $actor:expr, $body:expr) => {{
         let r = $app.request(signed(&$actor, &$body, $app.state.now())).await;
@@ -52,7 +38,7 @@ fn text(app_db: &zerda::db::Db, sql: &str) -> String {
 
 #[actix_web::test]
 async fn a_remote_event_is_stored_then_changed_and_deleted_by_its_organiser_only() {
-    let mut app = app().await;
+    let mut app = common::open_app().await;
     world::standard(app.db(), &app.state.urls, common::T0);
     let remote = Remote::start(&["nadia", "intruder"]);
     let other = Remote::start(&["mallory"]);
@@ -182,7 +168,7 @@ fn delivered(app_db: &zerda::db::Db, kind: &str) -> Vec<(String, Value)> {
 
 #[actix_web::test]
 async fn our_requests_to_remote_events_are_answered_by_their_organiser_only() {
-    let mut app = app().await;
+    let mut app = common::open_app().await;
     world::standard(app.db(), &app.state.urls, common::T0);
     let remote = Remote::start(&["nadia", "intruder"]);
     let event = remote.event("nadia", "0c1d2e3f-0000-4000-8000-000000000001", "Climbing");
@@ -235,7 +221,7 @@ async fn our_requests_to_remote_events_are_answered_by_their_organiser_only() {
 
 #[actix_web::test]
 async fn remote_people_join_and_leave_our_events_and_get_answers() {
-    let mut app = app().await;
+    let mut app = common::open_app().await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     let remote = Remote::start(&["sam", "intruder"]);
     let event_id = format!("http://zerda.test/events/{}", w.event);
@@ -300,7 +286,7 @@ async fn remote_people_join_and_leave_our_events_and_get_answers() {
 
 #[actix_web::test]
 async fn public_replies_become_comments_and_private_ones_never_do() {
-    let mut app = app().await;
+    let mut app = common::open_app().await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     let remote = Remote::start(&["gargron", "intruder"]);
     let event_id = format!("http://zerda.test/events/{}", w.event);
@@ -422,7 +408,7 @@ async fn public_replies_become_comments_and_private_ones_never_do() {
 
 #[actix_web::test]
 async fn unsupported_activities_are_acknowledged_and_change_nothing() {
-    let mut app = app().await;
+    let mut app = common::open_app().await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     let remote = Remote::start(&["sam"]);
     let like = wrap(

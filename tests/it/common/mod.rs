@@ -101,17 +101,25 @@ pub async fn app_with(
 /// An app that reaches FakePeers (plain http on loopback), with the
 /// standard world and every actor's key made (the instance actor signs the
 /// fetches, each local actor its deliveries).
+/// An app that may reach FakePeers: plain http and loopback allowed, as the
+/// test settings of a real instance would.
+pub async fn open_app() -> TestApp<
+    impl Service<actix_http::Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
+> {
+    app_with(|c| {
+        c.federation.allow_http = true;
+        c.federation.allow_private_addresses = true;
+    })
+    .await
+}
+
 pub async fn federated_app() -> (
     TestApp<
         impl Service<actix_http::Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
     >,
     world::World,
 ) {
-    let app = app_with(|c| {
-        c.federation.allow_http = true;
-        c.federation.allow_private_addresses = true;
-    })
-    .await;
+    let app = open_app().await;
     let w = world::standard(app.db(), &app.state.urls, T0);
     zerda::jobs::run_due(&app.jobs()).expect("keys");
     (app, w)

@@ -110,12 +110,16 @@ pub fn wrap(kind: &str, id: &str, actor: &str, object: Value) -> Value {
 
 /// The POST the remote server would make, signed by `actor`.
 pub fn signed(actor: &str, body: &Value, now: i64) -> TestRequest {
-    let bytes = body.to_string().into_bytes();
+    signed_bytes(actor, &body.to_string().into_bytes(), now)
+}
+
+/// The same for any bytes (malformed bodies included).
+pub fn signed_bytes(actor: &str, bytes: &[u8], now: i64) -> TestRequest {
     let url = url::Url::parse("http://zerda.test/inbox").expect("url");
     let headers = signatures::signed_headers(
         "POST",
         &url,
-        Some(&bytes),
+        Some(bytes),
         &format!("{actor}#main-key"),
         &key().private_pem,
         now,
@@ -126,7 +130,7 @@ pub fn signed(actor: &str, body: &Value, now: i64) -> TestRequest {
     for (name, value) in headers {
         req = req.insert_header((name, value));
     }
-    req.set_payload(bytes)
+    req.set_payload(bytes.to_vec())
 }
 
 impl Remote {
