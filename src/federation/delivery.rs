@@ -45,7 +45,6 @@ use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Transaction};
@@ -430,44 +429,12 @@ pub fn run_one(ctx: &JobContext) -> AppResult<bool> {
 /// again. Their own bookkeeping is written quietly, so they do not wake
 /// anyone. Asleep, they still look at least every minute, and when the next
 /// head is due.
-pub struct DeliveryWorkers {
-    stop: Arc<AtomicBool>,
-    ctx: Arc<JobContext>,
-    handles: Vec<JoinHandle<()>>,
-}
+pub struct DeliveryWorkers;
 
 impl DeliveryWorkers {
-    pub fn start(ctx: Arc<JobContext>, count: usize) -> DeliveryWorkers {
-        let stop = Arc::new(AtomicBool::new(false));
-        let handles = (0..count)
-            .filter_map(|n| {
-                let (ctx, stop) = (ctx.clone(), stop.clone());
-                std::thread::Builder::new()
-                    .name(format!("zerda-delivery-{n}"))
-                    // TLS handshakes and RSA signing: more room than the job workers need.
-                    .stack_size(512 * 1024)
-                    .spawn(move || worker_loop(&ctx, &stop))
-                    .map_err(|e| tracing::error!("cannot start delivery worker: {e}"))
-                    .ok()
-            })
-            .collect();
-        DeliveryWorkers { stop, ctx, handles }
-    }
-
-    /// Asks the workers to stop claiming, without waiting: `shutdown` then
-    /// waits. Lets the server stop these and the job workers together.
-    pub fn stop(&self) {
-        self.stop.store(true, Ordering::SeqCst);
-        self.ctx.db.wakeup().notify();
-    }
-
-    /// Stops claiming, lets each worker finish the request in hand (bounded
-    /// by the client's timeout) and record it, and waits.
-    pub fn shutdown(self) {
-        self.stop();
-        for handle in self.handles {
-            let _ = handle.join();
-        }
+    pub fn start(ctx: Arc<JobContext>, count: usize) -> crate::jobs::Pool {
+        // TLS handshakes and RSA signing: more room than the job workers need.
+        crate::jobs::Pool::start(ctx, count, "zerda-delivery", 512 * 1024, worker_loop)
     }
 }
 

@@ -183,36 +183,60 @@ pub fn prepare(ctx: &JobContext) -> AppResult<()> {
     Ok(())
 }
 
-pub struct Workers {
+/// A few worker threads running one loop until told to stop: the job
+/// workers here, the delivery workers in `federation::delivery`.
+pub struct Pool {
     stop: Arc<AtomicBool>,
     ctx: Arc<JobContext>,
     handles: Vec<JoinHandle<()>>,
 }
 
-impl Workers {
-    pub fn start(ctx: Arc<JobContext>, count: usize) -> Workers {
+impl Pool {
+    /// Starts `count` threads named `<name>-<n>`, each running `work` until the stop flag.
+    pub fn start(
+        ctx: Arc<JobContext>,
+        count: usize,
+        name: &str,
+        stack_size: usize,
+        work: fn(&JobContext, &AtomicBool),
+    ) -> Pool {
         let stop = Arc::new(AtomicBool::new(false));
         let handles = (0..count)
             .filter_map(|n| {
                 let (ctx, stop) = (ctx.clone(), stop.clone());
                 std::thread::Builder::new()
-                    .name(format!("zerda-job-{n}"))
-                    .stack_size(256 * 1024)
-                    .spawn(move || worker_loop(&ctx, &stop))
-                    .map_err(|e| tracing::error!("cannot start job worker: {e}"))
+                    .name(format!("{name}-{n}"))
+                    .stack_size(stack_size)
+                    .spawn(move || work(&ctx, &stop))
+                    .map_err(|e| tracing::error!("cannot start {name} worker: {e}"))
                     .ok()
             })
             .collect();
-        Workers { stop, ctx, handles }
+        Pool { stop, ctx, handles }
     }
 
-    /// Stops claiming, lets each worker finish the job in hand, and waits.
-    pub fn shutdown(self) {
+    /// Asks the workers to stop claiming, without waiting: `shutdown` then
+    /// waits. Lets the server stop several pools together.
+    pub fn stop(&self) {
         self.stop.store(true, Ordering::SeqCst);
         self.ctx.db.wakeup().notify();
+    }
+
+    /// Stops claiming, lets each worker finish the work in hand, and waits.
+    pub fn shutdown(self) {
+        self.stop();
         for handle in self.handles {
             let _ = handle.join();
         }
+    }
+}
+
+/// The job workers.
+pub struct Workers;
+
+impl Workers {
+    pub fn start(ctx: Arc<JobContext>, count: usize) -> Pool {
+        Pool::start(ctx, count, "zerda-job", 256 * 1024, worker_loop)
     }
 }
 
