@@ -1422,6 +1422,21 @@ async function eventsGuest(t) {
     'display name in the header',
   );
 
+  // Found by a word of it (no accents needed), from the header's search link.
+  await page.locator('.site-header nav a[href="/search"]').click();
+  await page.fill('#q', 'granary canal');
+  await t.submit(page, page.locator('main form[role="search"] button[type="submit"]'), 'search results', {
+    path: '/search',
+  });
+  const found = page.locator(`main .event-list a[href="${events.path}"]`);
+  assertEqual((await found.textContent()).trim(), EVENT.title, 'the event in the search results');
+  // A handle on another server is offered a lookup button (the search itself fetches nothing).
+  await page.fill('#q', '@someone@mobilizon.example');
+  await t.submit(page, page.locator('main form[role="search"] button[type="submit"]'), 'search for a handle', {
+    path: '/search',
+  });
+  assert(await page.getByRole('button', { name: 'Look up @someone@mobilizon.example' }).isVisible(), 'no lookup button');
+
   // The event in both zones.
   await t.visit(page, events.path, 'event in paris time');
   assertEqual((await page.locator('main .event-facts time').textContent()).trim(), EVENT.london, 'London time');
