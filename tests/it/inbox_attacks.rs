@@ -184,7 +184,8 @@ async fn remote_input_never_creates_or_changes_our_own_objects() {
     let mut app = app().await;
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     app.login("alice@example.org", world::PASSWORD).await;
-    let r = app.post(&format!("/events/{}/comments", w.event), &[("text", "Ours"), ("in_reply_to", "")]).await;
+    let r =
+        app.post(&format!("/events/{}/comments", w.event), &[("text", "Ours"), ("in_reply_to", "")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let comment = format!("http://zerda.test/comments/{}", app.count_text("SELECT uuid FROM comments"));
     let our_event = format!("http://zerda.test/events/{}", w.event);
@@ -202,13 +203,26 @@ async fn remote_input_never_creates_or_changes_our_own_objects() {
         json!({"id": id(5), "type": "Update", "actor": mallory, "object": {"type": "Note", "id": comment, "attributedTo": mallory, "content": "pwned", "inReplyTo": our_event, "to": ["https://www.w3.org/ns/activitystreams#Public"]}}),
         json!({"id": id(6), "type": "Undo", "actor": mallory, "object": format!("http://zerda.test/join/event/{}", w.event)}),
     ];
-    let before = app.count_text(&format!("SELECT title || '|' || coalesce(deleted_at, '') FROM events WHERE uuid = '{}'", w.event));
+    let before = app.count_text(&format!(
+        "SELECT title || '|' || coalesce(deleted_at, '') FROM events WHERE uuid = '{}'",
+        w.event
+    ));
     for attack in attacks {
         let r = app.request(signed(&mallory, &attack, common::T0)).await;
-        assert!(r.status == StatusCode::ACCEPTED || r.status == StatusCode::BAD_REQUEST, "{attack}: {}", r.status);
+        assert!(
+            r.status == StatusCode::ACCEPTED || r.status == StatusCode::BAD_REQUEST,
+            "{attack}: {}",
+            r.status
+        );
         zerda::jobs::run_due(&app.jobs()).expect("jobs");
     }
-    assert_eq!(app.count_text(&format!("SELECT title || '|' || coalesce(deleted_at, '') FROM events WHERE uuid = '{}'", w.event)), before);
+    assert_eq!(
+        app.count_text(&format!(
+            "SELECT title || '|' || coalesce(deleted_at, '') FROM events WHERE uuid = '{}'",
+            w.event
+        )),
+        before
+    );
     assert_eq!(app.count("SELECT count(*) FROM comments WHERE deleted_at IS NULL AND text LIKE '%Ours%'"), 1);
     assert_eq!(app.count("SELECT count(*) FROM events"), 1, "no event stored under our id");
     assert_eq!(app.count("SELECT count(*) FROM participants"), 1, "alice still organises");
