@@ -202,6 +202,22 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
+/// CPU counters from /proc (Linux), in clock ticks of 1/100 s (USER_HZ):
+/// the machine's busy and total time, and this process's own time.
+fn cpu_ticks() -> Option<(u64, u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let all: Vec<u64> =
+        stat.lines().next()?.split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
+    // user nice system idle iowait irq softirq steal
+    let total: u64 = all.iter().take(8).sum();
+    let idle = all.get(3)? + all.get(4)?;
+    let own = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (which may hold spaces), from field 3 on.
+    let fields: Vec<&str> = own.rsplit_once(')')?.1.split_whitespace().collect();
+    let own: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some((total - idle, total, own))
+}
+
 fn unprocessed(db: &Db) -> Result<i64, String> {
     db.read_blocking(|conn| {
         Ok(conn.query_row(
@@ -240,6 +256,7 @@ pub fn run(config: &Config, count: u32, url: &str, concurrency: u32) -> Result<E
     let next = AtomicUsize::new(0);
     let start = Barrier::new(concurrency as usize + 1);
     let answers = Mutex::new(Vec::with_capacity(count as usize));
+    let mut ticks_before = None;
     let (started, elapsed) = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..concurrency)
             .map(|_| {
@@ -250,12 +267,15 @@ pub fn run(config: &Config, count: u32, url: &str, concurrency: u32) -> Result<E
             })
             .collect();
         start.wait();
+        ticks_before = cpu_ticks();
         let started = Instant::now();
         for handle in handles {
             let _ = handle.join();
         }
         (started, started.elapsed())
     });
+    let ticks_after = cpu_ticks();
+    let waiting = unprocessed(&db)?;
     let answers = answers.into_inner().unwrap_or_else(|p| p.into_inner());
     let seconds = elapsed.as_secs_f64();
 
@@ -283,9 +303,18 @@ pub fn run(config: &Config, count: u32, url: &str, concurrency: u32) -> Result<E
             println!("  {n} × {status}, e.g. {example}");
         }
     }
+    if let (Some((busy0, total0, own0)), Some((busy1, total1, own1))) = (ticks_before, ticks_after) {
+        let (busy, total) = (busy1.saturating_sub(busy0), total1.saturating_sub(total0).max(1));
+        println!(
+            "during the POSTs: all cores {:.0}% busy; this client used {:.2} s of CPU; \
+             {waiting} activities were still waiting for the job workers at the last answer",
+            100.0 * busy as f64 / total as f64,
+            own1.saturating_sub(own0) as f64 / 100.0
+        );
+    }
 
     // The job workers apply what the inbox stored; wait for the last one.
-    let mut left = unprocessed(&db)?;
+    let mut left = waiting;
     while left > 0 && started.elapsed() < elapsed + PROCESS_TIMEOUT {
         std::thread::sleep(Duration::from_millis(5));
         left = unprocessed(&db)?;
