@@ -11,6 +11,8 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{Config, ENV_CONFIG_FILE, Overrides};
 use crate::db::{self, Db, migrate};
 
+mod bench_inbox;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "zerda",
@@ -124,6 +126,21 @@ pub enum DevCommand {
         #[arg(long = "inbox", value_name = "URL", required = true)]
         inboxes: Vec<String>,
     },
+    /// Measure inbox throughput (bench/inbox): store a remote actor with a
+    /// fresh key in the database of the running server (same data folder),
+    /// sign COUNT distinct Create(Note) activities by it, then POST them to
+    /// URL/inbox from CONCURRENCY connections and time the answers.
+    #[command(hide = true)]
+    BenchInbox {
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+        count: u32,
+        /// The running server, e.g. http://127.0.0.1:8080.
+        #[arg(long, value_name = "URL")]
+        url: String,
+        /// Client threads, each with its own keep-alive connection.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+        concurrency: u32,
+    },
 }
 
 /// Entry point of the binary.
@@ -188,6 +205,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode, String> {
         Command::Dev { command: DevCommand::Seed { users, events } } => seed(&config, users, events),
         Command::Dev { command: DevCommand::BenchDeliveries { count, inboxes } } => {
             bench_deliveries(&config, count, &inboxes)
+        }
+        Command::Dev { command: DevCommand::BenchInbox { count, url, concurrency } } => {
+            bench_inbox::run(&config, count, &url, concurrency)
         }
     }
 }

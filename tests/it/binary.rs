@@ -181,6 +181,7 @@ fn command_line_errors_are_one_line_with_a_nonzero_exit() {
         ),
         (&["backup", "--to", "/nonexistent-dir/x.db"], None, "does not exist"),
         (&["admin", "test-mail", "--to", "nope"], None, "--to"),
+        (&["dev", "bench-inbox", "--count", "1", "--url", "127.0.0.1:8080"], None, "--url"),
     ];
     for (args, stdin, needle) in cases {
         let out = zerda(dir.path(), args, *stdin);
