@@ -84,7 +84,11 @@ async fn receive(
     })
     .await?;
     Ok(match outcome {
-        Ok(_) => HttpResponse::Accepted().content_type("application/json").body("{}"),
+        // A few bytes: not worth a gzip encoder each (peers ask for gzip).
+        Ok(_) => HttpResponse::Accepted()
+            .content_type("application/json")
+            .insert_header((actix_web::http::header::CONTENT_ENCODING, "identity"))
+            .body("{}"),
         Err(refused) => {
             tracing::info!("inbox: refused an activity ({refused})");
             let status = match refused {

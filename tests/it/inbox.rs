@@ -76,9 +76,13 @@ async fn a_signed_activity_is_stored_once_however_often_it_is_replayed() {
     known_actor(app.db(), common::T0);
     let body = activity("https://remote.example/activities/1");
     let r = app
-        .request(signed("/inbox", &body, &format!("{ACTOR}#main-key"), &key().private_pem, common::T0))
+        .request(
+            signed("/inbox", &body, &format!("{ACTOR}#main-key"), &key().private_pem, common::T0)
+                .insert_header(("accept-encoding", "gzip")),
+        )
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    assert_eq!(r.body, "{}", "two bytes, not gzipped");
     assert_eq!(app.count("SELECT count(*) FROM inbox_activities WHERE ap_id = 'https://remote.example/activities/1#Like' AND kind = 'Like'"), 1);
     // Five replays at once (the same signed request): still one row.
     let mut others = Vec::new();
