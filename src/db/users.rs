@@ -77,6 +77,16 @@ pub fn admin_exists(conn: &Connection) -> AppResult<bool> {
         .query_row([], |r| r.get(0))?)
 }
 
+/// Administrators who can be written to: (address, language), confirmed and active.
+pub fn list_admin_recipients(conn: &Connection) -> AppResult<Vec<(String, Option<String>)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT email, locale FROM users WHERE role = 'administrator' AND disabled = 0 AND confirmed_at IS NOT NULL
+         ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
 pub fn count_admins(conn: &Connection) -> AppResult<i64> {
     Ok(conn
         .prepare_cached("SELECT count(*) FROM users WHERE role = 'administrator' AND disabled = 0")?

@@ -95,6 +95,33 @@ pub(super) fn action_mail(
     Ok(OutgoingMail { to: to.to_string(), subject: action.subject, text, html })
 }
 
+/// Another instance asks to follow this one: an administrator answers.
+pub fn instance_follow_request(
+    tr: Tr,
+    instance: &str,
+    url: &str,
+    to: &str,
+    server: &str,
+    admin_link: &str,
+) -> AppResult<OutgoingMail> {
+    action_mail(
+        tr,
+        instance,
+        url,
+        to,
+        Action {
+            subject: tr.tf("{server} asks to follow {instance}", &[("server", server), ("instance", instance)]),
+            paragraphs: vec![
+                tr.tf("The instance {server} asks to follow yours. Once you accept, it receives the public events published here.", &[("server", server)]),
+                tr.t("Accept or reject the request on the administration page.").to_string(),
+            ],
+            action_label: tr.t("Open the administration page"),
+            action_url: admin_link,
+            footer: tr.t("You receive this message because you administer this instance."),
+        },
+    )
+}
+
 /// "Confirm your address" after registration.
 pub fn confirm_account(tr: Tr, instance: &str, url: &str, to: &str, link: &str) -> AppResult<OutgoingMail> {
     action_mail(

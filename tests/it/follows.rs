@@ -53,6 +53,13 @@ async fn an_instance_asks_to_follow_ours_and_the_administrator_accepts() {
     assert_eq!(app.count("SELECT count(*) FROM follows"), 1);
     assert_eq!(app.count(&format!("SELECT count(*) FROM follows WHERE ap_id = '{}'", text(&again["id"]))), 1);
     assert!(app.deliveries().is_empty(), "nothing is said before the administrator decides");
+    // The administrator is told by mail, once, with a link to the admin page.
+    let mails = app.deliver_mail();
+    let told: Vec<&String> = mails.iter().filter(|m| m.contains("asks to follow")).collect();
+    assert_eq!(told.len(), 1, "one mail for the request, none for the repeat");
+    assert!(
+        told[0].contains(&format!("To: {}", w.admin.email)) && told[0].contains("http://zerda.test/admin")
+    );
 
     app.login(&w.admin.email, world::PASSWORD).await;
     let page = app.get("/admin").await;
@@ -446,4 +453,21 @@ async fn a_report_about_our_event_reaches_the_moderators() {
     });
     app.receive_and_apply(&person).await;
     assert_eq!(app.count(&format!("SELECT count(*) FROM reports WHERE reported_id = {}", w.bob.actor_id)), 1);
+}
+
+#[actix_web::test]
+async fn a_person_asking_to_follow_our_instance_waits_without_a_mail() {
+    let remote = Remote::start(&[]);
+    let (mut app, _w) = common::federated_app().await;
+    let person = remote.serve_actor_as("/users/sam", "Person", "Sam");
+    let follow = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{person}#follows/1"), "type": "Follow", "actor": person, "object": RELAY,
+    });
+    app.receive_and_apply(&follow).await;
+    assert_eq!(app.count("SELECT count(*) FROM follows WHERE approved = 0"), 1, "a request all the same");
+    assert!(
+        !app.deliver_mail().iter().any(|m| m.contains("asks to follow")),
+        "administrators are mailed for instances only"
+    );
 }

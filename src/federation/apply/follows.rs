@@ -26,6 +26,37 @@ fn local_actor(env: &Env, ap_id: &str) -> Result<Option<(i64, String)>, ApplyErr
     })?)
 }
 
+fn actor_kind(env: &Env, id: i64) -> Result<String, ApplyError> {
+    Ok(env.ctx.db.read_blocking(move |conn| {
+        Ok(conn.prepare_cached("SELECT kind FROM actors WHERE id = ?1")?.query_row([id], |r| r.get(0))?)
+    })?)
+}
+
+/// Mails every administrator about an instance asking to follow ours.
+fn tell_admins(
+    tx: &rusqlite::Transaction,
+    config: &crate::config::Config,
+    urls: &crate::urls::Urls,
+    follower: &str,
+    now: crate::time::Timestamp,
+) -> crate::error::AppResult<()> {
+    let server = parse::origin(follower).unwrap_or_default();
+    let admin_link = urls.absolute(&crate::urls::admin());
+    for (to, locale) in crate::db::users::list_admin_recipients(tx)? {
+        let tr = crate::i18n::Tr::for_code(locale.as_deref().unwrap_or(&config.instance.default_locale));
+        let mail = crate::mail::messages::instance_follow_request(
+            tr,
+            &config.instance.name,
+            &config.public_base(),
+            &to,
+            &server,
+            &admin_link,
+        )?;
+        crate::mail::enqueue(tx, config, now, &mail)?;
+    }
+    Ok(())
+}
+
 fn object<'a>(env: &'a Env) -> &'a Value {
     env.activity.get("object").unwrap_or(&Value::Null)
 }
@@ -46,12 +77,18 @@ pub fn follow(env: &Env) -> ApplyResult {
     };
     let (urls, now, follower_id) = (env.ctx.urls.clone(), env.now, env.actor_id);
     let follower = env.actor_ap_id.clone();
+    let config = env.ctx.config.clone();
+    let follower_kind = actor_kind(env, follower_id)?;
     match kind.as_str() {
         "Application" => env.commit(move |tx| {
             let uuid = uuid::Uuid::new_v4().to_string();
             let new = NewFollow { uuid: &uuid, ap_id: &follow_id, follower_id, target_id, approved: false };
             if db::insert_follow(tx, &new, now)?.is_some() {
-                // Waits for the administrator (admin page, "Instance follows").
+                // Waits for the administrator (admin page, "Instance follows"),
+                // who is told by mail when the follower is an instance, as in Mobilizon.
+                if follower_kind == "Application" {
+                    tell_admins(tx, &config, &urls, &follower, now)?;
+                }
                 return Ok(Applied::Done);
             }
             // Asked before: a new Follow id replaces the old one while the
