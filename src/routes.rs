@@ -123,6 +123,7 @@ routes! {
     POST "/participation/email/cancel/{uuid}/{token}" => participations::cancel,
     GET  "/admin" => admin::dashboard,
     POST "/admin/test-mail" => admin::send_test_mail,
+    POST "/admin/reports/{id}/close" => admin::close_report,
     POST "/admin/instances/follow" => instance_follows::follow,
     POST "/admin/instances/following/{id}/unfollow" => instance_follows::unfollow,
     POST "/admin/instances/followers/{id}/accept" => instance_follows::accept,

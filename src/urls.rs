@@ -190,6 +190,10 @@ pub fn admin() -> String {
     "/admin".into()
 }
 
+pub fn admin_report_close(id: i64) -> String {
+    format!("/admin/reports/{id}/close")
+}
+
 pub fn admin_test_mail() -> String {
     "/admin/test-mail".into()
 }

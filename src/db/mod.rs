@@ -17,6 +17,7 @@ pub mod migrate;
 pub mod participants;
 pub mod profiles;
 pub mod remote_actors;
+pub mod reports;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

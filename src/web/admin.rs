@@ -33,6 +33,8 @@ pub struct DashboardPage {
     pub instances: InstanceFollows,
     /// What was typed in the "follow an instance" form.
     pub follow_domain: String,
+    /// Reports waiting for a moderator.
+    pub reports: Vec<crate::db::reports::OpenReport>,
 }
 
 struct Summary {
@@ -40,6 +42,7 @@ struct Summary {
     jobs: Vec<(String, i64)>,
     failed: Vec<JobRow>,
     instances: InstanceFollows,
+    reports: Vec<crate::db::reports::OpenReport>,
 }
 
 async fn summary(state: &AppState) -> AppResult<Summary> {
@@ -51,6 +54,7 @@ async fn summary(state: &AppState) -> AppResult<Summary> {
                 jobs: crate::db::jobs::count_by_state(conn)?,
                 failed: crate::db::jobs::list_failed(conn, 20)?,
                 instances: crate::domain::instance_follows::list(conn)?,
+                reports: crate::db::reports::list_open(conn, 50)?,
             })
         })
         .await
@@ -93,12 +97,29 @@ pub(super) async fn dashboard_page(
         errors,
         instances: s.instances,
         follow_domain: String::new(),
+        reports: s.reports,
     })
 }
 
 pub async fn dashboard(ctx: Ctx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let admin = ctx.require_admin()?.clone();
     super::ok(&dashboard_page(ctx, &state, admin.email, FieldErrors::default()).await?)
+}
+
+/// Marks a report as dealt with.
+pub async fn close_report(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    _form: CsrfForm<super::accounts::EmptyForm>,
+) -> AppResult<HttpResponse> {
+    ctx.require_admin()?;
+    let (id, now) = (id.into_inner(), state.now());
+    let closed = state.db.write(move |tx| crate::db::reports::close(tx, id, now)).await?;
+    if !closed {
+        return Err(crate::error::AppError::NotFound);
+    }
+    Ok(flash::redirect(&state, &urls::admin(), FlashLevel::Info, msg!("The report is marked as dealt with.")))
 }
 
 #[derive(Deserialize)]

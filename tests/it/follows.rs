@@ -453,6 +453,21 @@ async fn a_report_about_our_event_reaches_the_moderators() {
     });
     app.receive_and_apply(&person).await;
     assert_eq!(app.count(&format!("SELECT count(*) FROM reports WHERE reported_id = {}", w.bob.actor_id)), 1);
+    // The administrators see them on their page, escaped, and mark them as dealt with.
+    app.login(&w.admin.email, world::PASSWORD).await;
+    let page = app.get("/admin").await;
+    assert!(page.body.contains("Spam, \nreally.") && page.body.contains(&event), "{}", page.body);
+    assert!(page.body.contains("Rude"));
+    let id = app.count("SELECT id FROM reports WHERE content = 'Rude'");
+    let r = app.post(&format!("/admin/reports/{id}/close"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(!app.get("/admin").await.body.contains("Rude"));
+    assert_eq!(
+        app.post(&format!("/admin/reports/{id}/close"), &[]).await.status,
+        StatusCode::NOT_FOUND,
+        "closed once"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM reports WHERE status = 'open'"), 1);
 }
 
 #[actix_web::test]
