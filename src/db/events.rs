@@ -113,6 +113,8 @@ pub struct Event {
     pub published_at: Option<Timestamp>,
     pub deleted_at: Option<Timestamp>,
     pub tags: Vec<String>,
+    /// The group the event belongs to, if any.
+    pub attributed_to_id: Option<i64>,
 }
 
 impl Event {
@@ -149,7 +151,7 @@ const COLUMNS: &str =
     e.address_region, e.address_country, e.latitude, e.longitude, e.category, e.language,
     (SELECT file_name FROM media WHERE id = e.banner_id), e.metadata, e.draft, e.sequence, e.created_at,
     e.updated_at, e.published_at, e.deleted_at,
-    (SELECT group_concat(tag, char(31)) FROM event_tags WHERE event_id = e.id), o.ap_id";
+    (SELECT group_concat(tag, char(31)) FROM event_tags WHERE event_id = e.id), o.ap_id, e.attributed_to_id";
 
 const FROM: &str = "FROM events e JOIN actors o ON o.id = e.organizer_id";
 
@@ -209,6 +211,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Event> {
         deleted_at: r.get(42)?,
         tags: tags.map(|t| t.split('\u{1f}').map(str::to_string).collect()).unwrap_or_default(),
         organizer_ap_id: r.get(44)?,
+        attributed_to_id: r.get(45)?,
     })
 }
 
@@ -367,7 +370,7 @@ pub fn list_for_actors(
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
-        .query_map(params![from, until], |r| Ok((from_row(r)?, r.get::<_, String>(45)?)))?
+        .query_map(params![from, until], |r| Ok((from_row(r)?, r.get::<_, String>(46)?)))?
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }
@@ -419,15 +422,6 @@ pub fn insert_remote_event(tx: &Transaction, e: &NewRemoteEvent, now: Timestamp)
 pub fn find_event_by_ap_id(conn: &Connection, ap_id: &str) -> AppResult<Option<Event>> {
     let sql = format!("SELECT {COLUMNS} {FROM} WHERE e.ap_id = ?1");
     Ok(conn.prepare_cached(&sql)?.query_row([ap_id], from_row).optional()?)
-}
-
-/// The group an event belongs to, if any.
-pub fn attributed_to(conn: &Connection, id: i64) -> AppResult<Option<i64>> {
-    Ok(conn
-        .prepare_cached("SELECT attributed_to_id FROM events WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .optional()?
-        .flatten())
 }
 
 /// Notes that a remote event was just read from its origin.

@@ -35,7 +35,7 @@ pub fn upsert(
     group_id: Option<i64>,
     now: Timestamp,
 ) -> AppResult<Stored> {
-    let fields = remote.fields();
+    let fields = &remote.fields;
     let Some(before) = db::find_event_by_ap_id(tx, &remote.ap_id)? else {
         if remote.draft {
             return Ok(Stored::Ignored("a draft"));
@@ -45,7 +45,7 @@ pub fn upsert(
             organizer_id,
             attributed_to_id: group_id,
             published_at: remote.published_at,
-            fields: &fields,
+            fields,
         };
         let id = db::insert_remote_event(tx, &new, now)?.0;
         banner(tx, remote, id, now)?;
@@ -58,12 +58,13 @@ pub fn upsert(
         return Ok(Stored::Ignored("the event was deleted"));
     }
     // R8: the organiser we stored (or, for a group's event, its group) owns it.
-    let stored_group = db::attributed_to(tx, before.id)?;
-    if before.organizer_id != organizer_id && (stored_group.is_none() || stored_group != group_id) {
+    if before.organizer_id != organizer_id
+        && (before.attributed_to_id.is_none() || before.attributed_to_id != group_id)
+    {
         return Ok(Stored::Refused("the organiser of a stored event cannot change"));
     }
-    let important = crate::domain::events::important_changes(&before, &fields);
-    db::update_event(tx, before.id, &fields, now, important)?;
+    let important = crate::domain::events::important_changes(&before, fields);
+    db::update_event(tx, before.id, fields, now, important)?;
     db::update_fetched(tx, before.id, now)?;
     if important && let Some(after) = db::find_event(tx, before.id)? {
         let cancelled = after.status == "cancelled" && before.status != "cancelled";

@@ -208,12 +208,7 @@ fn comment_audience(tx: &Transaction, event: &Event, c: &Comment) -> AppResult<V
         }
         event_audience(tx, event)?
     } else {
-        let mut a = vec![event.organizer_id];
-        let group: Option<i64> = tx
-            .prepare_cached("SELECT attributed_to_id FROM events WHERE id = ?1")?
-            .query_row([event.id], |r| r.get(0))?;
-        a.extend(group);
-        a
+        organisers_of_remote(event)
     };
     if let Some(parent) = c.in_reply_to_id {
         let author: Option<i64> = tx
@@ -303,11 +298,8 @@ fn join_json(p: &Participant, actor: &str, event: &Event) -> Value {
 }
 
 /// The organiser's server (and the event's group) for a remote event.
-fn organisers_of_remote(tx: &Transaction, event: &Event) -> AppResult<Vec<i64>> {
-    let group: Option<i64> = tx
-        .prepare_cached("SELECT attributed_to_id FROM events WHERE id = ?1")?
-        .query_row([event.id], |r| r.get(0))?;
-    Ok([Some(event.organizer_id), group].into_iter().flatten().collect())
+fn organisers_of_remote(event: &Event) -> Vec<i64> {
+    [Some(event.organizer_id), event.attributed_to_id].into_iter().flatten().collect()
 }
 
 /// One of our profiles asks to take part in a remote event.
@@ -317,7 +309,7 @@ pub fn send_join(tx: &Transaction, event: &Event, p: &Participant, now: Timestam
     let mut activity = join_json(p, &actor, event);
     activity["to"] = json!([event.organizer_ap_id]);
     activity["cc"] = json!([PUBLIC]);
-    let audience = organisers_of_remote(tx, event)?;
+    let audience = organisers_of_remote(event);
     queue(tx, activity, actor_id, &audience, now)
 }
 
@@ -334,7 +326,7 @@ pub fn send_leave(tx: &Transaction, event: &Event, p: &Participant, now: Timesta
         "to": [event.organizer_ap_id],
         "cc": [PUBLIC],
     });
-    let audience = organisers_of_remote(tx, event)?;
+    let audience = organisers_of_remote(event);
     queue(tx, activity, actor_id, &audience, now)
 }
 

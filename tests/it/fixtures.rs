@@ -51,18 +51,18 @@ fn mobilizon_events_are_read_with_address_and_online_link() {
     let activity = fixture("mobilizon-post-activity.json");
     let event = parse_event(&activity["object"]).expect("event");
     assert_eq!(event.ap_id, "https://mobilizon.fr/events/39a0c4a6-f2b6-41dc-bbe2-fc5bff76cc93");
-    assert_eq!(event.title, "My first event");
+    assert_eq!(event.fields.title, "My first event");
     assert_eq!(event.organizer, "https://mobilizon.fr/@metacartes");
     assert_eq!(event.attributed_to, None, "attributedTo is the organiser");
-    assert_eq!(event.address.street, "10 Rue Jangot");
-    assert_eq!(event.address.locality, "Lyon");
-    assert_eq!(event.address.description, "Locaux de Framasoft");
-    assert_eq!(event.online_address, "https://google.com/", "the Link named Website");
-    assert_eq!(event.visibility, "public");
-    assert_eq!(event.category, "meeting", "an unknown category becomes meeting");
-    assert_eq!(event.status, "confirmed");
-    assert_eq!(event.begins_at, 1_518_444_500);
-    assert!(!event.description.contains("class="), "remote HTML goes through our allowlist");
+    assert_eq!(event.fields.address.street, "10 Rue Jangot");
+    assert_eq!(event.fields.address.locality, "Lyon");
+    assert_eq!(event.fields.address.description, "Locaux de Framasoft");
+    assert_eq!(event.fields.online_address, "https://google.com/", "the Link named Website");
+    assert_eq!(event.fields.visibility, "public");
+    assert_eq!(event.fields.category, "meeting", "an unknown category becomes meeting");
+    assert_eq!(event.fields.status, "confirmed");
+    assert_eq!(event.fields.begins_at, 1_518_444_500);
+    assert!(!event.fields.description.contains("class="), "remote HTML goes through our allowlist");
     let group = parse_event(&fixture("mobilizon-post-activity-group.json")["object"]).expect("group event");
     assert!(group.attributed_to.is_some(), "a group event keeps its group");
 }
@@ -88,13 +88,13 @@ fn banners_are_picked_in_mobilizon_order() {
 #[test]
 fn gancio_events_keep_their_local_time() {
     let event = parse_event(&fixture("gancio-event-activity.json")["object"]).expect("gancio event");
-    assert_eq!(event.title, "Demo event");
+    assert_eq!(event.fields.title, "Demo event");
     // 2021-07-14T17:30:57+02:00 is 15:30:57 UTC.
-    assert_eq!(event.begins_at, 1_626_276_657);
-    assert_eq!(event.timezone, "Etc/GMT-2", "no timezone given: the offset keeps times right");
-    assert_eq!(event.tags, vec!["test"]);
-    assert_eq!(event.address.description, "Colosseo", "a location that is only a name");
-    assert_eq!(event.visibility, "public");
+    assert_eq!(event.fields.begins_at, 1_626_276_657);
+    assert_eq!(event.fields.timezone, "Etc/GMT-2", "no timezone given: the offset keeps times right");
+    assert_eq!(event.fields.tags, vec!["test"]);
+    assert_eq!(event.fields.address.description, "Colosseo", "a location that is only a name");
+    assert_eq!(event.fields.visibility, "public");
 }
 
 #[test]

@@ -304,6 +304,13 @@ async fn a_remote_group_is_followed_and_its_events_are_listed_here() {
     assert!(!app.get(&nadia_page).await.body.contains("Follow this group"));
     app.post(&format!("{nadia_page}/follow"), &[]).await;
     assert_eq!(app.count("SELECT count(*) FROM follows"), 1, "people are not followed");
+    // Unknown handles and a missing domain: 404, nothing stored, nothing sent.
+    let deliveries = app.count("SELECT count(*) FROM deliveries");
+    for path in ["/@nobody@nowhere.example/follow", "/@nodomain/follow", "/@x@/unfollow"] {
+        assert_eq!(app.post(path, &[]).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    assert_eq!(app.count("SELECT count(*) FROM follows"), 1);
+    assert_eq!(app.count("SELECT count(*) FROM deliveries"), deliveries);
 
     // The group accepts; a member's event in the group arrives and is listed on the home page.
     let accept = crate::common::remote::wrap("Accept", &format!("{group}/accept/1"), &group, follow.clone());

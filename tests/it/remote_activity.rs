@@ -431,3 +431,48 @@ async fn unsupported_activities_are_acknowledged_and_change_nothing() {
     assert!(outcome(app.db(), &format!("{}/c/1", remote.actor("sam"))).starts_with("refused"));
     assert_eq!(app.count("SELECT count(*) FROM events WHERE local = 0"), 0);
 }
+
+#[actix_web::test]
+async fn an_update_to_a_tombstone_deletes_our_copy_of_a_comment() {
+    let mut app = common::open_app().await;
+    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    let remote = Remote::start(&["gargron", "intruder"]);
+    let event_id = format!("http://zerda.test/events/{}", w.event);
+    let note_id = format!("{}/statuses/7", remote.actor("gargron"));
+    let note = json!({
+        "type": "Note", "id": note_id, "attributedTo": remote.actor("gargron"), "inReplyTo": event_id,
+        "content": "<p>Soon gone</p>", "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    });
+    deliver!(
+        app,
+        remote.actor("gargron"),
+        wrap("Create", &format!("{note_id}/activity"), &remote.actor("gargron"), note)
+    );
+    let tombstone = json!({"type": "Tombstone", "id": note_id});
+    // Someone else's Tombstone changes nothing; the author's deletes it (as Mobilizon does).
+    deliver!(
+        app,
+        remote.actor("intruder"),
+        wrap(
+            "Update",
+            &format!("{}/u/9", remote.actor("intruder")),
+            &remote.actor("intruder"),
+            tombstone.clone()
+        )
+    );
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM comments WHERE ap_id = '{note_id}' AND deleted_at IS NULL")),
+        1
+    );
+    deliver!(
+        app,
+        remote.actor("gargron"),
+        wrap("Update", &format!("{note_id}/u/1"), &remote.actor("gargron"), tombstone)
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM comments WHERE ap_id = '{note_id}' AND deleted_at IS NOT NULL"
+        )),
+        1
+    );
+}

@@ -88,8 +88,7 @@ pub fn delete(env: &Env) -> ApplyResult {
     if event.is_deleted() {
         return ignored("already deleted");
     }
-    let group = event_group(env, event.id)?;
-    if event.organizer_ap_id != env.actor_ap_id && group.as_deref() != Some(env.actor_ap_id.as_str()) {
+    if event.organizer_id != env.actor_id && event.attributed_to_id != Some(env.actor_id) {
         return refused("only the organiser or the event's group may delete it");
     }
     let (config, urls, now) = (env.ctx.config.clone(), env.ctx.urls.clone(), env.now);
@@ -98,17 +97,6 @@ pub fn delete(env: &Env) -> ApplyResult {
         db::delete_event(tx, event.id, now)?;
         Ok(Applied::Done)
     })
-}
-
-fn event_group(env: &Env, event_id: i64) -> Result<Option<String>, ApplyError> {
-    Ok(env.ctx.db.read_blocking(move |conn| {
-        Ok(conn
-            .prepare_cached(
-                "SELECT a.ap_id FROM events e JOIN actors a ON a.id = e.attributed_to_id WHERE e.id = ?1",
-            )?
-            .query_row([event_id], |r| r.get(0))
-            .optional()?)
-    })?)
 }
 
 /// Whether anyone here follows this actor (the instance, or a profile).

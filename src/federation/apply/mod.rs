@@ -254,14 +254,12 @@ fn dispatch(env: &Env) -> ApplyResult {
             Some(t) if super::objects::remote_actor::ACTOR_TYPES.contains(&t) && kind == "Update" => {
                 actors::update(env)
             }
-            Some("Tombstone") => events::delete(env).or_else(|_| notes::delete(env)),
+            // Mobilizon: a Create or Update of a Tombstone deletes our copy.
+            Some("Tombstone") => delete_object(env),
             Some(t) => ignored(format!("{kind} of {t} is not supported")),
             None => ignored(format!("{kind} of an object given by id only")),
         },
-        "Delete" => {
-            let Some(id) = parse::id_of(object) else { return refused("Delete without an object") };
-            if events::is_known(env, id)? { events::delete(env) } else { notes::delete(env) }
-        }
+        "Delete" => delete_object(env),
         "Join" => participations::join(env),
         "Leave" => participations::leave(env),
         "Accept" | "Reject" => {
@@ -285,6 +283,14 @@ fn dispatch(env: &Env) -> ApplyResult {
         "Flag" => actors::flag(env),
         other => ignored(format!("{other} is not supported")),
     }
+}
+
+/// The deletion of an event or a comment (each handler checks the owner).
+fn delete_object(env: &Env) -> ApplyResult {
+    let Some(id) = env.activity.get("object").and_then(parse::id_of) else {
+        return refused("a deletion without an object");
+    };
+    if events::is_known(env, id)? { events::delete(env) } else { notes::delete(env) }
 }
 
 /// The type of an activity's object when it is itself an activity: read

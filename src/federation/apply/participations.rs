@@ -110,15 +110,7 @@ pub fn answer(env: &Env, accept: bool) -> ApplyResult {
     if event.local || p.user_id.is_none() {
         return refused("an answer about a participation that is not one of ours in a remote event");
     }
-    let group_id = {
-        let id = event.id;
-        env.ctx.db.read_blocking(move |conn| {
-            Ok(conn
-                .prepare_cached("SELECT attributed_to_id FROM events WHERE id = ?1")?
-                .query_row([id], |r| r.get::<_, Option<i64>>(0))?)
-        })?
-    };
-    if event.organizer_id != env.actor_id && group_id != Some(env.actor_id) {
+    if event.organizer_id != env.actor_id && event.attributed_to_id != Some(env.actor_id) {
         return refused("only the organiser may answer a participation");
     }
     let (config, urls, now) = (env.ctx.config.clone(), env.ctx.urls.clone(), env.now);

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::db::events::{Address, Metadata};
+use crate::db::events::{Address, EventFields, Metadata};
 use crate::federation::parse::{self, ParseError, error, text};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -16,59 +16,13 @@ pub struct RemoteEvent {
     pub organizer: String,
     /// A group the event belongs to, when `attributedTo` differs from `actor`.
     pub attributed_to: Option<String>,
-    pub title: String,
-    /// Sanitised HTML.
-    pub description: String,
-    pub begins_at: i64,
-    pub ends_at: Option<i64>,
-    pub timezone: String,
-    pub status: &'static str,
-    pub visibility: &'static str,
-    pub join_options: &'static str,
-    pub external_participation_url: String,
-    pub maximum_attendee_capacity: i64,
-    pub anonymous_participation: bool,
-    pub comment_moderation: &'static str,
-    pub online_address: String,
-    pub address: Address,
-    pub category: &'static str,
-    pub language: String,
-    pub tags: Vec<String>,
-    pub metadata: Vec<Metadata>,
+    /// What we store of it, as an event form would. Anonymous participation
+    /// happens on the event's own instance, never here, so it is off in our copy.
+    pub fields: EventFields,
     pub banner_url: Option<String>,
     pub draft: bool,
     pub published_at: Option<i64>,
     pub updated_at: Option<i64>,
-}
-
-impl RemoteEvent {
-    /// What we store of it. Anonymous participation happens on the event's
-    /// own instance, never here, so it is off in our copy.
-    pub fn fields(&self) -> crate::db::events::EventFields {
-        crate::db::events::EventFields {
-            title: self.title.clone(),
-            description: self.description.clone(),
-            description_source: String::new(),
-            begins_at: self.begins_at,
-            ends_at: self.ends_at,
-            timezone: self.timezone.clone(),
-            status: self.status,
-            visibility: self.visibility,
-            join_options: self.join_options,
-            external_participation_url: self.external_participation_url.clone(),
-            maximum_attendee_capacity: self.maximum_attendee_capacity,
-            anonymous_participation: false,
-            comment_moderation: self.comment_moderation,
-            hide_number_of_participants: false,
-            show_end_time: true,
-            online_address: self.online_address.clone(),
-            address: self.address.clone(),
-            category: self.category,
-            language: self.language.clone(),
-            tags: self.tags.clone(),
-            metadata: self.metadata.clone(),
-        }
-    }
 }
 
 fn status_of(object: &Value) -> &'static str {
@@ -271,30 +225,32 @@ pub fn parse_event(object: &Value) -> Result<RemoteEvent, ParseError> {
         ap_id,
         organizer,
         attributed_to: attributed,
-        title,
-        description: crate::domain::rich_text::sanitize(&content),
-        begins_at,
-        ends_at,
-        timezone: timezone_of(object, start),
-        status: status_of(object),
-        visibility,
-        join_options: join_options_of(object),
-        external_participation_url: text(object, "externalParticipationUrl")
-            .and_then(parse::url)
-            .map(|u| u.to_string())
-            .unwrap_or_default(),
-        maximum_attendee_capacity: capacity,
-        anonymous_participation: object
-            .get("anonymousParticipationEnabled")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        comment_moderation: moderation_of(object),
-        online_address,
-        address: address_of(object),
-        category,
-        language,
-        tags,
-        metadata,
+        fields: EventFields {
+            title,
+            description: crate::domain::rich_text::sanitize(&content),
+            description_source: String::new(),
+            begins_at,
+            ends_at,
+            timezone: timezone_of(object, start),
+            status: status_of(object),
+            visibility,
+            join_options: join_options_of(object),
+            external_participation_url: text(object, "externalParticipationUrl")
+                .and_then(parse::url)
+                .map(|u| u.to_string())
+                .unwrap_or_default(),
+            maximum_attendee_capacity: capacity,
+            anonymous_participation: false,
+            comment_moderation: moderation_of(object),
+            hide_number_of_participants: false,
+            show_end_time: true,
+            online_address,
+            address: address_of(object),
+            category,
+            language,
+            tags,
+            metadata,
+        },
         banner_url: banner_of(object),
         draft: object.get("draft").and_then(Value::as_bool).unwrap_or(false),
         published_at: text(object, "published").and_then(parse::instant),
