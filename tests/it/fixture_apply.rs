@@ -4,10 +4,9 @@
 //! actors, each POST signed by its actor. Where zerda differs from Mobilizon
 //! on purpose, the test says so (and the README's compatibility notes).
 
-use actix_web::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::remote::{Remote, signed};
+use crate::common::remote::Remote;
 use crate::common::{self, world};
 
 /// A fixture with `origin` (e.g. "https://framapiaf.org") moved to the peer.
@@ -17,26 +16,10 @@ fn fixture(name: &str, origin: &str, remote: &Remote) -> Value {
     serde_json::from_str(&text.replace(origin, &remote.base())).expect("json")
 }
 
-fn outcome(app_db: &zerda::db::Db, id: &str) -> String {
-    let id = id.to_string();
-    app_db
-        .read_blocking(move |conn| {
-            Ok(conn.query_row(
-                "SELECT coalesce(outcome, '') FROM inbox_activities WHERE ap_id = ?1 OR ap_id LIKE ?1 || '#%'",
-                [&id],
-                |r| r.get(0),
-            )?)
-        })
-        .expect("outcome")
-}
-
 macro_rules! deliver {
     ($app:expr, $body:expr) => {{
         let body: Value = $body;
-        let actor = zerda::federation::parse::id_of(&body["actor"]).expect("actor").to_string();
-        let r = $app.request(signed(&actor, &body, $app.state.now())).await;
-        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
-        zerda::jobs::run_due(&$app.jobs()).expect("run jobs");
+        $app.receive_and_apply(&body).await;
         body["id"].as_str().unwrap_or_default().to_string()
     }};
 }
@@ -48,7 +31,7 @@ async fn events_from_mobilizon_and_gancio_are_stored_as_index_md_says() {
     let gancio = Remote::start(&[]);
     gancio.serve_actor_at("/federation/u/gancio");
     let id = deliver!(app, fixture("gancio-event-activity.json", "https://demo.gancio.org", &gancio));
-    assert_eq!(outcome(app.db(), &id), "applied");
+    assert_eq!(app.outcome(&id), "applied");
     let title = app.count_text("SELECT title FROM events WHERE local = 0");
     assert_eq!(title, "Demo event");
     assert_eq!(
@@ -172,13 +155,13 @@ async fn unsupported_and_spoofed_payloads_change_nothing() {
     mastodon.serve_actor_at("/users/admin");
     for name in ["mastodon-like.json", "mastodon-undo-like.json"] {
         let id = deliver!(app, fixture(name, "http://mastodon.example.org", &mastodon));
-        assert!(outcome(app.db(), &id).starts_with("ignored"), "{name}: {}", outcome(app.db(), &id));
+        assert!(app.outcome(&id).starts_with("ignored"), "{name}: {}", app.outcome(&id));
     }
     // Prismo's Article is not a group post: ignored, as in Mobilizon.
     let prismo = Remote::start(&[]);
     prismo.serve_actor_at("/@mxb");
     let id = deliver!(app, fixture("prismo-url-map.json", "https://prismo.news", &prismo));
-    assert!(outcome(app.db(), &id).starts_with("ignored"), "{}", outcome(app.db(), &id));
+    assert!(app.outcome(&id).starts_with("ignored"), "{}", app.outcome(&id));
     // A Note whose id is on another server than its author: fetched from its
     // origin, which disowns it (R3) — nothing stored.
     let spoof = Remote::start(&[]);
@@ -190,13 +173,13 @@ async fn unsupported_and_spoofed_payloads_change_nothing() {
         "actor": format!("{}/users/admin", mastodon.base()), "object": note,
     });
     let id = deliver!(app, create);
-    assert!(outcome(app.db(), &id).starts_with("refused"), "{}", outcome(app.db(), &id));
+    assert!(app.outcome(&id).starts_with("refused"), "{}", app.outcome(&id));
     // A Mastodon boost of a status: Mobilizon makes it a comment; zerda only
     // takes announced events from actors someone here follows.
     let framapiaf = Remote::start(&[]);
     framapiaf.serve_actor_at("/users/peertube");
     let id = deliver!(app, fixture("mastodon-announce.json", "https://framapiaf.org", &framapiaf));
-    assert!(outcome(app.db(), &id).starts_with("ignored"), "{}", outcome(app.db(), &id));
+    assert!(app.outcome(&id).starts_with("ignored"), "{}", app.outcome(&id));
     assert_eq!(app.count("SELECT count(*) FROM comments"), 0);
     assert_eq!(app.count("SELECT count(*) FROM events WHERE local = 0"), 0);
 }

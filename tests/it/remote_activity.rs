@@ -10,27 +10,6 @@ use serde_json::{Value, json};
 use crate::common::remote::{Remote, signed, wrap};
 use crate::common::{self, world};
 
-macro_rules! deliver {
-    ($app:expr, $actor:expr, $body:expr) => {{
-        let r = $app.request(signed(&$actor, &$body, $app.state.now())).await;
-        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
-        zerda::jobs::run_due(&$app.jobs()).expect("run jobs");
-    }};
-}
-
-fn outcome(app_db: &zerda::db::Db, activity_id: &str) -> String {
-    let id = activity_id.to_string();
-    app_db
-        .read_blocking(move |conn| {
-            Ok(conn.query_row(
-                "SELECT coalesce(outcome, '') FROM inbox_activities WHERE ap_id = ?1 OR ap_id LIKE ?1 || '#%'",
-                [&id],
-                |r| r.get(0),
-            )?)
-        })
-        .expect("outcome")
-}
-
 fn text(app_db: &zerda::db::Db, sql: &str) -> String {
     let sql = sql.to_string();
     app_db.read_blocking(move |conn| Ok(conn.query_row(&sql, [], |r| r.get(0))?)).expect("query")
@@ -45,12 +24,14 @@ async fn a_remote_event_is_stored_then_changed_and_deleted_by_its_organiser_only
     let event = remote.event("nadia", "6b1f0c7e-3d2a-4c55-9a0e-2f5d8c1b7a10", "Evening bouldering");
     let event_id = event["id"].as_str().expect("id").to_string();
     remote.serve(&event);
-    deliver!(
-        app,
-        remote.actor("nadia"),
-        wrap("Create", &format!("{event_id}/activity"), &remote.actor("nadia"), event.clone())
-    );
-    assert_eq!(outcome(app.db(), &format!("{event_id}/activity")), "applied");
+    app.receive_and_apply(&wrap(
+        "Create",
+        &format!("{event_id}/activity"),
+        &remote.actor("nadia"),
+        event.clone(),
+    ))
+    .await;
+    assert_eq!(app.outcome(&format!("{event_id}/activity")), "applied");
     let uuid = text(app.db(), &format!("SELECT uuid FROM events WHERE ap_id = '{event_id}' AND local = 0"));
     assert_ne!(uuid, "6b1f0c7e-3d2a-4c55-9a0e-2f5d8c1b7a10", "our own uuid, not the peer's");
     let page = app.get(&format!("/events/{uuid}")).await;
@@ -78,32 +59,31 @@ async fn a_remote_event_is_stored_then_changed_and_deleted_by_its_organiser_only
     forged["name"] = json!("Taken over");
     forged["actor"] = json!(remote.actor("intruder"));
     forged["attributedTo"] = json!(remote.actor("intruder"));
-    deliver!(
-        app,
-        remote.actor("intruder"),
-        wrap(
-            "Update",
-            &format!("{}/u/1", remote.actor("intruder")),
-            &remote.actor("intruder"),
-            forged.clone()
-        )
-    );
-    assert!(outcome(app.db(), &format!("{}/u/1", remote.actor("intruder"))).starts_with("refused"));
+    app.receive_and_apply(&wrap(
+        "Update",
+        &format!("{}/u/1", remote.actor("intruder")),
+        &remote.actor("intruder"),
+        forged.clone(),
+    ))
+    .await;
+    assert!(app.outcome(&format!("{}/u/1", remote.actor("intruder"))).starts_with("refused"));
     let mut from_elsewhere = event.clone();
     from_elsewhere["name"] = json!("Taken over");
-    deliver!(
-        app,
-        other.actor("mallory"),
-        wrap("Update", &format!("{}/u/2", other.actor("mallory")), &other.actor("mallory"), from_elsewhere)
-    );
-    assert!(outcome(app.db(), &format!("{}/u/2", other.actor("mallory"))).starts_with("refused"));
+    app.receive_and_apply(&wrap(
+        "Update",
+        &format!("{}/u/2", other.actor("mallory")),
+        &other.actor("mallory"),
+        from_elsewhere,
+    ))
+    .await;
+    assert!(app.outcome(&format!("{}/u/2", other.actor("mallory"))).starts_with("refused"));
     let delete_by_intruder = wrap(
         "Delete",
         &format!("{}/d/1", remote.actor("intruder")),
         &remote.actor("intruder"),
         json!(event_id),
     );
-    deliver!(app, remote.actor("intruder"), delete_by_intruder);
+    app.receive_and_apply(&delete_by_intruder).await;
     assert_eq!(
         text(app.db(), &format!("SELECT title FROM events WHERE ap_id = '{event_id}'")),
         "Evening bouldering"
@@ -119,11 +99,8 @@ async fn a_remote_event_is_stored_then_changed_and_deleted_by_its_organiser_only
     moved["startTime"] = json!("2027-03-21T19:00:00+01:00");
     moved["endTime"] = json!("2027-03-21T21:00:00+01:00");
     let before = app.deliver_mail().len();
-    deliver!(
-        app,
-        remote.actor("nadia"),
-        wrap("Update", &format!("{event_id}/activity"), &remote.actor("nadia"), moved)
-    );
+    app.receive_and_apply(&wrap("Update", &format!("{event_id}/activity"), &remote.actor("nadia"), moved))
+        .await;
     let mails = app.deliver_mail();
     assert_eq!(mails.len(), before + 1, "one mail about the change");
     assert!(mails.last().expect("mail").contains("bob@example.org"));
@@ -131,16 +108,13 @@ async fn a_remote_event_is_stored_then_changed_and_deleted_by_its_organiser_only
     assert_eq!(app.count(&format!("SELECT begins_at FROM events WHERE ap_id = '{event_id}'")), 1_805_652_000);
 
     // The organiser deletes it: a tombstone here too.
-    deliver!(
-        app,
-        remote.actor("nadia"),
-        wrap(
-            "Delete",
-            &format!("{event_id}/delete"),
-            &remote.actor("nadia"),
-            json!({"type": "Tombstone", "id": event_id})
-        )
-    );
+    app.receive_and_apply(&wrap(
+        "Delete",
+        &format!("{event_id}/delete"),
+        &remote.actor("nadia"),
+        json!({"type": "Tombstone", "id": event_id}),
+    ))
+    .await;
     assert_eq!(
         app.count(&format!(
             "SELECT count(*) FROM events WHERE ap_id = '{event_id}' AND deleted_at IS NOT NULL"
@@ -173,11 +147,8 @@ async fn our_requests_to_remote_events_are_answered_by_their_organiser_only() {
     let remote = Remote::start(&["nadia", "intruder"]);
     let event = remote.event("nadia", "0c1d2e3f-0000-4000-8000-000000000001", "Climbing");
     let event_id = event["id"].as_str().expect("id").to_string();
-    deliver!(
-        app,
-        remote.actor("nadia"),
-        wrap("Create", &format!("{event_id}/activity"), &remote.actor("nadia"), event)
-    );
+    app.receive_and_apply(&wrap("Create", &format!("{event_id}/activity"), &remote.actor("nadia"), event))
+        .await;
     let uuid = text(app.db(), &format!("SELECT uuid FROM events WHERE ap_id = '{event_id}'"));
     app.login("bob@example.org", world::PASSWORD).await;
     let r =
@@ -204,11 +175,11 @@ async fn our_requests_to_remote_events_are_answered_by_their_organiser_only() {
             json!({"type": "Join", "id": join_id, "actor": "http://zerda.test/@bob", "object": event_id}),
         )
     };
-    deliver!(app, remote.actor("intruder"), accept(&remote.actor("intruder"), 1));
-    assert!(outcome(app.db(), &format!("{}/accept/1", remote.actor("intruder"))).starts_with("refused"));
+    app.receive_and_apply(&accept(&remote.actor("intruder"), 1)).await;
+    assert!(app.outcome(&format!("{}/accept/1", remote.actor("intruder"))).starts_with("refused"));
     assert_eq!(app.count("SELECT count(*) FROM participants WHERE role = 'not_approved'"), 1);
     // The organiser's Accept is honoured, and Bob hears of it.
-    deliver!(app, remote.actor("nadia"), accept(&remote.actor("nadia"), 2));
+    app.receive_and_apply(&accept(&remote.actor("nadia"), 2)).await;
     assert_eq!(app.count("SELECT count(*) FROM participants p JOIN actors a ON a.id = p.actor_id WHERE a.preferred_username = 'bob' AND p.role = 'participant'"), 1);
     assert!(app.deliver_mail().iter().any(|m| m.contains("bob@example.org")), "an approval mail");
     // Bob leaves: a Leave to the organiser.
@@ -228,7 +199,7 @@ async fn remote_people_join_and_leave_our_events_and_get_answers() {
     let join_id = format!("{}/join/event/1", remote.actor("sam"));
     let mut join = wrap("Join", &join_id, &remote.actor("sam"), json!(event_id));
     join["participationMessage"] = json!("Can I bring my dog?");
-    deliver!(app, remote.actor("sam"), join.clone());
+    app.receive_and_apply(&join.clone()).await;
     assert_eq!(app.count(&format!("SELECT count(*) FROM participants WHERE ap_id = '{join_id}' AND role = 'participant' AND message = 'Can I bring my dog?'")), 1);
     // A free event answers at once: Accept{actor: organiser, object: the Join}.
     let accepts = delivered(app.db(), "Accept");
@@ -245,7 +216,7 @@ async fn remote_people_join_and_leave_our_events_and_get_answers() {
     assert!(list.body.contains("sam"), "{}", list.body);
     // F-14: someone else cannot end Sam's participation.
     let leave = |actor: &str, n: u32| wrap("Leave", &format!("{actor}/leave/{n}"), actor, json!(event_id));
-    deliver!(app, remote.actor("intruder"), leave(&remote.actor("intruder"), 1));
+    app.receive_and_apply(&leave(&remote.actor("intruder"), 1)).await;
     assert_eq!(app.count(&format!("SELECT count(*) FROM participants WHERE ap_id = '{join_id}'")), 1);
     let undo = wrap(
         "Undo",
@@ -253,9 +224,9 @@ async fn remote_people_join_and_leave_our_events_and_get_answers() {
         &remote.actor("intruder"),
         json!(join_id),
     );
-    deliver!(app, remote.actor("intruder"), undo);
+    app.receive_and_apply(&undo).await;
     assert_eq!(app.count(&format!("SELECT count(*) FROM participants WHERE ap_id = '{join_id}'")), 1);
-    deliver!(app, remote.actor("sam"), leave(&remote.actor("sam"), 2));
+    app.receive_and_apply(&leave(&remote.actor("sam"), 2)).await;
     assert_eq!(app.count(&format!("SELECT count(*) FROM participants WHERE ap_id = '{join_id}'")), 0);
 
     // An event with approval: the request waits; the organiser approves on
@@ -264,11 +235,13 @@ async fn remote_people_join_and_leave_our_events_and_get_answers() {
     input.join_options = "restricted".into();
     let restricted = app.event_by(w.alice.actor_id, input);
     let join_id = format!("{}/join/event/2", remote.actor("sam"));
-    deliver!(
-        app,
-        remote.actor("sam"),
-        wrap("Join", &join_id, &remote.actor("sam"), json!(format!("http://zerda.test/events/{restricted}")))
-    );
+    app.receive_and_apply(&wrap(
+        "Join",
+        &join_id,
+        &remote.actor("sam"),
+        json!(format!("http://zerda.test/events/{restricted}")),
+    ))
+    .await;
     assert_eq!(
         app.count(&format!(
             "SELECT count(*) FROM participants WHERE ap_id = '{join_id}' AND role = 'not_approved'"
@@ -298,16 +271,13 @@ async fn public_replies_become_comments_and_private_ones_never_do() {
     };
     // R9: a reply addressed only to the organiser is a private message.
     let private_id = format!("{}/statuses/1", remote.actor("gargron"));
-    deliver!(
-        app,
-        remote.actor("gargron"),
-        wrap(
-            "Create",
-            &format!("{private_id}/activity"),
-            &remote.actor("gargron"),
-            note(&private_id, json!(["http://zerda.test/@alice"]), "<p>secret</p>")
-        )
-    );
+    app.receive_and_apply(&wrap(
+        "Create",
+        &format!("{private_id}/activity"),
+        &remote.actor("gargron"),
+        note(&private_id, json!(["http://zerda.test/@alice"]), "<p>secret</p>"),
+    ))
+    .await;
     assert_eq!(app.count("SELECT count(*) FROM comments"), 0);
     assert!(!app.get(&format!("/events/{}", w.event)).await.body.contains("secret"));
 
@@ -344,21 +314,20 @@ async fn public_replies_become_comments_and_private_ones_never_do() {
     let mut edited =
         note(&public_id, json!(["https://www.w3.org/ns/activitystreams#Public"]), "<p>Taken over</p>");
     edited["attributedTo"] = json!(remote.actor("intruder"));
-    deliver!(
-        app,
-        remote.actor("intruder"),
-        wrap("Update", &format!("{}/u/1", remote.actor("intruder")), &remote.actor("intruder"), edited)
-    );
-    deliver!(
-        app,
-        remote.actor("intruder"),
-        wrap(
-            "Delete",
-            &format!("{}/d/1", remote.actor("intruder")),
-            &remote.actor("intruder"),
-            json!({"type": "Tombstone", "id": public_id})
-        )
-    );
+    app.receive_and_apply(&wrap(
+        "Update",
+        &format!("{}/u/1", remote.actor("intruder")),
+        &remote.actor("intruder"),
+        edited,
+    ))
+    .await;
+    app.receive_and_apply(&wrap(
+        "Delete",
+        &format!("{}/d/1", remote.actor("intruder")),
+        &remote.actor("intruder"),
+        json!({"type": "Tombstone", "id": public_id}),
+    ))
+    .await;
     assert_eq!(
         app.count("SELECT count(*) FROM comments WHERE text LIKE '%See you there!%' AND deleted_at IS NULL"),
         1
@@ -368,22 +337,16 @@ async fn public_replies_become_comments_and_private_ones_never_do() {
         json!(["https://www.w3.org/ns/activitystreams#Public"]),
         "<p>See you there at noon!</p>",
     );
-    deliver!(
-        app,
-        remote.actor("gargron"),
-        wrap("Update", &format!("{public_id}/u/2"), &remote.actor("gargron"), edited)
-    );
+    app.receive_and_apply(&wrap("Update", &format!("{public_id}/u/2"), &remote.actor("gargron"), edited))
+        .await;
     assert_eq!(app.count("SELECT count(*) FROM comments WHERE text LIKE '%at noon!%'"), 1);
-    deliver!(
-        app,
-        remote.actor("gargron"),
-        wrap(
-            "Delete",
-            &format!("{public_id}/d/2"),
-            &remote.actor("gargron"),
-            json!({"type": "Tombstone", "id": public_id})
-        )
-    );
+    app.receive_and_apply(&wrap(
+        "Delete",
+        &format!("{public_id}/d/2"),
+        &remote.actor("gargron"),
+        json!({"type": "Tombstone", "id": public_id}),
+    ))
+    .await;
     assert_eq!(
         app.count(&format!(
             "SELECT count(*) FROM comments WHERE ap_id = '{public_id}' AND deleted_at IS NOT NULL"
@@ -417,18 +380,20 @@ async fn unsupported_activities_are_acknowledged_and_change_nothing() {
         &remote.actor("sam"),
         json!(format!("http://zerda.test/events/{}", w.event)),
     );
-    deliver!(app, remote.actor("sam"), like);
-    assert!(outcome(app.db(), &format!("{}/likes/1", remote.actor("sam"))).starts_with("ignored"));
+    app.receive_and_apply(&like).await;
+    assert!(app.outcome(&format!("{}/likes/1", remote.actor("sam"))).starts_with("ignored"));
     // An event whose organiser lives elsewhere than the event (R3): refused.
     let mut event = remote.event("sam", "0c1d2e3f-0000-4000-8000-000000000009", "Spoofed");
     event["actor"] = json!("https://elsewhere.example/@x");
     event["attributedTo"] = json!("https://elsewhere.example/@x");
-    deliver!(
-        app,
-        remote.actor("sam"),
-        wrap("Create", &format!("{}/c/1", remote.actor("sam")), &remote.actor("sam"), event)
-    );
-    assert!(outcome(app.db(), &format!("{}/c/1", remote.actor("sam"))).starts_with("refused"));
+    app.receive_and_apply(&wrap(
+        "Create",
+        &format!("{}/c/1", remote.actor("sam")),
+        &remote.actor("sam"),
+        event,
+    ))
+    .await;
+    assert!(app.outcome(&format!("{}/c/1", remote.actor("sam"))).starts_with("refused"));
     assert_eq!(app.count("SELECT count(*) FROM events WHERE local = 0"), 0);
 }
 
@@ -443,32 +408,23 @@ async fn an_update_to_a_tombstone_deletes_our_copy_of_a_comment() {
         "type": "Note", "id": note_id, "attributedTo": remote.actor("gargron"), "inReplyTo": event_id,
         "content": "<p>Soon gone</p>", "to": ["https://www.w3.org/ns/activitystreams#Public"],
     });
-    deliver!(
-        app,
-        remote.actor("gargron"),
-        wrap("Create", &format!("{note_id}/activity"), &remote.actor("gargron"), note)
-    );
+    app.receive_and_apply(&wrap("Create", &format!("{note_id}/activity"), &remote.actor("gargron"), note))
+        .await;
     let tombstone = json!({"type": "Tombstone", "id": note_id});
     // Someone else's Tombstone changes nothing; the author's deletes it (as Mobilizon does).
-    deliver!(
-        app,
-        remote.actor("intruder"),
-        wrap(
-            "Update",
-            &format!("{}/u/9", remote.actor("intruder")),
-            &remote.actor("intruder"),
-            tombstone.clone()
-        )
-    );
+    app.receive_and_apply(&wrap(
+        "Update",
+        &format!("{}/u/9", remote.actor("intruder")),
+        &remote.actor("intruder"),
+        tombstone.clone(),
+    ))
+    .await;
     assert_eq!(
         app.count(&format!("SELECT count(*) FROM comments WHERE ap_id = '{note_id}' AND deleted_at IS NULL")),
         1
     );
-    deliver!(
-        app,
-        remote.actor("gargron"),
-        wrap("Update", &format!("{note_id}/u/1"), &remote.actor("gargron"), tombstone)
-    );
+    app.receive_and_apply(&wrap("Update", &format!("{note_id}/u/1"), &remote.actor("gargron"), tombstone))
+        .await;
     assert_eq!(
         app.count(&format!(
             "SELECT count(*) FROM comments WHERE ap_id = '{note_id}' AND deleted_at IS NOT NULL"

@@ -210,7 +210,9 @@ where
 {
     /// POSTs an activity to /inbox, signed by its actor; returns the status.
     pub async fn receive(&mut self, activity: &Value) -> StatusCode {
-        let actor = activity["actor"].as_str().expect("an activity with an actor").to_string();
+        let actor = zerda::federation::parse::id_of(&activity["actor"])
+            .expect("an activity with an actor")
+            .to_string();
         let now = self.state.now();
         self.request(signed(&actor, activity, now)).await.status
     }
