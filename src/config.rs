@@ -47,6 +47,9 @@ pub struct InstanceConfig {
     pub registration_allowlist: Vec<String>,
     /// Whether organisers may let people take part with only an e-mail address.
     pub anonymous_participation: bool,
+    /// Whether only administrators may create groups (Mobilizon's
+    /// `only_admin_can_create_groups`).
+    pub only_admins_create_groups: bool,
     pub contact_email: String,
     pub terms: String,
     pub privacy: String,
@@ -173,6 +176,7 @@ impl Default for InstanceConfig {
             registrations: Registrations::Open,
             registration_allowlist: Vec::new(),
             anonymous_participation: true,
+            only_admins_create_groups: false,
             contact_email: String::new(),
             terms: String::new(),
             privacy: String::new(),

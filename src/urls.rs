@@ -104,6 +104,22 @@ impl Urls {
     pub fn setup(&self, token: &str) -> String {
         self.absolute(&setup(token))
     }
+
+    /// A membership of one of our groups, or our profile's Join of a remote one.
+    pub fn member(&self, uuid: &str) -> String {
+        self.absolute(&format!("/member/{uuid}"))
+    }
+
+    /// Our answer to a membership: `kind` is `accept` or `reject`, `what`
+    /// `member` (a request) or `invite/member` (an invitation), as Mobilizon names them.
+    pub fn member_answer(&self, kind: &str, what: &str, uuid: &str) -> String {
+        self.absolute(&format!("/{kind}/{what}/{uuid}"))
+    }
+
+    /// A group's Announce of something done in it.
+    pub fn announce(&self, uuid: &str) -> String {
+        self.absolute(&format!("/announces/{uuid}"))
+    }
 }
 
 pub fn home() -> String {
@@ -221,6 +237,29 @@ pub fn locale() -> String {
 
 pub fn actor(username: &str) -> String {
     format!("/@{username}")
+}
+
+pub fn groups_create() -> String {
+    "/groups/create".into()
+}
+
+/// The groups of the current profile.
+pub fn groups_me() -> String {
+    "/groups/me".into()
+}
+
+/// A page or form under a group's URL: `settings`, `members`, `join`, … .
+pub fn group_page(handle: &str, page: &str) -> String {
+    format!("/@{handle}/{page}")
+}
+
+/// A form acting on one member row: `approve`, `reject`, `role`, `remove`.
+pub fn group_member_action(handle: &str, member_id: i64, action: &str) -> String {
+    format!("/@{handle}/members/{member_id}/{action}")
+}
+
+pub fn actor_feed(handle: &str, format: &str) -> String {
+    format!("/@{handle}/feed/{format}")
 }
 
 pub fn actor_follow(handle: &str) -> String {

@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0007_federation_flow", include_str!("../../migrations/0007_federation_flow.sql")),
     ("0008_search", include_str!("../../migrations/0008_search.sql")),
     ("0009_actor_tombstones", include_str!("../../migrations/0009_actor_tombstones.sql")),
+    ("0010_groups", include_str!("../../migrations/0010_groups.sql")),
 ];
 
 pub fn latest_version() -> i64 {

@@ -483,6 +483,22 @@ pub fn create(
     Ok((id, uuid))
 }
 
+/// Deletes an event: the people going to an upcoming one are told, other
+/// servers get the Delete, and its URL answers 410 from now on.
+pub fn delete(
+    tx: &Transaction,
+    config: &crate::config::Config,
+    urls: &Urls,
+    event: &Event,
+    now: Timestamp,
+) -> AppResult<()> {
+    if !event.draft && event.ends_at.unwrap_or(event.begins_at) >= now && event.status != "cancelled" {
+        super::participations::notify_change(tx, config, urls, event, true, now)?;
+    }
+    crate::federation::outbox::event_deleted(tx, urls, event, now)?;
+    db::delete_event(tx, event.id, now)
+}
+
 /// What changed for participants: the time, the place or the status. Other
 /// edits (a typo in the description) do not deserve a mail.
 pub fn important_changes(before: &Event, after: &EventFields) -> bool {

@@ -12,6 +12,8 @@ pub mod lookup;
 pub mod objects;
 pub mod outbox;
 pub mod outbox_follows;
+pub mod outbox_groups;
+pub mod outbox_members;
 pub mod parse;
 pub mod resolve;
 pub mod signatures;

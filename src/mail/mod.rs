@@ -4,6 +4,7 @@
 //! `data/outbox/` so that a fresh install never loses a confirmation link.
 
 pub mod event_messages;
+pub mod group_messages;
 pub mod messages;
 
 use std::path::PathBuf;

@@ -302,14 +302,7 @@ pub async fn delete(
     let (config, urls, now) = (state.config.clone(), state.urls.clone(), state.now());
     state
         .db
-        .write(move |tx| {
-            if !event.draft && event.ends_at.unwrap_or(event.begins_at) >= now && event.status != "cancelled"
-            {
-                participations::notify_change(tx, &config, &urls, &event, true, now)?;
-            }
-            crate::federation::outbox::event_deleted(tx, &urls, &event, now)?;
-            db::delete_event(tx, event.id, now)
-        })
+        .write(move |tx| crate::domain::events::delete(tx, &config, &urls, &event, now))
         .await?;
     Ok(flash::redirect(&state, &urls::events_me(), FlashLevel::Info, msg!("The event is deleted.")))
 }

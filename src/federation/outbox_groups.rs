@@ -1,0 +1,68 @@
+//! What changes to our groups themselves say to other servers: Update of the
+//! Group actor and its Delete, to the group's remote followers and members.
+
+use rusqlite::Transaction;
+use serde_json::json;
+
+use super::context::with_context;
+use super::delivery;
+use super::objects::event::PUBLIC;
+use crate::db::groups::Group;
+use crate::error::{AppError, AppResult};
+use crate::time::Timestamp;
+use crate::urls::Urls;
+
+/// The inboxes of a group's remote followers (accepted) and remote members.
+pub fn group_inboxes(tx: &Transaction, group_id: i64) -> AppResult<Vec<String>> {
+    let followers: Vec<i64> = tx
+        .prepare_cached(
+            "SELECT f.follower_id FROM follows f JOIN actors a ON a.id = f.follower_id
+             WHERE f.target_id = ?1 AND f.approved = 1 AND a.domain IS NOT NULL",
+        )?
+        .query_map([group_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut inboxes = delivery::inboxes_of(tx, &followers)?;
+    inboxes.extend(crate::db::members::list_remote_member_inboxes(tx, group_id)?);
+    inboxes.sort_unstable();
+    inboxes.dedup();
+    Ok(inboxes)
+}
+
+/// One of our groups changed its name, description, pictures or settings.
+pub fn group_updated(tx: &Transaction, urls: &Urls, group_id: i64, now: Timestamp) -> AppResult<()> {
+    let group = crate::db::groups::find_group(tx, group_id)?.ok_or(AppError::NotFound)?;
+    let inboxes = group_inboxes(tx, group.id)?;
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    let actor = crate::db::profiles::find_local_actor(tx, &group.username)?.ok_or(AppError::NotFound)?;
+    let document = super::objects::actor::actor_json(&actor, urls);
+    let activity = json!({
+        "type": "Update",
+        "id": format!("{}/update/{}", group.ap_id, uuid::Uuid::new_v4()),
+        "actor": group.ap_id,
+        "object": document,
+        "to": [PUBLIC],
+        "cc": [format!("{}/followers", group.ap_id), format!("{}/members", group.ap_id)],
+    });
+    delivery::enqueue(tx, &with_context(activity), group.id, &inboxes, now)?;
+    Ok(())
+}
+
+/// One of our groups is deleted (called before its members and follows go).
+pub fn group_deleted(tx: &Transaction, group: &Group, now: Timestamp) -> AppResult<()> {
+    let inboxes = group_inboxes(tx, group.id)?;
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    let activity = json!({
+        "type": "Delete",
+        "id": format!("{}/delete", group.ap_id),
+        "actor": group.ap_id,
+        "object": group.ap_id,
+        "to": [PUBLIC],
+        "cc": [format!("{}/followers", group.ap_id), format!("{}/members", group.ap_id)],
+    });
+    delivery::enqueue(tx, &with_context(activity), group.id, &inboxes, now)?;
+    Ok(())
+}
