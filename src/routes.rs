@@ -5,8 +5,9 @@
 use actix_web::{guard, web};
 
 use crate::web::{
-    accounts, activitypub, admin, assets, collections, comments, discovery, events, feeds, inbox,
-    instance_follows, my_events, pages, participations, passwords, profiles, registration, search, settings,
+    accounts, activitypub, admin, assets, collections, comments, discovery, events, feeds, groups, inbox,
+    instance_follows, members, my_events, pages, participations, passwords, profiles, registration, search,
+    settings,
 };
 
 macro_rules! routes {
@@ -78,6 +79,20 @@ routes! {
     POST "/settings/profiles/{username}/default" => profiles::make_default,
     POST "/settings/profiles/{username}/delete" => profiles::delete,
     GET  "/@{username}" => profiles::show,
+    GET  "/groups/create" => groups::new_form,
+    POST "/groups/create" => groups::create,
+    GET  "/groups/me" => groups::mine,
+    GET  "/@{username}/settings" => groups::settings_form,
+    POST "/@{username}/settings" => groups::update_settings,
+    POST "/@{username}/delete" => groups::delete,
+    GET  "/@{username}/timeline" => groups::timeline,
+    GET  "/@{username}/feed/{format}" => feeds::actor_feed,
+    GET  "/@{username}/members" => members::index,
+    POST "/@{username}/members/invite" => members::invite,
+    POST "/@{username}/members/{id}/{action}" => members::decide,
+    POST "/@{username}/join" => members::join,
+    POST "/@{username}/leave" => members::leave,
+    POST "/@{username}/invitation/{answer}" => members::answer_invitation,
     GET  "/@{username}/outbox" => collections::outbox,
     GET  "/@{username}/followers" => collections::followers,
     GET  "/@{username}/following" => collections::following,

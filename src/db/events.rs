@@ -278,6 +278,17 @@ pub fn search_public(
 }
 
 /// Public, published events an actor organises (or its group holds) that have not ended.
+/// A group's draft events, for its moderators (at most 50, soonest first).
+pub fn list_group_drafts(conn: &Connection, group_id: i64) -> AppResult<Vec<Event>> {
+    let sql = format!(
+        "SELECT {COLUMNS} {FROM} WHERE e.attributed_to_id = ?1 AND e.deleted_at IS NULL AND e.draft = 1
+         ORDER BY e.begins_at, e.id LIMIT 50"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([group_id], from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
 pub fn list_upcoming_by_organizer(
     conn: &Connection,
     organizer_id: i64,
@@ -379,16 +390,18 @@ pub struct NewEvent<'a> {
     pub uuid: &'a str,
     pub ap_id: &'a str,
     pub organizer_id: i64,
+    /// The group organising it (the organizer is then the member who acted).
+    pub attributed_to_id: Option<i64>,
     pub draft: bool,
     pub fields: &'a EventFields,
 }
 
 pub fn insert_event(tx: &Transaction, e: &NewEvent, now: Timestamp) -> AppResult<i64> {
     tx.execute(
-        "INSERT INTO events (uuid, ap_id, local, organizer_id, title, begins_at, timezone, status, visibility,
-             join_options, draft, created_at, updated_at, published_at)
-         VALUES (?1, ?2, 1, ?3, '', 0, 'Etc/UTC', 'confirmed', 'public', 'free', ?4, ?5, ?5, ?6)",
-        params![e.uuid, e.ap_id, e.organizer_id, e.draft, now, (!e.draft).then_some(now)],
+        "INSERT INTO events (uuid, ap_id, local, organizer_id, attributed_to_id, title, begins_at, timezone,
+             status, visibility, join_options, draft, created_at, updated_at, published_at)
+         VALUES (?1, ?2, 1, ?3, ?7, '', 0, 'Etc/UTC', 'confirmed', 'public', 'free', ?4, ?5, ?5, ?6)",
+        params![e.uuid, e.ap_id, e.organizer_id, e.draft, now, (!e.draft).then_some(now), e.attributed_to_id],
     )?;
     let id = tx.last_insert_rowid();
     update_event(tx, id, e.fields, now, false)?;

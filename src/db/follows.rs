@@ -101,6 +101,12 @@ pub fn insert_follow(tx: &Transaction, f: &NewFollow, now: Timestamp) -> AppResu
     Ok((inserted == 1).then(|| tx.last_insert_rowid()))
 }
 
+/// Whether the follower wants a mail for each new event.
+pub fn update_notify(tx: &Transaction, id: i64, notify: bool) -> AppResult<()> {
+    tx.prepare_cached("UPDATE follows SET notify = ?2 WHERE id = ?1")?.execute(params![id, notify])?;
+    Ok(())
+}
+
 pub fn update_approved(tx: &Transaction, id: i64, now: Timestamp) -> AppResult<()> {
     tx.prepare_cached("UPDATE follows SET approved = 1, updated_at = ?2 WHERE id = ?1")?
         .execute(params![id, now])?;

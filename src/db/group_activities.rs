@@ -17,6 +17,12 @@ pub struct GroupActivity {
     pub created_at: Timestamp,
 }
 
+impl GroupActivity {
+    pub fn author_name(&self) -> Option<&str> {
+        self.author.as_ref().map(|(_, name)| name.as_str())
+    }
+}
+
 fn from_row(r: &Row) -> rusqlite::Result<GroupActivity> {
     let username: Option<String> = r.get(4)?;
     let domain: Option<String> = r.get(5)?;

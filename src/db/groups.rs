@@ -171,7 +171,16 @@ pub fn insert_group(tx: &Transaction, g: &NewGroup, now: Timestamp) -> AppResult
         "INSERT INTO actors (ap_id, kind, preferred_username, name, inbox_url, shared_inbox_url, outbox_url,
                              followers_url, created_at, updated_at)
          VALUES (?1, 'Group', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-        params![g.ap_id, g.username, g.name, g.inbox_url, g.shared_inbox_url, g.outbox_url, g.followers_url, now],
+        params![
+            g.ap_id,
+            g.username,
+            g.name,
+            g.inbox_url,
+            g.shared_inbox_url,
+            g.outbox_url,
+            g.followers_url,
+            now
+        ],
     )?;
     let id = tx.last_insert_rowid();
     tx.execute("INSERT INTO groups (actor_id) VALUES (?1)", [id])?;
@@ -193,7 +202,15 @@ pub fn update_group(tx: &Transaction, id: i64, s: &GroupSettings, now: Timestamp
     tx.execute(
         "UPDATE actors SET name = ?2, summary = ?3, summary_source = ?4, discoverable = ?5,
              manually_approves_followers = ?6, updated_at = ?7 WHERE id = ?1",
-        params![id, s.name, s.summary_html, s.summary_source, s.discoverable, s.manually_approves_followers, now],
+        params![
+            id,
+            s.name,
+            s.summary_html,
+            s.summary_source,
+            s.discoverable,
+            s.manually_approves_followers,
+            now
+        ],
     )?;
     let a = s.address;
     tx.execute(

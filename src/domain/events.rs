@@ -434,8 +434,15 @@ pub fn access(conn: &Connection, event: &Event, user_id: Option<i64>) -> AppResu
         Some(user) => participants::find_for_user(conn, event.id, user)?,
         None => None,
     };
+    let group_role = match (event.local, event.attributed_to_id) {
+        (true, Some(group)) => super::members::role_of_user(conn, group, user_id)?,
+        _ => None,
+    };
+    // A group's events are managed by its moderators (Mobilizon's matrix).
     let manage = user_id.is_some()
-        && (event.organizer_user_id == user_id || participation.as_ref().is_some_and(|p| p.is_organiser()));
+        && (event.organizer_user_id == user_id
+            || participation.as_ref().is_some_and(|p| p.is_organiser())
+            || super::members::allows(group_role, super::members::Action::ManageEvents));
     let visible = if event.draft {
         manage
     } else if event.visibility == "private" {
@@ -455,10 +462,46 @@ pub fn create(
     draft: bool,
     now: Timestamp,
 ) -> AppResult<(i64, String)> {
+    create_for(tx, urls, organizer_id, None, fields, draft, now)
+}
+
+/// Creates an event of a group of ours, by the member `organizer_id` (whose
+/// role the caller checked); the group's timeline records it.
+pub fn create_for_group(
+    tx: &Transaction,
+    urls: &Urls,
+    organizer_id: i64,
+    group_id: i64,
+    fields: &EventFields,
+    draft: bool,
+    now: Timestamp,
+) -> AppResult<(i64, String)> {
+    let (id, uuid) = create_for(tx, urls, organizer_id, Some(group_id), fields, draft, now)?;
+    crate::db::group_activities::insert_activity(
+        tx,
+        group_id,
+        Some(organizer_id),
+        "event_created",
+        &fields.title,
+        &crate::urls::event(&uuid),
+        now,
+    )?;
+    Ok((id, uuid))
+}
+
+fn create_for(
+    tx: &Transaction,
+    urls: &Urls,
+    organizer_id: i64,
+    attributed_to_id: Option<i64>,
+    fields: &EventFields,
+    draft: bool,
+    now: Timestamp,
+) -> AppResult<(i64, String)> {
     let uuid = uuid::Uuid::new_v4().to_string();
     let id = db::insert_event(
         tx,
-        &NewEvent { uuid: &uuid, ap_id: &urls.event(&uuid), organizer_id, draft, fields },
+        &NewEvent { uuid: &uuid, ap_id: &urls.event(&uuid), organizer_id, attributed_to_id, draft, fields },
         now,
     )?;
     let participant_uuid = uuid::Uuid::new_v4().to_string();

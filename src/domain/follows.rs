@@ -1,7 +1,8 @@
-//! Our profiles following remote groups (Mobilizon lets only groups and
-//! instances be followed): a Follow goes to the group's server, and the
-//! follow counts once the group accepts it. The group's events then reach
-//! us, and the people here who follow it see them listed.
+//! Our profiles following groups, ours or remote (Mobilizon lets only
+//! groups and instances be followed): for a remote group a Follow goes to
+//! its server and the follow counts once the group accepts it. The group's
+//! events then reach us, and the people here who follow it see them listed
+//! (and get a mail for each, if they chose so).
 
 use rusqlite::Transaction;
 
@@ -28,37 +29,47 @@ impl Refusal {
     }
 }
 
-/// Whether `target_id` is a remote group (not deleted).
-fn remote_group(tx: &Transaction, target_id: i64) -> AppResult<bool> {
+/// What kind of group `target_id` is: Some(local, manually approves
+/// followers) for a group not deleted, None for anything else.
+fn group_kind(tx: &Transaction, target_id: i64) -> AppResult<Option<(bool, bool)>> {
+    use rusqlite::OptionalExtension;
     Ok(tx
         .prepare_cached(
-            "SELECT count(*) FROM actors WHERE id = ?1 AND kind = 'Group' AND domain IS NOT NULL AND deleted_at IS NULL",
+            "SELECT domain IS NULL, manually_approves_followers FROM actors
+             WHERE id = ?1 AND kind = 'Group' AND deleted_at IS NULL",
         )?
-        .query_row([target_id], |r| r.get::<_, i64>(0))?
-        == 1)
+        .query_row([target_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
 }
 
-/// `follower_id` (one of our profiles) asks to follow a remote group.
+/// `follower_id` (one of our profiles) follows a group. A remote group gets
+/// a Follow and counts once it accepts; one of ours counts at once, unless
+/// it approves each follower. `notify`: a mail for each new event.
 pub fn follow(
     tx: &Transaction,
     urls: &Urls,
     follower_id: i64,
     target_id: i64,
+    notify: bool,
     now: Timestamp,
 ) -> AppResult<Result<(), Refusal>> {
-    if !remote_group(tx, target_id)? {
+    let Some((local, manual)) = group_kind(tx, target_id)? else {
         return Ok(Err(Refusal::NotAGroup));
-    }
+    };
     if follows::find_between(tx, follower_id, target_id)?.is_some() {
         return Ok(Err(Refusal::AlreadyFollowing));
     }
     let uuid = uuid::Uuid::new_v4().to_string();
     let ap_id = urls.follow(&uuid);
-    let new = NewFollow { uuid: &uuid, ap_id: &ap_id, follower_id, target_id, approved: false };
+    let approved = local && !manual;
+    let new = NewFollow { uuid: &uuid, ap_id: &ap_id, follower_id, target_id, approved };
     let id =
         follows::insert_follow(tx, &new, now)?.ok_or_else(|| AppError::internal("follow not inserted"))?;
-    let f = follows::find_follow(tx, id)?.ok_or_else(|| AppError::internal("follow not found"))?;
-    outbox_follows::send_follow(tx, &f, now)?;
+    follows::update_notify(tx, id, notify)?;
+    if !local {
+        let f = follows::find_follow(tx, id)?.ok_or_else(|| AppError::internal("follow not found"))?;
+        outbox_follows::send_follow(tx, &f, now)?;
+    }
     Ok(Ok(()))
 }
 
@@ -73,7 +84,9 @@ pub fn unfollow(
     let Some(f) = follows::find_between(tx, follower_id, target_id)? else {
         return Ok(Err(Refusal::NotFollowing));
     };
-    outbox_follows::send_unfollow(tx, urls, &f, now)?;
+    if f.target_domain.is_some() {
+        outbox_follows::send_unfollow(tx, urls, &f, now)?;
+    }
     follows::delete_follow(tx, f.id)?;
     Ok(Ok(()))
 }

@@ -218,7 +218,14 @@ fn other_administrators(tx: &Transaction, leaving: &Member) -> AppResult<i64> {
     Ok(all - i64::from(counts))
 }
 
-fn record(tx: &Transaction, group: &Group, author_id: i64, subject: &str, m: &Member, now: Timestamp) -> AppResult<()> {
+fn record(
+    tx: &Transaction,
+    group: &Group,
+    author_id: i64,
+    subject: &str,
+    m: &Member,
+    now: Timestamp,
+) -> AppResult<()> {
     let name = if m.actor_name.is_empty() { m.handle() } else { m.actor_name.clone() };
     crate::db::group_activities::insert_activity(
         tx,
@@ -266,7 +273,13 @@ fn put(
 }
 
 /// The founder of a new group of ours.
-pub fn add_creator(tx: &Transaction, urls: &Urls, group: &Group, actor_id: i64, now: Timestamp) -> AppResult<()> {
+pub fn add_creator(
+    tx: &Transaction,
+    urls: &Urls,
+    group: &Group,
+    actor_id: i64,
+    now: Timestamp,
+) -> AppResult<()> {
     put(tx, urls, group, actor_id, Role::Creator, None, now)?;
     Ok(())
 }
@@ -274,7 +287,9 @@ pub fn add_creator(tx: &Transaction, urls: &Urls, group: &Group, actor_id: i64, 
 /// Is `actor_id` a person (local or remote, not deleted)?
 fn is_person(tx: &Transaction, actor_id: i64) -> AppResult<bool> {
     Ok(tx
-        .prepare_cached("SELECT count(*) FROM actors WHERE id = ?1 AND kind = 'Person' AND deleted_at IS NULL")?
+        .prepare_cached(
+            "SELECT count(*) FROM actors WHERE id = ?1 AND kind = 'Person' AND deleted_at IS NULL",
+        )?
         .query_row([actor_id], |r| r.get::<_, i64>(0))?
         == 1)
 }
@@ -429,7 +444,14 @@ pub fn decide_request(
     let role = if approve { Role::Member } else { Role::Rejected };
     db::update_role(tx, request.id, role.as_str(), now)?;
     let m = reload(tx, request.id)?;
-    record(tx, group, moderator.actor_id, if approve { "member_approved" } else { "member_rejected" }, &m, now)?;
+    record(
+        tx,
+        group,
+        moderator.actor_id,
+        if approve { "member_approved" } else { "member_rejected" },
+        &m,
+        now,
+    )?;
     if approve {
         outbox::membership_accepted(tx, urls, group, &m, Some(moderator), now)?;
     } else {

@@ -37,6 +37,10 @@ impl FieldErrors {
         self.0.push(FieldError { field, message });
     }
 
+    pub fn extend(&mut self, other: FieldErrors) {
+        self.0.extend(other.0);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -36,12 +36,25 @@ pub struct FormPage {
     /// Whether the form offers "save as draft" (new events and drafts).
     pub can_draft: bool,
     pub banner: Option<String>,
+    /// For a new event: the groups whose events the account may create
+    /// (handle, name), and the one chosen (empty: the current profile organises).
+    pub groups: Vec<(String, String)>,
+    pub group: String,
 }
 
 impl FormPage {
     /// The form for a new event, filled with `input`.
     fn new_event(ctx: Ctx, input: EventInput) -> FormPage {
-        FormPage { ctx, input, errors: FieldErrors::default(), editing: None, can_draft: true, banner: None }
+        FormPage {
+            ctx,
+            input,
+            errors: FieldErrors::default(),
+            editing: None,
+            can_draft: true,
+            banner: None,
+            groups: Vec::new(),
+            group: String::new(),
+        }
     }
 
     pub fn action(&self) -> String {
@@ -56,10 +69,55 @@ impl FormPage {
     }
 }
 
-pub async fn new_form(ctx: Ctx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+#[derive(serde::Deserialize)]
+pub struct NewQuery {
+    /// A group to organise the event for (its handle).
+    pub group: Option<String>,
+}
+
+/// The groups of ours in which the account may create events: (group id,
+/// handle, name, the profile that acts), by name.
+async fn event_groups(ctx: &Ctx, state: &AppState) -> AppResult<Vec<(i64, String, String, i64)>> {
+    let user = ctx.require_user()?.user_id;
+    state
+        .db
+        .read(move |conn| {
+            let mut out: Vec<(i64, String, String, i64)> = Vec::new();
+            for p in crate::db::profiles::list_profiles(conn, user)? {
+                for (g, role) in
+                    crate::db::groups::list_groups_of(conn, p.id, crate::db::groups::MEMBER_ROLES)?
+                {
+                    let allowed = crate::domain::members::allows(
+                        crate::domain::members::Role::parse(&role),
+                        crate::domain::members::Action::ManageEvents,
+                    );
+                    if allowed && g.is_local() && !out.iter().any(|(id, ..)| *id == g.id) {
+                        out.push((g.id, g.username.clone(), g.name.clone(), p.id));
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await
+}
+
+fn group_choices(groups: &[(i64, String, String, i64)]) -> Vec<(String, String)> {
+    groups.iter().map(|(_, handle, name, _)| (handle.clone(), name.clone())).collect()
+}
+
+pub async fn new_form(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    query: web::Query<NewQuery>,
+) -> AppResult<HttpResponse> {
     ctx.require_user()?.require_profile()?;
     let input = EventInput::new(ctx.viewer_zone(&state.config.instance.default_timezone).name());
-    super::ok(&FormPage::new_event(ctx, input))
+    let groups = group_choices(&event_groups(&ctx, &state).await?);
+    let group = query.group.clone().filter(|g| groups.iter().any(|(h, _)| h == g)).unwrap_or_default();
+    let mut page = FormPage::new_event(ctx, input);
+    page.groups = groups;
+    page.group = group;
+    super::ok(&page)
 }
 
 /// The event's uuid from the path, checked for shape before any lookup.
@@ -165,14 +223,24 @@ async fn geocode(state: &AppState, fields: &mut crate::db::events::EventFields) 
 }
 
 pub async fn create(ctx: Ctx, state: web::Data<AppState>, mut parts: CsrfParts) -> AppResult<HttpResponse> {
-    let profile_id = ctx.require_user()?.require_profile()?;
+    let mut profile_id = ctx.require_user()?.require_profile()?;
     let input = input_of(&parts);
     let draft = parts.text("draft") == "true";
+    let group = parts.text("group");
+    let groups = event_groups(&ctx, &state).await?;
     let mut errors = FieldErrors::default();
-    let fields = rules::validate(&input).map_err(|e| errors = e).ok();
+    let mut group_id = None;
+    if !group.is_empty() {
+        match groups.iter().find(|(_, handle, ..)| *handle == group) {
+            Some((id, _, _, acting)) => (group_id, profile_id) = (Some(*id), *acting),
+            None => errors.add("group", msg!("Choose yourself or one of the groups you moderate.")),
+        }
+    }
+    let fields = rules::validate(&input).map_err(|e| errors.extend(e)).ok();
     let banner = pictures(&state, &mut parts, &mut errors, BANNER).await?;
     let Some(mut fields) = fields.filter(|_| errors.is_empty()) else {
-        let page = FormPage { ctx, input, errors, editing: None, can_draft: true, banner: None };
+        let mut page = FormPage::new_event(ctx, input);
+        (page.errors, page.groups, page.group) = (errors, group_choices(&groups), group);
         return super::render(UNPROCESSABLE, &page);
     };
     geocode(&state, &mut fields).await?;
@@ -181,7 +249,10 @@ pub async fn create(ctx: Ctx, state: web::Data<AppState>, mut parts: CsrfParts) 
     let uuid = state
         .db
         .write(move |tx| {
-            let (id, uuid) = rules::create(tx, &urls, profile_id, &fields, draft, now)?;
+            let (id, uuid) = match group_id {
+                Some(group) => rules::create_for_group(tx, &urls, profile_id, group, &fields, draft, now)?,
+                None => rules::create(tx, &urls, profile_id, &fields, draft, now)?,
+            };
             attach_banner(tx, id, profile_id, &stored, now)?;
             Ok(uuid)
         })
@@ -206,6 +277,8 @@ pub async fn edit_form(
         can_draft: event.draft,
         editing: Some(event.uuid),
         banner: event.banner,
+        groups: Vec::new(),
+        group: String::new(),
         ctx,
     })
 }
@@ -240,6 +313,8 @@ pub async fn update(
             can_draft: event.draft,
             editing: Some(event.uuid),
             banner: event.banner,
+            groups: Vec::new(),
+            group: String::new(),
         };
         return super::render(UNPROCESSABLE, &page);
     };
@@ -300,10 +375,7 @@ pub async fn delete(
 ) -> AppResult<HttpResponse> {
     let event = managed_event(&ctx, &state, &uuid).await?;
     let (config, urls, now) = (state.config.clone(), state.urls.clone(), state.now());
-    state
-        .db
-        .write(move |tx| crate::domain::events::delete(tx, &config, &urls, &event, now))
-        .await?;
+    state.db.write(move |tx| crate::domain::events::delete(tx, &config, &urls, &event, now)).await?;
     Ok(flash::redirect(&state, &urls::events_me(), FlashLevel::Info, msg!("The event is deleted.")))
 }
 

@@ -18,6 +18,7 @@ use crate::export::atom::{self, AtomEntry};
 use crate::export::ics::{self, IcsEvent, IcsStatus};
 use crate::export::{Table, to_csv, to_ods, to_pdf};
 use crate::urls::{self, Urls};
+use rusqlite::OptionalExtension;
 
 /// How far back the private feed reaches (calendar apps keep older entries).
 const FEED_PAST: i64 = 90 * 24 * 3600;
@@ -102,6 +103,66 @@ async fn feed_events(state: &AppState, token: &str) -> AppResult<(String, Vec<Ev
         .await
 }
 
+/// A list of events as an iCalendar file (`format` "ics") or an Atom feed.
+fn feed_response(
+    state: &AppState,
+    format: &str,
+    title: &str,
+    self_url: &str,
+    alternate_url: &str,
+    events: &[Event],
+) -> HttpResponse {
+    if format == "ics" {
+        let entries: Vec<IcsEvent> = events.iter().map(|e| ics_event(e, &state.urls)).collect();
+        return calendar_response(ics::calendar(title, &entries, state.now()), "events.ics");
+    }
+    let entries: Vec<AtomEntry> = events
+        .iter()
+        .map(|e| AtomEntry {
+            id: e.ap_id.clone(),
+            url: state.urls.event(&e.uuid),
+            title: e.title.clone(),
+            content_html: e.description.clone(),
+            author: e.organizer_name.clone(),
+            updated_at: e.updated_at,
+            published_at: e.published_at.unwrap_or(e.created_at),
+        })
+        .collect();
+    let body = atom::feed(title, self_url, alternate_url, &entries, state.now());
+    HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")).body(body)
+}
+
+/// `/@<name>/feed/ics` and `/atom`: the upcoming public events of one of our
+/// groups or profiles (Mobilizon's actor feed); 404 for anything else.
+pub async fn actor_feed(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (username, format) = path.into_inner();
+    if (format != "ics" && format != "atom") || username.contains('@') {
+        return Err(AppError::NotFound);
+    }
+    let (name, now) = (username.clone(), state.now());
+    let (title, events) = state
+        .db
+        .read(move |conn| {
+            let (id, title): (i64, String) = conn
+                .prepare_cached(
+                    "SELECT id, CASE name WHEN '' THEN preferred_username ELSE name END FROM actors
+                     WHERE preferred_username = ?1 AND domain IS NULL AND kind IN ('Group', 'Person')
+                       AND deleted_at IS NULL",
+                )?
+                .query_row([&name], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?
+                .ok_or(AppError::NotFound)?;
+            Ok((title, db::list_upcoming_by_organizer(conn, id, now, FEED_LIMIT)?))
+        })
+        .await?;
+    let self_url = state.urls.absolute(&urls::actor_feed(&username, &format));
+    let page = state.urls.absolute(&urls::actor(&username));
+    Ok(feed_response(&state, &format, &title, &self_url, &page, &events))
+}
+
 /// `/events/going/<token>/ics` and `/atom`.
 pub async fn going_feed(
     state: web::Data<AppState>,
@@ -114,28 +175,9 @@ pub async fn going_feed(
     let (name, events) = feed_events(&state, &token).await?;
     let tr = crate::i18n::Tr::for_code(&state.config.instance.default_locale);
     let title = tr.tf("Events of {name}", &[("name", name.as_str())]);
-    let response = if format == "ics" {
-        let entries: Vec<IcsEvent> = events.iter().map(|e| ics_event(e, &state.urls)).collect();
-        calendar_response(ics::calendar(&title, &entries, state.now()), "events.ics")
-    } else {
-        let entries: Vec<AtomEntry> = events
-            .iter()
-            .map(|e| AtomEntry {
-                id: e.ap_id.clone(),
-                url: state.urls.event(&e.uuid),
-                title: e.title.clone(),
-                content_html: e.description.clone(),
-                author: e.organizer_name.clone(),
-                updated_at: e.updated_at,
-                published_at: e.published_at.unwrap_or(e.created_at),
-            })
-            .collect();
-        let self_url = state.urls.absolute(&urls::events_going_feed(&token, "atom"));
-        let body = atom::feed(&title, &self_url, &state.urls.absolute(&urls::home()), &entries, state.now());
-        HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"))
-            .body(body)
-    };
+    let self_url = state.urls.absolute(&urls::events_going_feed(&token, "atom"));
+    let home = state.urls.absolute(&urls::home());
+    let response = feed_response(&state, &format, &title, &self_url, &home, &events);
     // A private feed: never kept by shared caches, never indexed.
     let mut response = response;
     response

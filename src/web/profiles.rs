@@ -262,11 +262,25 @@ pub async fn show(
 ) -> AppResult<HttpResponse> {
     let username = username.into_inner();
     if let Some((name, domain)) = username.split_once('@') {
+        let is_group = {
+            let handle = username.clone();
+            state.db.read(move |conn| crate::db::groups::find_by_handle(conn, &handle)).await?.is_some()
+        };
+        if is_group {
+            return super::groups::show(ctx, &state, username).await;
+        }
         // Someone on another server: what we know of them, and a way there.
         return remote(ctx, &state, name.to_string(), domain.to_ascii_lowercase()).await;
     }
     if super::activitypub::wants_activity_json(&req) {
         return super::activitypub::actor(&state, username).await;
+    }
+    let kind = {
+        let username = username.clone();
+        state.db.read(move |conn| crate::db::profiles::find_local_actor_id(conn, &username)).await?
+    };
+    if kind.is_some_and(|(_, kind)| kind == "Group") {
+        return super::groups::show(ctx, &state, username).await;
     }
     let profile = state
         .db
@@ -317,14 +331,22 @@ async fn remote(ctx: Ctx, state: &AppState, name: String, domain: String) -> App
     Ok(response)
 }
 
-/// Follow (or stop following) a remote group as the current profile.
+#[derive(serde::Deserialize)]
+pub struct FollowForm {
+    /// "true" when the follower wants a mail for each new event.
+    #[serde(default)]
+    pub notify: String,
+}
+
+/// Follow a group (ours or remote) as the current profile.
 pub async fn follow(
     ctx: Ctx,
     state: web::Data<AppState>,
     handle: web::Path<String>,
-    _form: CsrfForm<EmptyForm>,
+    form: CsrfForm<FollowForm>,
 ) -> AppResult<HttpResponse> {
-    change_follow(ctx, state, handle.into_inner(), true).await
+    let notify = form.0.notify == "true";
+    change_follow(ctx, state, handle.into_inner(), Some(notify)).await
 }
 
 pub async fn unfollow(
@@ -333,36 +355,39 @@ pub async fn unfollow(
     handle: web::Path<String>,
     _form: CsrfForm<EmptyForm>,
 ) -> AppResult<HttpResponse> {
-    change_follow(ctx, state, handle.into_inner(), false).await
+    change_follow(ctx, state, handle.into_inner(), None).await
 }
 
+/// `follow`: Some(notify) to follow, None to stop.
 async fn change_follow(
     ctx: Ctx,
     state: web::Data<AppState>,
     handle: String,
-    follow: bool,
+    follow: Option<bool>,
 ) -> AppResult<HttpResponse> {
     let me = ctx.require_user()?.require_profile()?;
-    let (name, domain) = handle.split_once('@').ok_or(AppError::NotFound)?;
-    let (name, domain) = (name.to_string(), domain.to_ascii_lowercase());
-    let target = state
-        .db
-        .read(move |conn| crate::db::remote_actors::find_by_handle(conn, &name, &domain))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let (urls, now, target_id) = (state.urls.clone(), state.now(), target.id);
+    let target = {
+        let handle = handle.clone();
+        state
+            .db
+            .read(move |conn| crate::db::groups::find_by_handle(conn, &handle))
+            .await?
+            .filter(|g| !g.deleted)
+            .ok_or(AppError::NotFound)?
+    };
+    let (urls, now, target_id, local) = (state.urls.clone(), state.now(), target.id, target.is_local());
     let outcome = state
         .db
-        .write(move |tx| {
-            if follow {
-                crate::domain::follows::follow(tx, &urls, me, target_id, now)
-            } else {
-                crate::domain::follows::unfollow(tx, &urls, me, target_id, now)
-            }
+        .write(move |tx| match follow {
+            Some(notify) => crate::domain::follows::follow(tx, &urls, me, target_id, notify, now),
+            None => crate::domain::follows::unfollow(tx, &urls, me, target_id, now),
         })
         .await?;
     let back = crate::urls::actor(&handle);
-    let (level, text) = match (outcome, follow) {
+    let (level, text) = match (outcome, follow.is_some()) {
+        (Ok(()), true) if local && !target.manually_approves_followers => {
+            (FlashLevel::Info, msg!("You follow this group now."))
+        }
         (Ok(()), true) => (FlashLevel::Info, msg!("Your request to follow this group is sent.")),
         (Ok(()), false) => (FlashLevel::Info, msg!("You no longer follow this group.")),
         (Err(refusal), _) => (FlashLevel::Error, refusal.message()),
