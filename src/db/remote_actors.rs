@@ -139,6 +139,10 @@ pub fn upsert_remote_actor(tx: &Transaction, a: &RemoteActor, now: Timestamp) ->
     if deleted {
         return Ok(id);
     }
+    if stored_kind(&a.kind) == "Group" {
+        // Every group has its row (defaults until its fields are read).
+        tx.prepare_cached("INSERT INTO groups (actor_id) VALUES (?1) ON CONFLICT DO NOTHING")?.execute([id])?;
+    }
     // Their pictures are copied here in the background (never fetched inside this transaction).
     use crate::jobs::remote_pictures::{Target, schedule};
     match &a.avatar_url {

@@ -115,3 +115,32 @@ fn migration_0004_keeps_descriptions_of_existing_profiles() {
         .expect("row");
     assert_eq!((summary.as_str(), source.as_str()), ("<p>Hi</p>", ""));
 }
+
+/// 0010 adds the `groups` table: remote groups stored before it get their
+/// row (with the defaults), persons do not.
+#[test]
+fn migration_0010_gives_groups_known_before_it_their_row() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = Db::open(&dir.path().join("z.db"), &DatabaseConfig::default()).expect("open");
+    db.with_writer(|c| migrate::migrate_to(c, 9)).expect("schema before 0010");
+    db.with_writer(|c| {
+        c.execute_batch(
+            "INSERT INTO actors (ap_id, kind, preferred_username, domain, created_at, updated_at)
+             VALUES ('https://old.example/@climbers', 'Group', 'climbers', 'old.example', 1, 1),
+                    ('https://old.example/@ann', 'Person', 'ann', 'old.example', 1, 1);",
+        )
+    })
+    .expect("old rows");
+    db.migrate().expect("migrate");
+    let rows: String = db
+        .read_blocking(|c| {
+            Ok(c.query_row(
+                "SELECT group_concat(a.preferred_username || ':' || g.openness || ':' || g.member_count)
+                 FROM groups g JOIN actors a ON a.id = g.actor_id",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .expect("rows");
+    assert_eq!(rows, "climbers:moderated:0");
+}
