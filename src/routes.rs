@@ -90,6 +90,7 @@ routes! {
     GET  "/@{username}/members" => members::index,
     POST "/@{username}/members/invite" => members::invite,
     POST "/@{username}/members/{id}/{action}" => members::decide,
+    POST "/@{username}/followers/{id}/{answer}" => members::answer_follower,
     POST "/@{username}/join" => members::join,
     POST "/@{username}/leave" => members::leave,
     POST "/@{username}/invitation/{answer}" => members::answer_invitation,

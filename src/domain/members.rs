@@ -424,17 +424,23 @@ pub fn answer_invitation(
     Ok(Ok(()))
 }
 
+/// A moderator's answer to a join request.
+pub struct Answer<'a> {
+    pub moderator: &'a Member,
+    pub request: &'a Member,
+    pub approve: bool,
+}
+
 /// A moderator approves or rejects a join request.
 pub fn decide_request(
     tx: &Transaction,
     config: &Config,
     urls: &Urls,
     group: &Group,
-    moderator: &Member,
-    request: &Member,
-    approve: bool,
+    answer: Answer,
     now: Timestamp,
 ) -> Outcome<()> {
+    let Answer { moderator, request, approve } = answer;
     if !allows(role_of(moderator), Action::DecideRequests) || moderator.group_id != group.id {
         return Ok(Err(Refusal::NotAllowed));
     }

@@ -19,7 +19,11 @@ struct Case {
 }
 
 const CASES: &[Case] = &[
-    Case { action: Action::SeeMembersOnly, weakest: Role::Member, name: "see the members page and the timeline" },
+    Case {
+        action: Action::SeeMembersOnly,
+        weakest: Role::Member,
+        name: "see the members page and the timeline",
+    },
     Case { action: Action::SeeDrafts, weakest: Role::Moderator, name: "see a draft event of the group" },
     Case { action: Action::ManageEvents, weakest: Role::Moderator, name: "create an event for the group" },
     Case { action: Action::Invite, weakest: Role::Moderator, name: "invite someone" },
@@ -64,7 +68,9 @@ async fn every_role_may_do_exactly_what_the_matrix_says() {
             let mut app = common::app().await;
             let w = world::standard(app.db(), &app.state.urls, common::T0);
             let urls = app.state.urls.clone();
-            let make = |name: &str| world::create_account(app.db(), &urls, name, zerda::db::users::Role::User, common::T0);
+            let make = |name: &str| {
+                world::create_account(app.db(), &urls, name, zerda::db::users::Role::User, common::T0)
+            };
             let (sam, pending, plain, other) = (make("sam"), make("pending"), make("plain"), make("other"));
             // Alice founds the group and drafts an event; the others get their rows.
             app.login(&w.alice.email, world::PASSWORD).await;
@@ -115,7 +121,8 @@ async fn every_role_may_do_exactly_what_the_matrix_says() {
                 }
                 Action::Invite => {
                     app.post("/@climbers/members/invite", &[("handle", "other")]).await;
-                    app.count(&format!("SELECT count(*) FROM members WHERE actor_id = {}", other.actor_id)) == 1
+                    app.count(&format!("SELECT count(*) FROM members WHERE actor_id = {}", other.actor_id))
+                        == 1
                 }
                 Action::DecideRequests => {
                     app.post(&format!("/@climbers/members/{pending_row}/approve"), &[]).await;
@@ -144,7 +151,12 @@ async fn every_role_may_do_exactly_what_the_matrix_says() {
             };
             assert_eq!(happened, expected, "{role:?} tried to {}", case.name);
             if !expected {
-                assert_eq!(app.fingerprint(), before, "{role:?} was refused to {} and nothing changed", case.name);
+                assert_eq!(
+                    app.fingerprint(),
+                    before,
+                    "{role:?} was refused to {} and nothing changed",
+                    case.name
+                );
             }
         }
     }

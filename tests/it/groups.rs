@@ -109,9 +109,9 @@ async fn a_moderated_group_from_creation_to_its_first_event() {
     let r = app.post("/events/create", &event_form("Evening session", "climbers", "true")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let path = r.location().expect("to the event").to_string();
-    let organizer = app.count(&format!(
-        "SELECT organizer_id FROM events WHERE attributed_to_id = (SELECT id FROM actors WHERE preferred_username = 'climbers')"
-    ));
+    let organizer = app.count(
+        "SELECT organizer_id FROM events WHERE attributed_to_id = (SELECT id FROM actors WHERE preferred_username = 'climbers')",
+    );
     assert_eq!(organizer, w.bob.actor_id, "the acting profile is recorded");
     app.logout_browser();
     app.login(&w.alice.email, world::PASSWORD).await;
@@ -411,4 +411,47 @@ async fn followers_who_asked_are_mailed_about_each_new_public_event() {
     // Edits and deletions are in the timeline.
     app.post(&format!("/events/{uuid}/delete"), &[]).await;
     assert!(app.get("/@climbers/timeline").await.body.contains("deleted the event Crag day"));
+}
+
+#[actix_web::test]
+async fn moderators_answer_follow_requests_of_a_group_that_approves_followers() {
+    let mut app = common::app().await;
+    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    app.login(&w.alice.email, world::PASSWORD).await;
+    app.post("/groups/create", &group_form(&[("manually_approves_followers", "true")])).await;
+    app.post("/groups/create", &group_form(&[("username", "other"), ("name", "Other")])).await;
+    app.logout_browser();
+    app.login(&w.bob.email, world::PASSWORD).await;
+    app.post("/@climbers/follow", &[]).await;
+    let follow = app.count(&format!("SELECT id FROM follows WHERE follower_id = {}", w.bob.actor_id));
+    // Bob cannot accept himself; a bogus answer and another group's URL are 404.
+    let before = app.fingerprint();
+    assert_eq!(
+        app.post(&format!("/@climbers/followers/{follow}/accept"), &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    app.logout_browser();
+    app.login(&w.alice.email, world::PASSWORD).await;
+    assert_eq!(
+        app.post(&format!("/@other/followers/{follow}/accept"), &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post(&format!("/@climbers/followers/{follow}/maybe"), &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.fingerprint(), before);
+    let members = app.get("/@climbers/members").await;
+    assert!(
+        members.body.contains("Follow requests") && members.body.contains("Accept bob"),
+        "{}",
+        members.body
+    );
+    app.post(&format!("/@climbers/followers/{follow}/accept"), &[]).await;
+    assert_eq!(app.count(&format!("SELECT approved FROM follows WHERE id = {follow}")), 1);
+    // Answered once: a second answer finds no request.
+    assert_eq!(
+        app.post(&format!("/@climbers/followers/{follow}/reject"), &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
