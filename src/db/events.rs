@@ -115,6 +115,8 @@ pub struct Event {
     pub tags: Vec<String>,
     /// The group the event belongs to, if any.
     pub attributed_to_id: Option<i64>,
+    /// The group's handle (`name` or `name@domain`) and display name.
+    pub group: Option<(String, String)>,
 }
 
 impl Event {
@@ -151,7 +153,10 @@ const COLUMNS: &str =
     e.address_region, e.address_country, e.latitude, e.longitude, e.category, e.language,
     (SELECT file_name FROM media WHERE id = e.banner_id), e.metadata, e.draft, e.sequence, e.created_at,
     e.updated_at, e.published_at, e.deleted_at,
-    (SELECT group_concat(tag, char(31)) FROM event_tags WHERE event_id = e.id), o.ap_id, e.attributed_to_id";
+    (SELECT group_concat(tag, char(31)) FROM event_tags WHERE event_id = e.id), o.ap_id, e.attributed_to_id,
+    (SELECT g.preferred_username || coalesce('@' || g.domain, '') FROM actors g WHERE g.id = e.attributed_to_id),
+    (SELECT CASE g.name WHEN '' THEN g.preferred_username ELSE g.name END FROM actors g
+     WHERE g.id = e.attributed_to_id)";
 
 const FROM: &str = "FROM events e JOIN actors o ON o.id = e.organizer_id";
 
@@ -212,6 +217,10 @@ fn from_row(r: &Row) -> rusqlite::Result<Event> {
         tags: tags.map(|t| t.split('\u{1f}').map(str::to_string).collect()).unwrap_or_default(),
         organizer_ap_id: r.get(44)?,
         attributed_to_id: r.get(45)?,
+        group: match (r.get::<_, Option<String>>(46)?, r.get::<_, Option<String>>(47)?) {
+            (Some(handle), Some(name)) => Some((handle, name)),
+            _ => None,
+        },
     })
 }
 

@@ -455,3 +455,27 @@ async fn moderators_answer_follow_requests_of_a_group_that_approves_followers() 
         StatusCode::NOT_FOUND
     );
 }
+
+#[actix_web::test]
+async fn a_group_event_names_its_group_and_the_member_who_published_it() {
+    let mut app = common::app().await;
+    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    app.login(&w.alice.email, world::PASSWORD).await;
+    app.post("/groups/create", &group_form(&[])).await;
+    let r = app.post("/events/create", &event_form("Crag day", "climbers", "false")).await;
+    let page = app.get(r.location().expect("event")).await;
+    assert!(
+        page.body.contains("href=\"/@climbers\"") && page.body.contains("Riverside Climbers"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Published by"));
+    // Someone who is no moderator cannot publish for the group, whatever the form says.
+    app.logout_browser();
+    app.login(&w.bob.email, world::PASSWORD).await;
+    let before = app.fingerprint();
+    let r = app.post("/events/create", &event_form("Not mine", "climbers", "false")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"group-error\""), "{}", r.body);
+    assert_eq!(app.fingerprint(), before);
+}
