@@ -113,8 +113,9 @@ pub struct Event {
     pub published_at: Option<Timestamp>,
     pub deleted_at: Option<Timestamp>,
     pub tags: Vec<String>,
-    /// The group the event belongs to, if any.
+    /// The group the event belongs to, if any, and its ActivityPub id.
     pub attributed_to_id: Option<i64>,
+    pub attributed_to_ap_id: Option<String>,
 }
 
 impl Event {
@@ -151,7 +152,8 @@ const COLUMNS: &str =
     e.address_region, e.address_country, e.latitude, e.longitude, e.category, e.language,
     (SELECT file_name FROM media WHERE id = e.banner_id), e.metadata, e.draft, e.sequence, e.created_at,
     e.updated_at, e.published_at, e.deleted_at,
-    (SELECT group_concat(tag, char(31)) FROM event_tags WHERE event_id = e.id), o.ap_id, e.attributed_to_id";
+    (SELECT group_concat(tag, char(31)) FROM event_tags WHERE event_id = e.id), o.ap_id, e.attributed_to_id,
+    (SELECT ap_id FROM actors WHERE id = e.attributed_to_id)";
 
 const FROM: &str = "FROM events e JOIN actors o ON o.id = e.organizer_id";
 
@@ -212,6 +214,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Event> {
         tags: tags.map(|t| t.split('\u{1f}').map(str::to_string).collect()).unwrap_or_default(),
         organizer_ap_id: r.get(44)?,
         attributed_to_id: r.get(45)?,
+        attributed_to_ap_id: r.get(46)?,
     })
 }
 
@@ -370,7 +373,7 @@ pub fn list_for_actors(
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
-        .query_map(params![from, until], |r| Ok((from_row(r)?, r.get::<_, String>(46)?)))?
+        .query_map(params![from, until], |r| Ok((from_row(r)?, r.get::<_, String>(47)?)))?
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }

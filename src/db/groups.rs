@@ -127,6 +127,15 @@ pub fn find_by_handle(conn: &Connection, handle: &str) -> AppResult<Option<Group
     }
 }
 
+/// When a group was deleted (None while it lives).
+pub fn find_deleted_at(conn: &Connection, id: i64) -> AppResult<Option<Timestamp>> {
+    Ok(conn
+        .prepare_cached("SELECT deleted_at FROM actors WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
 pub fn find_by_ap_id(conn: &Connection, ap_id: &str) -> AppResult<Option<Group>> {
     let sql = format!("SELECT {COLUMNS} {FROM} WHERE a.ap_id = ?1");
     Ok(conn.prepare_cached(&sql)?.query_row([ap_id], from_row).optional()?)
@@ -171,7 +180,16 @@ pub fn insert_group(tx: &Transaction, g: &NewGroup, now: Timestamp) -> AppResult
         "INSERT INTO actors (ap_id, kind, preferred_username, name, inbox_url, shared_inbox_url, outbox_url,
                              followers_url, created_at, updated_at)
          VALUES (?1, 'Group', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-        params![g.ap_id, g.username, g.name, g.inbox_url, g.shared_inbox_url, g.outbox_url, g.followers_url, now],
+        params![
+            g.ap_id,
+            g.username,
+            g.name,
+            g.inbox_url,
+            g.shared_inbox_url,
+            g.outbox_url,
+            g.followers_url,
+            now
+        ],
     )?;
     let id = tx.last_insert_rowid();
     tx.execute("INSERT INTO groups (actor_id) VALUES (?1)", [id])?;
@@ -193,7 +211,15 @@ pub fn update_group(tx: &Transaction, id: i64, s: &GroupSettings, now: Timestamp
     tx.execute(
         "UPDATE actors SET name = ?2, summary = ?3, summary_source = ?4, discoverable = ?5,
              manually_approves_followers = ?6, updated_at = ?7 WHERE id = ?1",
-        params![id, s.name, s.summary_html, s.summary_source, s.discoverable, s.manually_approves_followers, now],
+        params![
+            id,
+            s.name,
+            s.summary_html,
+            s.summary_source,
+            s.discoverable,
+            s.manually_approves_followers,
+            now
+        ],
     )?;
     let a = s.address;
     tx.execute(

@@ -95,7 +95,8 @@ fn stored_kind(kind: &str) -> &str {
     }
 }
 
-/// Stores or refreshes a remote actor from its document; returns its row id.
+/// Stores or refreshes a remote actor from its document (and a group's
+/// `groups` row); returns its row id.
 /// Never touches a local actor (their ids are on our domain, which remote
 /// documents may not claim: checked before this is called), nor one that
 /// deleted itself (its tombstone stays as it is).
@@ -138,6 +139,15 @@ pub fn upsert_remote_actor(tx: &Transaction, a: &RemoteActor, now: Timestamp) ->
         .query_row([&a.ap_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     if deleted {
         return Ok(id);
+    }
+    // A group's own half (openness, place, collections): every Group actor
+    // has its `groups` row, whichever path stored it.
+    if stored_kind(&a.kind) == "Group" {
+        let fields = a.group.clone().unwrap_or_else(|| crate::db::groups::RemoteGroupFields {
+            openness: "moderated".into(),
+            ..Default::default()
+        });
+        crate::db::groups::upsert_remote_group(tx, id, &fields)?;
     }
     // Their pictures are copied here in the background (never fetched inside this transaction).
     use crate::jobs::remote_pictures::{Target, schedule};

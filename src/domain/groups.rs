@@ -183,7 +183,15 @@ pub fn create(
     crate::jobs::keys::schedule(tx, id, now)?;
     let group = db::find_group(tx, id)?.ok_or_else(|| AppError::internal("group not stored"))?;
     super::members::add_creator(tx, urls, &group, creator_id, now)?;
-    crate::db::group_activities::insert_activity(tx, id, Some(creator_id), "group_created", &group.name, "", now)?;
+    crate::db::group_activities::insert_activity(
+        tx,
+        id,
+        Some(creator_id),
+        "group_created",
+        &group.name,
+        "",
+        now,
+    )?;
     Ok(group)
 }
 
@@ -213,7 +221,13 @@ pub fn update(
 
 /// Deletes one of our groups with its events (each deleted as the event
 /// form would, so participants are told); its URL answers 410 from now on.
-pub fn delete(tx: &Transaction, config: &Config, urls: &Urls, group: &Group, now: Timestamp) -> AppResult<()> {
+pub fn delete(
+    tx: &Transaction,
+    config: &Config,
+    urls: &Urls,
+    group: &Group,
+    now: Timestamp,
+) -> AppResult<()> {
     let events: Vec<i64> = tx
         .prepare_cached("SELECT id FROM events WHERE attributed_to_id = ?1 AND deleted_at IS NULL")?
         .query_map([group.id], |r| r.get(0))?

@@ -218,7 +218,14 @@ fn other_administrators(tx: &Transaction, leaving: &Member) -> AppResult<i64> {
     Ok(all - i64::from(counts))
 }
 
-fn record(tx: &Transaction, group: &Group, author_id: i64, subject: &str, m: &Member, now: Timestamp) -> AppResult<()> {
+fn record(
+    tx: &Transaction,
+    group: &Group,
+    author_id: i64,
+    subject: &str,
+    m: &Member,
+    now: Timestamp,
+) -> AppResult<()> {
     let name = if m.actor_name.is_empty() { m.handle() } else { m.actor_name.clone() };
     crate::db::group_activities::insert_activity(
         tx,
@@ -236,6 +243,8 @@ fn reload(tx: &Transaction, id: i64) -> AppResult<Member> {
 }
 
 /// Adds `actor_id` with `role`, or changes the role of its existing row.
+/// A new row's id is `ap_id` when given (a remote Join's), else ours.
+#[allow(clippy::too_many_arguments)]
 fn put(
     tx: &Transaction,
     urls: &Urls,
@@ -243,6 +252,7 @@ fn put(
     actor_id: i64,
     role: Role,
     invited_by: Option<i64>,
+    ap_id: Option<&str>,
     now: Timestamp,
 ) -> AppResult<Member> {
     if let Some(m) = db::find_between(tx, group.id, actor_id)? {
@@ -254,7 +264,7 @@ fn put(
         tx,
         &NewMember {
             uuid: &uuid,
-            ap_id: &urls.member(&uuid),
+            ap_id: &ap_id.map_or_else(|| urls.member(&uuid), str::to_string),
             group_id: group.id,
             actor_id,
             role: role.as_str(),
@@ -266,15 +276,23 @@ fn put(
 }
 
 /// The founder of a new group of ours.
-pub fn add_creator(tx: &Transaction, urls: &Urls, group: &Group, actor_id: i64, now: Timestamp) -> AppResult<()> {
-    put(tx, urls, group, actor_id, Role::Creator, None, now)?;
+pub fn add_creator(
+    tx: &Transaction,
+    urls: &Urls,
+    group: &Group,
+    actor_id: i64,
+    now: Timestamp,
+) -> AppResult<()> {
+    put(tx, urls, group, actor_id, Role::Creator, None, None, now)?;
     Ok(())
 }
 
 /// Is `actor_id` a person (local or remote, not deleted)?
 fn is_person(tx: &Transaction, actor_id: i64) -> AppResult<bool> {
     Ok(tx
-        .prepare_cached("SELECT count(*) FROM actors WHERE id = ?1 AND kind = 'Person' AND deleted_at IS NULL")?
+        .prepare_cached(
+            "SELECT count(*) FROM actors WHERE id = ?1 AND kind = 'Person' AND deleted_at IS NULL",
+        )?
         .query_row([actor_id], |r| r.get::<_, i64>(0))?
         == 1)
 }
@@ -289,6 +307,21 @@ pub fn join(
     urls: &Urls,
     group: &Group,
     actor_id: i64,
+    now: Timestamp,
+) -> Outcome<Role> {
+    join_as(tx, config, urls, group, actor_id, None, now)
+}
+
+/// [`join`], for a remote person's Join of one of our groups: the new
+/// membership keeps the Join's id as its own, as Mobilizon does, because
+/// their server finds our Accept's Member by that id.
+pub fn join_as(
+    tx: &Transaction,
+    config: &Config,
+    urls: &Urls,
+    group: &Group,
+    actor_id: i64,
+    join_id: Option<&str>,
     now: Timestamp,
 ) -> Outcome<Role> {
     if group.deleted {
@@ -311,7 +344,7 @@ pub fn join(
     }
     if !group.is_local() {
         // The group's server decides; until it answers, this is a request.
-        let m = put(tx, urls, group, actor_id, Role::NotApproved, None, now)?;
+        let m = put(tx, urls, group, actor_id, Role::NotApproved, None, None, now)?;
         outbox::send_join(tx, group, &m, now)?;
         return Ok(Ok(Role::NotApproved));
     }
@@ -320,7 +353,7 @@ pub fn join(
         "moderated" => Role::NotApproved,
         _ => return Ok(Err(Refusal::InviteOnly)),
     };
-    let m = put(tx, urls, group, actor_id, role, None, now)?;
+    let m = put(tx, urls, group, actor_id, role, None, join_id, now)?;
     if role == Role::Member {
         record(tx, group, actor_id, "member_joined", &m, now)?;
         outbox::membership_accepted(tx, urls, group, &m, None, now)?;
@@ -369,7 +402,7 @@ pub fn invite(
         // A pending request or an earlier refusal: the invitation replaces it.
         _ => {}
     }
-    let m = put(tx, urls, group, target_actor_id, Role::Invited, Some(inviter.actor_id), now)?;
+    let m = put(tx, urls, group, target_actor_id, Role::Invited, Some(inviter.actor_id), None, now)?;
     record(tx, group, inviter.actor_id, "member_invited", &m, now)?;
     if m.is_local() {
         mails::send_to_member(tx, config, urls, group, &m, GroupNotice::Invited, now)?;
@@ -429,7 +462,14 @@ pub fn decide_request(
     let role = if approve { Role::Member } else { Role::Rejected };
     db::update_role(tx, request.id, role.as_str(), now)?;
     let m = reload(tx, request.id)?;
-    record(tx, group, moderator.actor_id, if approve { "member_approved" } else { "member_rejected" }, &m, now)?;
+    record(
+        tx,
+        group,
+        moderator.actor_id,
+        if approve { "member_approved" } else { "member_rejected" },
+        &m,
+        now,
+    )?;
     if approve {
         outbox::membership_accepted(tx, urls, group, &m, Some(moderator), now)?;
     } else {

@@ -66,7 +66,10 @@ pub fn send_to_member(
         ),
         GroupNotice::Approved => (
             tr.tf("Welcome to {group}", &args),
-            vec![tr.tf("The moderators of {group} approved your profile @{profile}: you are a member now.", &args)],
+            vec![tr.tf(
+                "The moderators of {group} approved your profile @{profile}: you are a member now.",
+                &args,
+            )],
             tr.t("Open the group"),
         ),
         GroupNotice::Rejected => (

@@ -300,10 +300,7 @@ pub async fn delete(
 ) -> AppResult<HttpResponse> {
     let event = managed_event(&ctx, &state, &uuid).await?;
     let (config, urls, now) = (state.config.clone(), state.urls.clone(), state.now());
-    state
-        .db
-        .write(move |tx| crate::domain::events::delete(tx, &config, &urls, &event, now))
-        .await?;
+    state.db.write(move |tx| crate::domain::events::delete(tx, &config, &urls, &event, now)).await?;
     Ok(flash::redirect(&state, &urls::events_me(), FlashLevel::Info, msg!("The event is deleted.")))
 }
 
