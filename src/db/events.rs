@@ -350,6 +350,27 @@ pub fn list_outbox(
     Ok(rows)
 }
 
+/// A group's published public events that still exist (ours and those its
+/// remote members made in it): its `events` collection.
+const GROUP_PUBLIC: &str =
+    "e.attributed_to_id = ?1 AND e.deleted_at IS NULL AND e.draft = 0 AND e.visibility = 'public'";
+
+pub fn count_group_public(conn: &Connection, group_id: i64) -> AppResult<i64> {
+    let sql = format!("SELECT count(*) FROM events e WHERE {GROUP_PUBLIC}");
+    Ok(conn.prepare_cached(&sql)?.query_row([group_id], |r| r.get(0))?)
+}
+
+/// One page of them, newest first.
+pub fn list_group_public(conn: &Connection, group_id: i64, limit: i64, offset: i64) -> AppResult<Vec<Event>> {
+    let sql = format!(
+        "SELECT {COLUMNS} {FROM} WHERE {GROUP_PUBLIC} ORDER BY coalesce(e.published_at, e.created_at) DESC, e.id DESC
+         LIMIT {limit} OFFSET {offset}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([group_id], from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
 /// Events a set of profiles organise or take part in (any role but rejected),
 /// with the role, between two instants (by start), in order.
 pub fn list_for_actors(
