@@ -153,6 +153,22 @@ pub fn list_groups_of(conn: &Connection, actor_id: i64, roles: &str) -> AppResul
     Ok(rows)
 }
 
+/// Remote groups (row id, ActivityPub id) that one of our profiles follows,
+/// belongs to, asks to join or is invited into: what the daily refresh fetches.
+pub fn list_remote_to_refresh(conn: &Connection) -> AppResult<Vec<(i64, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id, a.ap_id FROM actors a
+         WHERE a.kind = 'Group' AND a.domain IS NOT NULL AND a.deleted_at IS NULL
+           AND (EXISTS (SELECT 1 FROM follows f JOIN actors p ON p.id = f.follower_id
+                        WHERE f.target_id = a.id AND p.domain IS NULL)
+             OR EXISTS (SELECT 1 FROM members m JOIN actors p ON p.id = m.actor_id
+                        WHERE m.group_id = a.id AND p.domain IS NULL AND m.role <> 'rejected'))
+         ORDER BY a.id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
 /// Public groups of this instance, newest first (the groups list).
 pub fn list_public_local(conn: &Connection, limit: i64) -> AppResult<Vec<Group>> {
     let sql = format!(
