@@ -90,30 +90,3 @@ pub fn unfollow(
     follows::delete_follow(tx, f.id)?;
     Ok(Ok(()))
 }
-
-/// A moderator of one of our groups accepts or refuses a follow request
-/// (groups that approve each follower). Remote followers are answered with
-/// Accept or Reject; a refused request is forgotten. Returns false when the
-/// follow is not a request of this group.
-pub fn answer_follower(
-    tx: &Transaction,
-    urls: &Urls,
-    group_id: i64,
-    follow_id: i64,
-    accept: bool,
-    now: Timestamp,
-) -> AppResult<bool> {
-    let Some(f) = follows::find_follow(tx, follow_id)? else { return Ok(false) };
-    if f.target_id != group_id || f.approved {
-        return Ok(false);
-    }
-    if accept {
-        follows::update_approved(tx, f.id, now)?;
-    } else {
-        follows::delete_follow(tx, f.id)?;
-    }
-    if f.follower_domain.is_some() {
-        outbox_follows::answer_follow(tx, urls, &f, accept, now)?;
-    }
-    Ok(true)
-}

@@ -7,6 +7,7 @@ pub mod comments;
 pub mod event_options;
 pub mod events;
 pub mod follows;
+pub mod group_follows;
 pub mod groups;
 pub mod instance_actor;
 pub mod instance_follows;

@@ -17,3 +17,4 @@ pub mod outbox_members;
 pub mod parse;
 pub mod resolve;
 pub mod signatures;
+pub mod signed_fetch;

@@ -66,19 +66,16 @@ async fn page(
     v: Viewing,
     error: Option<&'static str>,
 ) -> AppResult<HttpResponse> {
-    let (group_id, moderator) = (v.group.id, v.may(Action::DecideRequests));
+    let (group, moderator) = (v.group.clone(), v.may(Action::DecideRequests));
     let (members, follow_requests) = state
         .db
         .read(move |conn| {
             let requests = if moderator {
-                crate::db::follows::list_followers(conn, group_id)?
-                    .into_iter()
-                    .filter(|f| !f.approved)
-                    .collect()
+                crate::domain::group_follows::list_pending(conn, &group)?
             } else {
                 Vec::new()
             };
-            Ok((db::list_members(conn, group_id)?, requests))
+            Ok((db::list_members(conn, group.id)?, requests))
         })
         .await?;
     let status = if error.is_some() { super::pages::UNPROCESSABLE } else { actix_web::http::StatusCode::OK };
@@ -226,13 +223,18 @@ pub async fn answer_follower(
         _ => return Err(AppError::NotFound),
     };
     let v = viewing_for(&ctx, &state, &handle, Action::DecideRequests).await?;
-    let (urls, now, group_id) = (state.urls.clone(), state.now(), v.group.id);
+    let moderator = v.member.clone().ok_or(AppError::Forbidden)?;
+    let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
     let answered = state
         .db
-        .write(move |tx| crate::domain::follows::answer_follower(tx, &urls, group_id, follow_id, accept, now))
+        .write(move |tx| {
+            crate::domain::group_follows::answer(tx, &urls, &group, &moderator, follow_id, accept, now)
+        })
         .await?;
-    if !answered {
-        return Err(AppError::NotFound);
+    match answered {
+        Ok(()) => {}
+        Err(crate::domain::group_follows::Refusal::NoSuchRequest) => return Err(AppError::NotFound),
+        Err(crate::domain::group_follows::Refusal::NotAllowed) => return Err(AppError::Forbidden),
     }
     let done =
         if accept { msg!("The follower is accepted.") } else { msg!("The follow request is refused.") };
