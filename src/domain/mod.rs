@@ -14,6 +14,7 @@ pub mod media;
 pub mod members;
 pub mod participations;
 pub mod passwords;
+pub mod posts;
 pub mod profiles;
 pub mod remote_events;
 pub mod rich_text;

@@ -28,6 +28,7 @@ mod migrations;
 mod outgoing_http;
 mod pages;
 mod participations;
+mod posts;
 mod profiles;
 mod queries;
 mod registration;

@@ -4,5 +4,6 @@
 pub mod actor;
 pub mod comment;
 pub mod event;
+pub mod post;
 pub mod remote_actor;
 pub mod remote_event;
