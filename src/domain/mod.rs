@@ -17,6 +17,7 @@ pub mod passwords;
 pub mod posts;
 pub mod profiles;
 pub mod remote_events;
+pub mod remote_posts;
 pub mod rich_text;
 pub mod seed;
 pub mod setup;

@@ -29,6 +29,7 @@ mod outgoing_http;
 mod pages;
 mod participations;
 mod posts;
+mod posts_federation;
 mod profiles;
 mod queries;
 mod registration;

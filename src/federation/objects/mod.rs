@@ -7,3 +7,4 @@ pub mod event;
 pub mod post;
 pub mod remote_actor;
 pub mod remote_event;
+pub mod remote_post;
