@@ -238,6 +238,7 @@ fn reload(tx: &Transaction, id: i64) -> AppResult<Post> {
 /// Creates a post of one of our groups, written by the member `author_id`
 /// (whose role the caller checked), with its picture (a media row) if any.
 /// A published one goes on the timeline and to other servers.
+#[allow(clippy::too_many_arguments)]
 pub fn create(
     tx: &Transaction,
     urls: &Urls,
