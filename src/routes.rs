@@ -94,6 +94,7 @@ routes! {
     POST "/@{username}/leave" => members::leave,
     POST "/@{username}/invitation/{answer}" => members::answer_invitation,
     GET  "/@{username}/p" => posts::index,
+    GET  "/@{username}/posts" => posts::collection,
     GET  "/@{username}/p/new" => posts::new_form,
     POST "/@{username}/p/new" => posts::create,
     GET  "/p/{slug}" => posts::show,

@@ -200,6 +200,14 @@ pub fn list_published(
     Ok(rows)
 }
 
+pub fn count_published(conn: &Connection, group_id: i64, listed: Listed) -> AppResult<i64> {
+    let sql = format!(
+        "SELECT count(*) FROM posts p WHERE p.group_id = ?1 AND p.deleted_at IS NULL AND {}",
+        listed.filter()
+    );
+    Ok(conn.prepare_cached(&sql)?.query_row([group_id], |r| r.get(0))?)
+}
+
 /// A group's drafts, last saved first (for its moderators; at most 50).
 pub fn list_drafts(conn: &Connection, group_id: i64) -> AppResult<Vec<Post>> {
     let sql = format!(

@@ -389,6 +389,63 @@ pub async fn show(
     Ok(response)
 }
 
+/// A GET as its signature check needs it (owned: it goes into a database read).
+struct SignedGet {
+    method: String,
+    path: String,
+    query: String,
+    headers: Vec<(String, String)>,
+}
+
+impl SignedGet {
+    fn of(req: &HttpRequest) -> SignedGet {
+        SignedGet {
+            method: req.method().to_string(),
+            path: req.path().to_string(),
+            query: req.query_string().to_string(),
+            headers: req
+                .headers()
+                .iter()
+                .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
+                .collect(),
+        }
+    }
+
+    /// The role in the group of whoever signed the request (with a key we
+    /// hold), and whether someone did.
+    fn role_in(
+        &self,
+        conn: &rusqlite::Connection,
+        group_id: i64,
+        now: crate::time::Timestamp,
+    ) -> AppResult<(Option<Role>, bool)> {
+        let headers: Vec<(&str, &str)> = self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let input = crate::federation::signatures::VerifyInput {
+            method: &self.method,
+            path: &self.path,
+            query: (!self.query.is_empty()).then_some(self.query.as_str()),
+            headers: &headers,
+            body: None,
+        };
+        Ok(match crate::federation::signed_get::signer(conn, &input, now)? {
+            Some(actor) => {
+                (crate::db::members::find_between(conn, group_id, actor)?.as_ref().and_then(role_of), true)
+            }
+            None => (None, false),
+        })
+    }
+}
+
+/// A document that may depend on who signed the request: a member's copy
+/// is never kept by a shared cache.
+fn signed_document(status: StatusCode, document: serde_json::Value, signed: bool) -> HttpResponse {
+    let mut response = super::activitypub::document(status, document);
+    if signed {
+        response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private"));
+    }
+    response
+}
+
 /// The `Article` of a published post of ours: public and unlisted ones for
 /// anyone; members-only ones for a GET signed by a member of the group
 /// (with a key we hold); 404 otherwise, like an unknown slug; a Tombstone
@@ -398,41 +455,18 @@ async fn article(req: &HttpRequest, state: &AppState, slug: String) -> AppResult
     if !rules::is_slug(&slug) {
         return Err(AppError::NotFound);
     }
-    let headers: Vec<(String, String)> = req
-        .headers()
-        .iter()
-        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
-        .collect();
-    let (method, path, query) =
-        (req.method().to_string(), req.path().to_string(), req.query_string().to_string());
+    let get = SignedGet::of(req);
     let (urls, now) = (state.urls.clone(), state.now());
     let (status, document, signed) = state
         .db
         .read(move |conn| {
             let post =
                 db::find_by_slug(conn, &slug)?.filter(|p| p.local && !p.draft).ok_or(AppError::NotFound)?;
-            let mut signed = false;
-            let role = if post.visibility == "private" {
-                let headers: Vec<(&str, &str)> =
-                    headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                let input = crate::federation::signatures::VerifyInput {
-                    method: &method,
-                    path: &path,
-                    query: (!query.is_empty()).then_some(query.as_str()),
-                    headers: &headers,
-                    body: None,
-                };
-                match crate::federation::signed_get::signer(conn, &input, now)? {
-                    Some(actor) => {
-                        signed = true;
-                        crate::db::members::find_between(conn, post.group_id, actor)?
-                            .as_ref()
-                            .and_then(role_of)
-                    }
-                    None => None,
-                }
+            // Only a members-only post depends on the signature.
+            let (role, signed) = if post.visibility == "private" {
+                get.role_in(conn, post.group_id, now)?
             } else {
-                None
+                (None, false)
             };
             match rules::access(&post, role) {
                 Access::Hidden => Err(AppError::NotFound),
@@ -445,10 +479,75 @@ async fn article(req: &HttpRequest, state: &AppState, slug: String) -> AppResult
             }
         })
         .await?;
-    let mut response = super::activitypub::document(status, document);
-    if signed {
-        // A member's copy: never kept by a shared cache.
-        response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private"));
+    Ok(signed_document(status, document, signed))
+}
+
+/// `/@group/posts`: the posts collection a Group document names (Mobilizon
+/// reads it when it refreshes a group), as `OrderedCollection` with pages of
+/// ten `Article`s: the public published posts, and for a GET signed by a
+/// member every published one. People are sent to the list page.
+pub async fn collection(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    handle: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    use crate::federation::objects::post::article_json;
+    use serde_json::json;
+    let handle = handle.into_inner();
+    if handle.contains('@') {
+        return Err(AppError::NotFound);
     }
-    Ok(response)
+    if !super::activitypub::wants_activity_json(&req) {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, urls::group_posts(&handle)))
+            .finish());
+    }
+    let page = match query.page.as_deref().map(str::trim) {
+        None => None,
+        Some(text) => Some(
+            text.parse::<i64>()
+                .ok()
+                .filter(|n| (1..=100_000).contains(n))
+                .ok_or(AppError::BadRequest(msg!("The page parameter must be a page number, from 1.")))?,
+        ),
+    };
+    let get = SignedGet::of(&req);
+    let (urls, now) = (state.urls.clone(), state.now());
+    let (document, signed) = state
+        .db
+        .read(move |conn| {
+            let group = crate::db::groups::find_local_group(conn, &handle)?
+                .filter(|g| !g.deleted)
+                .ok_or(AppError::NotFound)?;
+            let (role, signed) = get.role_in(conn, group.id, now)?;
+            let listed = listed_for(role);
+            let id = urls.actor_collection(&group.username, "posts");
+            let total = db::count_published(conn, group.id, listed)?;
+            let Some(page) = page else {
+                let doc = json!({
+                    "id": id, "type": "OrderedCollection", "attributedTo": group.ap_id,
+                    "totalItems": total, "first": format!("{id}?page=1"),
+                });
+                return Ok((doc, signed));
+            };
+            let size = super::collections::PAGE_SIZE;
+            let mut posts = db::list_published(conn, group.id, listed, size + 1, (page - 1) * size)?;
+            let more = posts.len() as i64 > size;
+            posts.truncate(size as usize);
+            let items: Vec<serde_json::Value> = posts.iter().map(|p| article_json(p, &urls)).collect();
+            let mut doc = json!({
+                "id": format!("{id}?page={page}"), "type": "OrderedCollectionPage", "partOf": id,
+                "totalItems": total, "orderedItems": items,
+            });
+            if more {
+                doc["next"] = json!(format!("{id}?page={}", page + 1));
+            }
+            if page > 1 {
+                doc["prev"] = json!(format!("{id}?page={}", page - 1));
+            }
+            Ok((doc, signed))
+        })
+        .await?;
+    Ok(signed_document(StatusCode::OK, document, signed))
 }

@@ -266,6 +266,33 @@ async fn members_only_articles_are_served_to_a_get_signed_by_a_member_only() {
     let doc: Value = serde_json::from_str(&r.body).expect("json");
     assert_eq!(doc["type"], "Article");
     assert_eq!(strings(&doc["to"]), vec![format!("{GROUP}/members")]);
+    // The group's posts collection: public posts for all, every published one for a member.
+    app.login(&c.carol.email, world::PASSWORD).await;
+    app.post("/@climbers/p/new", &post_form(&[("title", "Open letter")])).await;
+    app.post("/@climbers/p/new", &post_form(&[("title", "By the link"), ("visibility", "unlisted")])).await;
+    app.post("/@climbers/p/new", &post_form(&[("title", "Not yet"), ("draft", "true")])).await;
+    app.logout_browser();
+    let root: Value =
+        serde_json::from_str(&fetch(&mut app, "/@climbers/posts", None).await.body).expect("json");
+    assert_eq!(root["type"], "OrderedCollection");
+    assert_eq!(root["totalItems"], 1);
+    assert_eq!(root["first"], format!("{GROUP}/posts?page=1"));
+    for (signer, titles) in [
+        (None, vec!["Open letter"]),
+        (Some((rita_ap.as_str(), good)), vec!["By the link", "Open letter", "Secret plan"]),
+        (Some((sam_ap.as_str(), good)), vec!["Open letter"]),
+    ] {
+        let page: Value =
+            serde_json::from_str(&fetch(&mut app, "/@climbers/posts?page=1", signer).await.body)
+                .expect("json");
+        let mut names: Vec<String> =
+            page["orderedItems"].as_array().expect("items").iter().map(|a| a["name"].to_string()).collect();
+        names.sort();
+        let expected: Vec<String> = titles.iter().map(|t| format!("\"{t}\"")).collect();
+        assert_eq!(names, expected, "{signer:?}");
+        assert_eq!(page["totalItems"], titles.len());
+    }
+    assert_eq!(app.get("/@climbers/posts").await.location(), Some("/@climbers/p"), "people get the page");
     // A signature from yesterday does not count.
     app.clock.advance(24 * 3600);
     // (re-signed at the new time it still works; an old one is refused)
