@@ -17,6 +17,7 @@ mod follows;
 mod members;
 mod notes;
 mod participations;
+mod posts;
 
 use rusqlite::{OptionalExtension, Transaction};
 use serde_json::Value;
@@ -252,6 +253,7 @@ fn dispatch(env: &Env) -> ApplyResult {
         "Create" | "Update" => match object_type(&env.activity) {
             Some("Event") => events::create_or_update(env, kind == "Update"),
             Some("Note") => notes::create_or_update(env, kind == "Update"),
+            Some("Article") => posts::create_or_update(env, kind == "Update"),
             Some(t) if super::objects::remote_actor::ACTOR_TYPES.contains(&t) && kind == "Update" => {
                 actors::update(env)
             }
@@ -293,12 +295,18 @@ fn dispatch(env: &Env) -> ApplyResult {
     }
 }
 
-/// The deletion of an event or a comment (each handler checks the owner).
+/// The deletion of an event, a post or a comment (each handler checks the owner).
 fn delete_object(env: &Env) -> ApplyResult {
     let Some(id) = env.activity.get("object").and_then(parse::id_of) else {
         return refused("a deletion without an object");
     };
-    if events::is_known(env, id)? { events::delete(env) } else { notes::delete(env) }
+    if events::is_known(env, id)? {
+        events::delete(env)
+    } else if posts::is_known(env, id)? {
+        posts::delete(env)
+    } else {
+        notes::delete(env)
+    }
 }
 
 /// The type of an activity's object when it is itself an activity: read

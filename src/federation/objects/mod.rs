@@ -5,5 +5,7 @@ pub mod actor;
 pub mod comment;
 pub mod event;
 pub mod group;
+pub mod post;
 pub mod remote_actor;
 pub mod remote_event;
+pub mod remote_post;
