@@ -6,8 +6,8 @@ use actix_web::{guard, web};
 
 use crate::web::{
     accounts, activitypub, admin, assets, collections, comments, discovery, events, feeds, groups, inbox,
-    instance_follows, members, my_events, pages, participations, passwords, profiles, registration, search,
-    settings,
+    instance_follows, members, my_events, pages, participations, passwords, profiles, registration,
+    resources, search, settings, todos,
 };
 
 macro_rules! routes {
@@ -93,6 +93,22 @@ routes! {
     POST "/@{username}/join" => members::join,
     POST "/@{username}/leave" => members::leave,
     POST "/@{username}/invitation/{answer}" => members::answer_invitation,
+    GET  "/@{username}/resources" => resources::index,
+    POST "/@{username}/resources" => resources::create,
+    GET  "/resource/{uuid}" => resources::show,
+    POST "/resource/{uuid}/rename" => resources::rename,
+    POST "/resource/{uuid}/move" => resources::move_to,
+    POST "/resource/{uuid}/delete" => resources::delete,
+    GET  "/@{username}/todos" => todos::lists,
+    POST "/@{username}/todos" => todos::create_list,
+    GET  "/todo-list/{uuid}" => todos::show_list,
+    POST "/todo-list/{uuid}" => todos::add_todo,
+    POST "/todo-list/{uuid}/rename" => todos::rename_list,
+    POST "/todo-list/{uuid}/delete" => todos::delete_list,
+    GET  "/todo/{uuid}" => todos::show_todo,
+    POST "/todo/{uuid}" => todos::update_todo,
+    POST "/todo/{uuid}/done" => todos::mark_done,
+    POST "/todo/{uuid}/delete" => todos::delete_todo,
     GET  "/@{username}/outbox" => collections::outbox,
     GET  "/@{username}/followers" => collections::followers,
     GET  "/@{username}/following" => collections::following,

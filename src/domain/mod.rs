@@ -16,9 +16,11 @@ pub mod participations;
 pub mod passwords;
 pub mod profiles;
 pub mod remote_events;
+pub mod resources;
 pub mod rich_text;
 pub mod seed;
 pub mod setup;
+pub mod todos;
 pub mod tokens;
 
 /// A field that failed validation and why (a catalog key).

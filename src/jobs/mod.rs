@@ -4,6 +4,7 @@
 
 pub mod cleanup;
 pub mod keys;
+pub mod link_previews;
 pub mod remote_pictures;
 
 use std::panic::AssertUnwindSafe;
@@ -101,6 +102,7 @@ fn run_job(ctx: &JobContext, job: &Job) -> Result<(), JobError> {
         keys::ACTOR_KEYS => keys::run(ctx, job),
         crate::federation::apply::INBOX_JOB => crate::federation::apply::run(ctx, job),
         remote_pictures::REMOTE_PICTURE => remote_pictures::run(ctx, job),
+        link_previews::LINK_PREVIEW => link_previews::run(ctx, job),
         other => Err(JobError::Permanent(format!("unknown job kind {other:?}"))),
     }
 }

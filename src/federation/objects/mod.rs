@@ -6,3 +6,5 @@ pub mod comment;
 pub mod event;
 pub mod remote_actor;
 pub mod remote_event;
+pub mod resource;
+pub mod todo;
