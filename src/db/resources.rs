@@ -128,15 +128,26 @@ pub fn list_group_resources(conn: &Connection, group_id: i64, limit: i64) -> App
     Ok(rows)
 }
 
-/// A live folder of the group: (id, uuid, title, parent id), for the move form.
-pub fn list_folders(conn: &Connection, group_id: i64) -> AppResult<Vec<(i64, String, String, Option<i64>)>> {
+/// A folder, as the move form lists it.
+#[derive(Debug, Clone)]
+pub struct Folder {
+    pub id: i64,
+    pub uuid: String,
+    pub title: String,
+    pub parent_id: Option<i64>,
+}
+
+/// The live folders of the group, for the move form.
+pub fn list_folders(conn: &Connection, group_id: i64) -> AppResult<Vec<Folder>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, uuid, title, parent_id FROM resources
          WHERE group_id = ?1 AND kind = 'folder' AND deleted_at IS NULL ORDER BY title COLLATE NOCASE, id
          LIMIT 1000",
     )?;
     let rows = stmt
-        .query_map([group_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .query_map([group_id], |r| {
+            Ok(Folder { id: r.get(0)?, uuid: r.get(1)?, title: r.get(2)?, parent_id: r.get(3)? })
+        })?
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }

@@ -158,9 +158,9 @@ fn move_targets(
     let path = |mut id: Option<i64>| {
         let mut parts = Vec::new();
         while let Some(i) = id {
-            let Some((_, _, title, parent)) = folders.iter().find(|f| f.0 == i) else { break };
-            parts.push(title.clone());
-            id = *parent;
+            let Some(folder) = folders.iter().find(|f| f.id == i) else { break };
+            parts.push(folder.title.clone());
+            id = folder.parent_id;
             if parts.len() > 100 {
                 break;
             }
@@ -169,12 +169,12 @@ fn move_targets(
         parts.join(" / ")
     };
     let mut out = Vec::new();
-    for (id, uuid, _, _) in &folders {
-        if !db::is_within(conn, *id, r.id)? {
-            out.push((uuid.clone(), path(Some(*id))));
+    for f in &folders {
+        if !db::is_within(conn, f.id, r.id)? {
+            out.push((f.uuid.clone(), path(Some(f.id))));
         }
     }
-    out.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    out.sort_by_key(|(_, path)| path.to_lowercase());
     Ok(out)
 }
 

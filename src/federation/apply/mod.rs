@@ -14,8 +14,11 @@
 mod actors;
 mod events;
 mod follows;
+mod group_objects;
 mod notes;
 mod participations;
+mod resources;
+mod todos;
 
 use rusqlite::{OptionalExtension, Transaction};
 use serde_json::Value;
@@ -251,6 +254,7 @@ fn dispatch(env: &Env) -> ApplyResult {
         "Create" | "Update" => match object_type(&env.activity) {
             Some("Event") => events::create_or_update(env, kind == "Update"),
             Some("Note") => notes::create_or_update(env, kind == "Update"),
+            Some(t) if group_objects::TYPES.contains(&t) => group_objects::apply(env, &env.activity),
             Some(t) if super::objects::remote_actor::ACTOR_TYPES.contains(&t) && kind == "Update" => {
                 actors::update(env)
             }
@@ -279,6 +283,8 @@ fn dispatch(env: &Env) -> ApplyResult {
             Some(t) => ignored(format!("Undo of {t} is not supported")),
             None => ignored("Undo of something unknown"),
         },
+        "Add" | "Move" => group_objects::apply(env, &env.activity),
+        "Announce" if group_objects::is_announced(env) => group_objects::announced(env),
         "Announce" => events::share(env),
         "Flag" => actors::flag(env),
         other => ignored(format!("{other} is not supported")),
@@ -290,6 +296,9 @@ fn delete_object(env: &Env) -> ApplyResult {
     let Some(id) = env.activity.get("object").and_then(parse::id_of) else {
         return refused("a deletion without an object");
     };
+    if group_objects::is_known(env, id)? {
+        return group_objects::delete(env, &env.activity);
+    }
     if events::is_known(env, id)? { events::delete(env) } else { notes::delete(env) }
 }
 
