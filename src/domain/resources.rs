@@ -157,6 +157,14 @@ fn reload(tx: &Transaction, id: i64) -> AppResult<Resource> {
     db::find_resource(tx, id)?.ok_or_else(|| AppError::internal("resource row vanished"))
 }
 
+/// A plain link added or changed here gets its preview read. Not a pad,
+/// spreadsheet or call (opening one may create it on its service), and not
+/// what a remote member sent (their server reads its own previews; ours
+/// would fetch any address a peer chose).
+fn wants_preview(r: &Resource, by: &By) -> bool {
+    r.kind == "link" && by.relayed.is_none()
+}
+
 /// Is `folder` a live folder of `group` (None, the root, always is)?
 fn is_folder_of(group: &Group, folder: Option<&Resource>) -> bool {
     folder.is_none_or(|f| f.group_id == group.id && f.is_folder() && !f.is_deleted())
@@ -202,7 +210,7 @@ pub fn create(
     let r = reload(tx, id)?;
     record(tx, group, &by, "resource_created", &r.title, &urls::resource(&r.uuid), now)?;
     outbox::created(tx, urls, group, &r, by, now)?;
-    if !r.is_folder() && by.relayed.is_none() {
+    if wants_preview(&r, &by) {
         crate::jobs::link_previews::schedule(tx, r.id, &r.url, now)?;
     }
     Ok(Ok(r))
@@ -232,7 +240,7 @@ pub fn rename(
     let new = reload(tx, r.id)?;
     record(tx, group, &by, "resource_renamed", &new.title, &urls::resource(&new.uuid), now)?;
     outbox::updated(tx, urls, group, &new, by, now)?;
-    if !new.is_folder() && new.url != r.url && by.relayed.is_none() {
+    if new.url != r.url && wants_preview(&new, &by) {
         crate::jobs::link_previews::schedule(tx, new.id, &new.url, now)?;
     }
     Ok(Ok(()))

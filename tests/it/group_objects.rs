@@ -433,6 +433,16 @@ async fn a_remote_members_changes_are_applied_and_announced() {
     });
     app.receive_and_apply(&move_topo).await;
     assert_eq!(app.count(&format!("SELECT parent_id IS NULL FROM resources WHERE ap_id = '{doc_id}'")), 1);
+    // Mobilizon names every Move of a resource `<resource>/move`: a second one is not a replay.
+    let mut move_back = move_topo.clone();
+    (move_back["origin"], move_back["target"]) = (json!(format!("{GROUP}/resources")), json!(folder_id));
+    app.receive_and_apply(&move_back).await;
+    assert_eq!(
+        app.count_text(&format!(
+            "SELECT p.uuid FROM resources r JOIN resources p ON p.id = r.parent_id WHERE r.ap_id = '{doc_id}'"
+        )),
+        folder
+    );
     let list_id = format!("http://zerda.test/todo-list/{list}");
     let todo_id = f.sam.id("/todo/t1");
     let todo = json!({
@@ -466,7 +476,12 @@ async fn a_remote_members_changes_are_applied_and_announced() {
         .filter(|d| d.body["type"] == "Announce")
         .map(|d| d.body["object"]["type"].as_str().unwrap_or("").to_string())
         .collect();
-    assert_eq!(announced, ["Create", "Update", "Move", "Create", "Update", "Delete"]);
+    assert_eq!(announced, ["Create", "Update", "Move", "Move", "Create", "Update", "Delete"]);
+    assert_eq!(
+        app.count(&format!("SELECT deleted_at IS NOT NULL FROM resources WHERE ap_id = '{doc_id}'")),
+        1,
+        "the folder went with what it held"
+    );
 }
 
 #[actix_web::test]

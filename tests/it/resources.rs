@@ -394,6 +394,11 @@ async fn the_pad_buttons_make_fresh_links_when_configured() {
         assert!(uuid::Uuid::parse_str(id).is_ok(), "{url}");
     }
     assert_eq!(app.count("SELECT count(*) FROM resources WHERE kind = 'pad' AND title = 'Pad'"), 2);
+    assert_eq!(
+        app.count("SELECT count(*) FROM jobs WHERE kind = 'link_preview'"),
+        0,
+        "a new pad is not opened to read its preview (that could create it on its service)"
+    );
     app.post("/@climbers/resources", &[("type", "visio"), ("title", "Monday call"), ("parent_id", "")]).await;
     assert!(
         app.count_text("SELECT url FROM resources WHERE title = 'Monday call'")
