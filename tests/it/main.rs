@@ -18,6 +18,7 @@ mod fixture_apply;
 mod fixtures;
 mod follows;
 mod group_objects;
+mod group_objects_federation;
 mod groups;
 mod inbox;
 mod inbox_attacks;
