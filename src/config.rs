@@ -33,6 +33,7 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub media: MediaConfig,
     pub geocoding: GeocodingConfig,
+    pub groups: GroupsConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -123,6 +124,33 @@ pub struct GeocodingConfig {
     pub url: String,
 }
 
+/// What groups offer besides their pages. The URL templates name a
+/// collaborative service: `{uuid}` becomes a fresh random id, so each button
+/// press opens a new pad, spreadsheet or call there. Empty: no such button.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct GroupsConfig {
+    /// e.g. "https://pad.example.org/p/{uuid}" (Etherpad).
+    pub pad_url: String,
+    /// e.g. "https://calc.example.org/{uuid}" (EtherCalc).
+    pub calc_url: String,
+    /// e.g. "https://meet.example.org/{uuid}" (Jitsi Meet).
+    pub visio_url: String,
+}
+
+impl GroupsConfig {
+    /// The template of a resource kind (`pad`, `calc`, `visio`), if set.
+    pub fn template(&self, kind: &str) -> Option<&str> {
+        let t = match kind {
+            "pad" => &self.pad_url,
+            "calc" => &self.calc_url,
+            "visio" => &self.visio_url,
+            _ => return None,
+        };
+        (!t.is_empty()).then_some(t.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct MediaConfig {
@@ -162,6 +190,7 @@ impl Default for Config {
             jobs: JobsConfig::default(),
             media: MediaConfig::default(),
             geocoding: GeocodingConfig::default(),
+            groups: GroupsConfig::default(),
         }
     }
 }
@@ -305,6 +334,22 @@ impl Config {
                 return Err(bad(
                     "geocoding.url",
                     "must be the http:// or https:// address of the geocoding service",
+                ));
+            }
+        }
+        for (key, template) in [
+            ("groups.pad_url", &self.groups.pad_url),
+            ("groups.calc_url", &self.groups.calc_url),
+            ("groups.visio_url", &self.groups.visio_url),
+        ] {
+            let filled = template.replace("{uuid}", "00000000-0000-4000-8000-000000000000");
+            let ok = url::Url::parse(&filled)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if !template.is_empty() && (!template.contains("{uuid}") || !ok) {
+                return Err(bad(
+                    key,
+                    "must be empty or an http:// or https:// address containing {uuid}, \
+                     e.g. \"https://pad.example.org/p/{uuid}\"",
                 ));
             }
         }

@@ -125,6 +125,19 @@ impl Urls {
     pub fn announce(&self, uuid: &str) -> String {
         self.absolute(&format!("/announces/{uuid}"))
     }
+
+    /// A resource (folder or link) of one of our groups.
+    pub fn resource(&self, uuid: &str) -> String {
+        self.absolute(&resource(uuid))
+    }
+
+    pub fn todo_list(&self, uuid: &str) -> String {
+        self.absolute(&todo_list(uuid))
+    }
+
+    pub fn todo(&self, uuid: &str) -> String {
+        self.absolute(&todo(uuid))
+    }
 }
 
 pub fn home() -> String {
@@ -261,6 +274,34 @@ pub fn group_page(handle: &str, page: &str) -> String {
 /// A form acting on one member row: `approve`, `reject`, `role`, `remove`.
 pub fn group_member_action(handle: &str, member_id: i64, action: &str) -> String {
     format!("/@{handle}/members/{member_id}/{action}")
+}
+
+/// A resource's page (a folder or a link), ours or a remote group's.
+pub fn resource(uuid: &str) -> String {
+    format!("/resource/{uuid}")
+}
+
+/// A form acting on a resource: `rename`, `move`, `delete`.
+pub fn resource_action(uuid: &str, action: &str) -> String {
+    format!("/resource/{uuid}/{action}")
+}
+
+pub fn todo_list(uuid: &str) -> String {
+    format!("/todo-list/{uuid}")
+}
+
+/// A form acting on a todo list: `rename`, `delete`.
+pub fn todo_list_action(uuid: &str, action: &str) -> String {
+    format!("/todo-list/{uuid}/{action}")
+}
+
+pub fn todo(uuid: &str) -> String {
+    format!("/todo/{uuid}")
+}
+
+/// A form acting on a todo: `done`, `delete`.
+pub fn todo_action(uuid: &str, action: &str) -> String {
+    format!("/todo/{uuid}/{action}")
 }
 
 pub fn actor_feed(handle: &str, format: &str) -> String {

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_actor_tombstones", include_str!("../../migrations/0009_actor_tombstones.sql")),
     ("0010_groups", include_str!("../../migrations/0010_groups.sql")),
     ("0011_posts", include_str!("../../migrations/0011_posts.sql")),
+    ("0012_resources_todos", include_str!("../../migrations/0012_resources_todos.sql")),
 ];
 
 pub fn latest_version() -> i64 {

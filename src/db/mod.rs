@@ -22,7 +22,9 @@ pub mod posts;
 pub mod profiles;
 pub mod remote_actors;
 pub mod reports;
+pub mod resources;
 pub mod sessions;
+pub mod todos;
 pub mod tokens;
 pub mod users;
 

@@ -19,9 +19,11 @@ pub mod posts;
 pub mod profiles;
 pub mod remote_events;
 pub mod remote_posts;
+pub mod resources;
 pub mod rich_text;
 pub mod seed;
 pub mod setup;
+pub mod todos;
 pub mod tokens;
 
 /// A field that failed validation and why (a catalog key).

@@ -299,8 +299,9 @@ pub fn receive(
     // also by its content. A replay — the same activity again — is still one.
     let key = match kind.as_str() {
         "Create" => activity_id,
-        "Update" => {
-            format!("{activity_id}#Update#{}", crate::secrets::hex(&crate::secrets::sha256(body.as_bytes())))
+        // Mobilizon's Move of a resource is always `<resource>/move`.
+        "Update" | "Move" => {
+            format!("{activity_id}#{kind}#{}", crate::secrets::hex(&crate::secrets::sha256(body.as_bytes())))
         }
         _ => format!("{activity_id}#{kind}"),
     };

@@ -15,6 +15,8 @@ pub mod outbox_follows;
 pub mod outbox_groups;
 pub mod outbox_members;
 pub mod outbox_posts;
+pub mod outbox_resources;
+pub mod outbox_todos;
 pub mod parse;
 pub mod resolve;
 pub mod signatures;

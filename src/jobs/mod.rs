@@ -4,6 +4,7 @@
 
 pub mod cleanup;
 pub mod keys;
+pub mod link_previews;
 pub mod refresh_groups;
 pub mod remote_pictures;
 
@@ -104,6 +105,7 @@ fn run_job(ctx: &JobContext, job: &Job) -> Result<(), JobError> {
         remote_pictures::REMOTE_PICTURE => remote_pictures::run(ctx, job),
         refresh_groups::REFRESH_GROUPS => refresh_groups::run(ctx),
         refresh_groups::REFRESH_GROUP => refresh_groups::run_one(ctx, job),
+        link_previews::LINK_PREVIEW => link_previews::run(ctx, job),
         other => Err(JobError::Permanent(format!("unknown job kind {other:?}"))),
     }
 }

@@ -1,13 +1,13 @@
 //! The ActivityPub collections of our groups (mobilizon-features.md A17, c1):
-//! `/@group/members`, `events`, `posts`, `resources`, `todos` and
-//! `discussions`, and the Member objects at `/member/<uuid>`. Paged like
+//! `/@group/members`, `events` and `discussions`, and the Member objects at
+//! `/member/<uuid>` (posts, resources and todos answer from their own
+//! modules, on the same URLs as their pages). Paged like
 //! the other collections (`collections.rs`). ActivityPub only: the route
 //! table sends requests that do not ask for it on to the group's pages.
 //!
 //! Who sees what, as Mobilizon's `can_get_collection?` and `member/2`:
-//! - `events` (the group's public events) and `posts` (its public posts:
-//!   none yet) to anyone;
-//! - `members`, `resources`, `todos`, `discussions` and a Member object only
+//! - `events` (the group's public events) to anyone;
+//! - `members`, `discussions` and a Member object only
 //!   to a signed fetch whose signer is a member of the group
 //!   (`federation::signed_fetch`). Unsigned, or a signature we cannot
 //!   verify: 401 with `WWW-Authenticate: Signature` (sign and ask again, as
@@ -17,7 +17,7 @@
 //!   exist (SECURITY.md rule 10: a stranger learns nothing of who belongs).
 //!   Members-only answers are never cached (`no-store`).
 //!
-//! Resources, todos and discussions have no rows yet: members get them empty.
+//! Discussions have no rows yet: members get them empty.
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -40,9 +40,6 @@ use crate::urls::Urls;
 enum Kind {
     Members,
     Events,
-    Posts,
-    Resources,
-    Todos,
     Discussions,
 }
 
@@ -51,15 +48,12 @@ impl Kind {
         match self {
             Kind::Members => "members",
             Kind::Events => "events",
-            Kind::Posts => "posts",
-            Kind::Resources => "resources",
-            Kind::Todos => "todos",
             Kind::Discussions => "discussions",
         }
     }
 
     fn members_only(self) -> bool {
-        !matches!(self, Kind::Events | Kind::Posts)
+        !matches!(self, Kind::Events)
     }
 }
 
@@ -159,9 +153,7 @@ fn collection_document(
             let total = events::count_group_public(conn, group.id)?;
             paged(&id, &group.ap_id, total, page, |offset| event_items(conn, urls, group, offset))
         }
-        Kind::Posts | Kind::Resources | Kind::Todos | Kind::Discussions => {
-            paged(&id, &group.ap_id, 0, page, |_| Ok(Vec::new()))
-        }
+        Kind::Discussions => paged(&id, &group.ap_id, 0, page, |_| Ok(Vec::new())),
     }
 }
 
@@ -208,33 +200,6 @@ pub async fn events(
     query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     collection(req, state, username, query, Kind::Events).await
-}
-
-pub async fn posts(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    username: web::Path<String>,
-    query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
-    collection(req, state, username, query, Kind::Posts).await
-}
-
-pub async fn resources(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    username: web::Path<String>,
-    query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
-    collection(req, state, username, query, Kind::Resources).await
-}
-
-pub async fn todos(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    username: web::Path<String>,
-    query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
-    collection(req, state, username, query, Kind::Todos).await
 }
 
 pub async fn discussions(

@@ -376,6 +376,12 @@ pub fn timeline_sentence(subject: &str) -> &'static str {
         "post_created" => msg!("{who} published the post {what}."),
         "post_updated" => msg!("{who} changed the post {what}."),
         "post_deleted" => msg!("{who} deleted the post {what}."),
+        "resource_created" => msg!("{who} added {what} to the resources."),
+        "resource_renamed" => msg!("{who} renamed the resource {what}."),
+        "resource_moved" => msg!("{who} moved the resource {what}."),
+        "resource_deleted" => msg!("{who} deleted the resource {what}."),
+        "todo_created" => msg!("{who} added the todo {what}."),
+        "todo_done" => msg!("{who} marked the todo {what} as done."),
         _ => msg!("{who} did something in the group."),
     }
 }

@@ -29,8 +29,10 @@ pub mod posts;
 pub mod profiles;
 pub mod ratelimit;
 pub mod registration;
+pub mod resources;
 pub mod search;
 pub mod settings;
+pub mod todos;
 pub mod uploads;
 
 use actix_web::HttpResponse;

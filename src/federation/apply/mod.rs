@@ -14,10 +14,13 @@
 mod actors;
 mod events;
 mod follows;
+mod group_objects;
 mod members;
 mod notes;
 mod participations;
 mod posts;
+mod resources;
+mod todos;
 
 use rusqlite::{OptionalExtension, Transaction};
 use serde_json::Value;
@@ -254,6 +257,7 @@ fn dispatch(env: &Env) -> ApplyResult {
             Some("Event") => events::create_or_update(env, kind == "Update"),
             Some("Note") => notes::create_or_update(env, kind == "Update"),
             Some("Article") => posts::create_or_update(env, kind == "Update"),
+            Some(t) if group_objects::TYPES.contains(&t) => group_objects::apply(env, &env.activity),
             Some(t) if super::objects::remote_actor::ACTOR_TYPES.contains(&t) && kind == "Update" => {
                 actors::update(env)
             }
@@ -287,6 +291,8 @@ fn dispatch(env: &Env) -> ApplyResult {
             Some(t) => ignored(format!("Undo of {t} is not supported")),
             None => ignored("Undo of something unknown"),
         },
+        "Add" | "Move" => group_objects::apply(env, &env.activity),
+        "Announce" if group_objects::is_announced(env) => group_objects::announced(env),
         "Announce" => events::share(env),
         "Invite" => members::invite(env),
         "Remove" => members::remove(env),
@@ -300,6 +306,9 @@ fn delete_object(env: &Env) -> ApplyResult {
     let Some(id) = env.activity.get("object").and_then(parse::id_of) else {
         return refused("a deletion without an object");
     };
+    if group_objects::is_known(env, id)? {
+        return group_objects::delete(env, &env.activity);
+    }
     if events::is_known(env, id)? {
         events::delete(env)
     } else if posts::is_known(env, id)? {

@@ -9,3 +9,5 @@ pub mod post;
 pub mod remote_actor;
 pub mod remote_event;
 pub mod remote_post;
+pub mod resource;
+pub mod todo;

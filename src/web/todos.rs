@@ -1,0 +1,525 @@
+//! A group's todo lists, for its members only: the lists (/@group/todos), a
+//! list with its todos (/todo-list/<uuid>), a todo (/todo/<uuid>), and the
+//! forms that create, change, mark done and delete them. Anyone else gets
+//! 404, as for an id that does not exist. The same URLs answer ActivityPub
+//! JSON to a signed fetch by a member.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::accounts::EmptyForm;
+use super::activitypub::{document, wants_activity_json};
+use super::context::{Ctx, FlashLevel};
+use super::csrf::CsrfForm;
+use super::flash;
+use super::groups::{Viewing, viewing_for};
+use super::pages::UNPROCESSABLE;
+use super::resources::{COLLECTION_MAX, collection_owner, ordered_collection, signed_member, viewing_group};
+use crate::app::AppState;
+use crate::db::todos::{self as db, Todo, TodoList};
+use crate::domain::FieldErrors;
+use crate::domain::members::{Action, Role, role_of};
+use crate::domain::todos::{self as rules, Refusal, TodoInput};
+use crate::error::{AppError, AppResult};
+use crate::federation::objects::resource::tombstone;
+use crate::federation::objects::todo::{todo_json, todo_list_json};
+use crate::federation::outbox_resources::By;
+use crate::urls;
+
+#[derive(Template)]
+#[template(path = "todos/lists.html")]
+pub struct ListsPage {
+    pub ctx: Ctx,
+    pub v: Viewing,
+    pub lists: Vec<TodoList>,
+    pub title: String,
+    pub errors: FieldErrors,
+}
+
+/// A list with its todos, or one todo: the page and its forms.
+#[derive(Template)]
+#[template(path = "todos/list.html")]
+pub struct ListPage {
+    pub ctx: Ctx,
+    pub v: Viewing,
+    pub list: TodoList,
+    pub todos: Vec<Todo>,
+    /// Who a todo may be assigned to: (actor id, name), the group's members.
+    pub members: Vec<(i64, String)>,
+    pub input: TodoInput,
+    pub errors: FieldErrors,
+    pub rename: String,
+    pub rename_errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "todos/todo.html")]
+pub struct TodoPage {
+    pub ctx: Ctx,
+    pub v: Viewing,
+    pub todo: Todo,
+    pub members: Vec<(i64, String)>,
+    pub input: TodoInput,
+    pub errors: FieldErrors,
+}
+
+/// The shared wording of the pages.
+pub trait Writes {
+    fn viewing(&self) -> &Viewing;
+
+    fn may_write(&self) -> bool {
+        self.viewing().group.is_local() && self.viewing().may(Action::WriteTodos)
+    }
+}
+
+impl Writes for ListsPage {
+    fn viewing(&self) -> &Viewing {
+        &self.v
+    }
+}
+
+impl Writes for ListPage {
+    fn viewing(&self) -> &Viewing {
+        &self.v
+    }
+}
+
+impl Writes for TodoPage {
+    fn viewing(&self) -> &Viewing {
+        &self.v
+    }
+}
+
+fn uuid_of(text: &str) -> AppResult<String> {
+    uuid::Uuid::parse_str(text).map(|u| u.to_string()).map_err(|_| AppError::NotFound)
+}
+
+fn input_of(t: &Todo) -> TodoInput {
+    TodoInput {
+        title: t.title.clone(),
+        status: if t.done { "true".into() } else { String::new() },
+        due_date: t.due_date.clone().unwrap_or_default(),
+        assigned_to_id: t.assignee_id.map(|a| a.to_string()).unwrap_or_default(),
+    }
+}
+
+async fn members_of(state: &AppState, group_id: i64) -> AppResult<Vec<(i64, String)>> {
+    let rows = state.db.read(move |conn| crate::db::members::list_members(conn, group_id)).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|m| role_of(m).is_some_and(Role::is_member))
+        .map(|m| {
+            let name = if m.actor_name.is_empty() {
+                m.handle()
+            } else {
+                format!("{} (@{})", m.actor_name, m.handle())
+            };
+            (m.actor_id, name)
+        })
+        .collect())
+}
+
+fn noindex(mut response: HttpResponse) -> HttpResponse {
+    response.headers_mut().insert(
+        actix_web::http::header::HeaderName::from_static("x-robots-tag"),
+        actix_web::http::header::HeaderValue::from_static("noindex"),
+    );
+    response
+}
+
+/// A list and its group, for a member (404 for anyone else; 410 once deleted).
+async fn visible_list(
+    ctx: &Ctx,
+    state: &AppState,
+    uuid: &str,
+    action: Action,
+) -> AppResult<(Viewing, TodoList)> {
+    ctx.require_user()?;
+    let uuid = uuid_of(uuid)?;
+    let list =
+        state.db.read(move |conn| db::find_list_by_uuid(conn, &uuid)).await?.ok_or(AppError::NotFound)?;
+    let v = viewing_group(ctx, state, list.group_id, action).await?;
+    if list.is_deleted() {
+        return Err(AppError::Gone);
+    }
+    Ok((v, list))
+}
+
+async fn visible_todo(ctx: &Ctx, state: &AppState, uuid: &str, action: Action) -> AppResult<(Viewing, Todo)> {
+    ctx.require_user()?;
+    let uuid = uuid_of(uuid)?;
+    let todo =
+        state.db.read(move |conn| db::find_todo_by_uuid(conn, &uuid)).await?.ok_or(AppError::NotFound)?;
+    let v = viewing_group(ctx, state, todo.group_id, action).await?;
+    if todo.is_deleted() {
+        return Err(AppError::Gone);
+    }
+    Ok((v, todo))
+}
+
+fn said(state: &AppState, back: &str, outcome: Result<(), Refusal>, done: &'static str) -> HttpResponse {
+    match outcome {
+        Ok(()) => flash::redirect(state, back, FlashLevel::Info, done),
+        Err(refusal) => flash::redirect(state, back, FlashLevel::Error, refusal.message()),
+    }
+}
+
+async fn lists_page(
+    ctx: Ctx,
+    state: &AppState,
+    v: Viewing,
+    title: String,
+    errors: FieldErrors,
+) -> AppResult<HttpResponse> {
+    let group_id = v.group.id;
+    let lists = state.db.read(move |conn| db::list_lists(conn, group_id)).await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { UNPROCESSABLE };
+    Ok(noindex(super::render(status, &ListsPage { ctx, v, lists, title, errors })?))
+}
+
+/// `/@group/todos`: the group's lists, or (signed member fetch) the collection.
+pub async fn lists(
+    req: HttpRequest,
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    handle: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    if wants_activity_json(&req) {
+        let group = collection_owner(&req, &state, &handle).await?;
+        let group_id = group.id;
+        let rows = state.db.read(move |conn| db::list_lists(conn, group_id)).await?;
+        let items =
+            rows.iter().take(COLLECTION_MAX as usize).map(|l| todo_list_json(l, &group.ap_id)).collect();
+        let id = format!("{}/todos", group.ap_id);
+        return Ok(document(StatusCode::OK, ordered_collection(&id, &group, items)));
+    }
+    let v = viewing_for(&ctx, &state, &handle, Action::SeeMembersOnly).await?;
+    lists_page(ctx, &state, v, String::new(), FieldErrors::default()).await
+}
+
+#[derive(Deserialize)]
+pub struct TitleForm {
+    #[serde(default)]
+    pub title: String,
+}
+
+pub async fn create_list(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    handle: web::Path<String>,
+    form: CsrfForm<TitleForm>,
+) -> AppResult<HttpResponse> {
+    let v = viewing_for(&ctx, &state, &handle, Action::WriteTodos).await?;
+    if !v.group.is_local() {
+        return Err(AppError::NotFound);
+    }
+    let mut errors = FieldErrors::default();
+    let title = rules::checked_title(&form.0.title, &mut errors);
+    if !errors.is_empty() {
+        return lists_page(ctx, &state, v, form.0.title, errors).await;
+    }
+    let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
+    let member = v.member.clone().ok_or(AppError::Forbidden)?;
+    let outcome = state
+        .db
+        .write(move |tx| rules::create_list(tx, &urls, &group, By::here(&member), &title, None, now))
+        .await?;
+    Ok(match outcome {
+        Ok(list) => flash::redirect(
+            &state,
+            &urls::todo_list(&list.uuid),
+            FlashLevel::Info,
+            msg!("The list is created."),
+        ),
+        Err(refusal) => flash::redirect(
+            &state,
+            &urls::group_page(&v.group.handle(), "todos"),
+            FlashLevel::Error,
+            refusal.message(),
+        ),
+    })
+}
+
+async fn list_page(state: &AppState, mut page: ListPage, status: StatusCode) -> AppResult<HttpResponse> {
+    let list_id = page.list.id;
+    page.todos = state.db.read(move |conn| db::list_todos(conn, list_id)).await?;
+    page.members = members_of(state, page.v.group.id).await?;
+    Ok(noindex(super::render(status, &page)?))
+}
+
+fn blank_list_page(ctx: Ctx, v: Viewing, list: TodoList) -> ListPage {
+    let rename = list.title.clone();
+    ListPage {
+        ctx,
+        v,
+        list,
+        todos: Vec::new(),
+        members: Vec::new(),
+        input: TodoInput::default(),
+        errors: FieldErrors::default(),
+        rename,
+        rename_errors: FieldErrors::default(),
+    }
+}
+
+/// `/todo-list/<uuid>`: the list and its todos.
+pub async fn show_list(
+    req: HttpRequest,
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    uuid: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    if wants_activity_json(&req) {
+        return list_object(&req, &state, &uuid).await;
+    }
+    let (v, list) = visible_list(&ctx, &state, &uuid, Action::SeeMembersOnly).await?;
+    let page = blank_list_page(ctx, v, list);
+    list_page(&state, page, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct TodoForm {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub due_date: String,
+    #[serde(default)]
+    pub assigned_to_id: String,
+}
+
+impl TodoForm {
+    fn input(&self) -> TodoInput {
+        TodoInput {
+            title: self.title.clone(),
+            status: self.status.clone(),
+            due_date: self.due_date.clone(),
+            assigned_to_id: self.assigned_to_id.clone(),
+        }
+    }
+}
+
+/// Adds a todo to the list.
+pub async fn add_todo(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    uuid: web::Path<String>,
+    form: CsrfForm<TodoForm>,
+) -> AppResult<HttpResponse> {
+    let (v, list) = visible_list(&ctx, &state, &uuid, Action::WriteTodos).await?;
+    let input = form.0.input();
+    let checked = {
+        let (group_id, input) = (v.group.id, input.clone());
+        state.db.read(move |conn| rules::validate(conn, group_id, &input)).await?
+    };
+    let checked = match checked {
+        Ok(checked) => checked,
+        Err(errors) => {
+            let mut page = blank_list_page(ctx, v, list);
+            (page.input, page.errors) = (input, errors);
+            return list_page(&state, page, UNPROCESSABLE).await;
+        }
+    };
+    let back = urls::todo_list(&list.uuid);
+    let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
+    let member = v.member.clone().ok_or(AppError::Forbidden)?;
+    let outcome = state
+        .db
+        .write(move |tx| {
+            rules::create_todo(tx, &urls, &group, By::here(&member), &list, &checked, None, now)
+                .map(|o| o.map(|_| ()))
+        })
+        .await?;
+    Ok(said(&state, &back, outcome, msg!("The todo is added.")))
+}
+
+pub async fn rename_list(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    uuid: web::Path<String>,
+    form: CsrfForm<TitleForm>,
+) -> AppResult<HttpResponse> {
+    let (v, list) = visible_list(&ctx, &state, &uuid, Action::WriteTodos).await?;
+    let mut errors = FieldErrors::default();
+    let title = rules::checked_title(&form.0.title, &mut errors);
+    if !errors.is_empty() {
+        let mut page = blank_list_page(ctx, v, list);
+        (page.rename, page.rename_errors) = (form.0.title, errors);
+        return list_page(&state, page, UNPROCESSABLE).await;
+    }
+    let back = urls::todo_list(&list.uuid);
+    let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
+    let member = v.member.clone().ok_or(AppError::Forbidden)?;
+    let outcome = state
+        .db
+        .write(move |tx| rules::rename_list(tx, &urls, &group, By::here(&member), &list, &title, now))
+        .await?;
+    Ok(said(&state, &back, outcome, msg!("Saved.")))
+}
+
+pub async fn delete_list(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    uuid: web::Path<String>,
+    _form: CsrfForm<EmptyForm>,
+) -> AppResult<HttpResponse> {
+    let (v, list) = visible_list(&ctx, &state, &uuid, Action::WriteTodos).await?;
+    let back = urls::group_page(&v.group.handle(), "todos");
+    let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
+    let member = v.member.clone().ok_or(AppError::Forbidden)?;
+    let outcome = state
+        .db
+        .write(move |tx| rules::delete_list(tx, &urls, &group, By::here(&member), &list, now))
+        .await?;
+    Ok(said(&state, &back, outcome, msg!("Deleted.")))
+}
+
+async fn todo_page(
+    ctx: Ctx,
+    state: &AppState,
+    v: Viewing,
+    todo: Todo,
+    input: TodoInput,
+    errors: FieldErrors,
+) -> AppResult<HttpResponse> {
+    let members = members_of(state, v.group.id).await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { UNPROCESSABLE };
+    Ok(noindex(super::render(status, &TodoPage { ctx, v, todo, members, input, errors })?))
+}
+
+/// `/todo/<uuid>`: a todo with its form.
+pub async fn show_todo(
+    req: HttpRequest,
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    uuid: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    if wants_activity_json(&req) {
+        return todo_object(&req, &state, &uuid).await;
+    }
+    let (v, todo) = visible_todo(&ctx, &state, &uuid, Action::SeeMembersOnly).await?;
+    let input = input_of(&todo);
+    todo_page(ctx, &state, v, todo, input, FieldErrors::default()).await
+}
+
+/// Saves the todo's form (title, done, due date, assignee).
+pub async fn update_todo(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    uuid: web::Path<String>,
+    form: CsrfForm<TodoForm>,
+) -> AppResult<HttpResponse> {
+    let (v, todo) = visible_todo(&ctx, &state, &uuid, Action::WriteTodos).await?;
+    let input = form.0.input();
+    let checked = {
+        let (group_id, input) = (v.group.id, input.clone());
+        state.db.read(move |conn| rules::validate(conn, group_id, &input)).await?
+    };
+    let checked = match checked {
+        Ok(checked) => checked,
+        Err(errors) => return todo_page(ctx, &state, v, todo, input, errors).await,
+    };
+    let back = urls::todo_list(&todo.list_uuid);
+    let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
+    let member = v.member.clone().ok_or(AppError::Forbidden)?;
+    let outcome = state
+        .db
+        .write(move |tx| rules::update_todo(tx, &urls, &group, By::here(&member), &todo, &checked, now))
+        .await?;
+    Ok(said(&state, &back, outcome, msg!("Saved.")))
+}
+
+#[derive(Deserialize)]
+pub struct DoneForm {
+    /// "true": done; anything else: not done.
+    #[serde(default)]
+    pub status: String,
+}
+
+/// The list's checkbox button: done, or not done again.
+pub async fn mark_done(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    uuid: web::Path<String>,
+    form: CsrfForm<DoneForm>,
+) -> AppResult<HttpResponse> {
+    let (v, todo) = visible_todo(&ctx, &state, &uuid, Action::WriteTodos).await?;
+    let checked = rules::Checked {
+        title: todo.title.clone(),
+        done: form.0.status == "true",
+        due_date: todo.due_date.clone(),
+        assignee_id: todo.assignee_id,
+    };
+    let back = urls::todo_list(&todo.list_uuid);
+    let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
+    let member = v.member.clone().ok_or(AppError::Forbidden)?;
+    let outcome = state
+        .db
+        .write(move |tx| rules::update_todo(tx, &urls, &group, By::here(&member), &todo, &checked, now))
+        .await?;
+    Ok(said(&state, &back, outcome, msg!("Saved.")))
+}
+
+pub async fn delete_todo(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    uuid: web::Path<String>,
+    _form: CsrfForm<EmptyForm>,
+) -> AppResult<HttpResponse> {
+    let (v, todo) = visible_todo(&ctx, &state, &uuid, Action::WriteTodos).await?;
+    let back = urls::todo_list(&todo.list_uuid);
+    let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
+    let member = v.member.clone().ok_or(AppError::Forbidden)?;
+    let outcome = state
+        .db
+        .write(move |tx| rules::delete_todo(tx, &urls, &group, By::here(&member), &todo, now))
+        .await?;
+    Ok(said(&state, &back, outcome, msg!("Deleted.")))
+}
+
+/// A list of ours as ActivityPub JSON: to a signed member fetch; an empty
+/// Tombstone (410) once deleted; 404 otherwise.
+async fn list_object(req: &HttpRequest, state: &AppState, uuid: &str) -> AppResult<HttpResponse> {
+    let uuid = uuid_of(uuid)?;
+    let found = state
+        .db
+        .read(move |conn| {
+            let Some(l) = db::find_list_by_uuid(conn, &uuid)? else { return Ok(None) };
+            Ok(crate::db::groups::find_group(conn, l.group_id)?.map(|g| (l, g)))
+        })
+        .await?;
+    let Some((list, group)) = found.filter(|(l, g)| l.local && g.is_local()) else {
+        return Err(AppError::NotFound);
+    };
+    if let Some(deleted) = list.deleted_at {
+        return Ok(document(StatusCode::GONE, tombstone(&list.ap_id, "TodoList", deleted)));
+    }
+    if group.deleted || !signed_member(req, state, group.id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(document(StatusCode::OK, todo_list_json(&list, &group.ap_id)))
+}
+
+async fn todo_object(req: &HttpRequest, state: &AppState, uuid: &str) -> AppResult<HttpResponse> {
+    let uuid = uuid_of(uuid)?;
+    let found = state
+        .db
+        .read(move |conn| {
+            let Some(t) = db::find_todo_by_uuid(conn, &uuid)? else { return Ok(None) };
+            Ok(crate::db::groups::find_group(conn, t.group_id)?.map(|g| (t, g)))
+        })
+        .await?;
+    let Some((todo, group)) = found.filter(|(t, g)| t.local && g.is_local()) else {
+        return Err(AppError::NotFound);
+    };
+    if let Some(deleted) = todo.deleted_at {
+        return Ok(document(StatusCode::GONE, tombstone(&todo.ap_id, "Todo", deleted)));
+    }
+    if group.deleted || !signed_member(req, state, group.id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(document(StatusCode::OK, todo_json(&todo, &group.ap_id)))
+}
