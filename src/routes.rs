@@ -5,9 +5,9 @@
 use actix_web::{guard, web};
 
 use crate::web::{
-    accounts, activitypub, admin, assets, collections, comments, discovery, events, feeds, groups, inbox,
-    instance_follows, members, my_events, pages, participations, passwords, profiles, registration, search,
-    settings,
+    accounts, activitypub, admin, assets, collections, comments, discovery, discussions, events, feeds,
+    groups, inbox, instance_follows, members, my_events, pages, participations, passwords, profiles,
+    registration, search, settings,
 };
 
 macro_rules! routes {
@@ -86,6 +86,17 @@ routes! {
     POST "/@{username}/settings" => groups::update_settings,
     POST "/@{username}/delete" => groups::delete,
     GET  "/@{username}/timeline" => groups::timeline,
+    GET  "/@{username}/c" => discussions::index,
+    GET  "/@{username}/c/new" => discussions::new_form,
+    POST "/@{username}/c/new" => discussions::create,
+    GET  "/@{username}/c/{slug}" => discussions::show,
+    POST "/@{username}/c/{slug}/reply" => discussions::reply,
+    GET  "/@{username}/c/{slug}/rename" => discussions::rename_form,
+    POST "/@{username}/c/{slug}/rename" => discussions::rename,
+    POST "/@{username}/c/{slug}/delete" => discussions::delete,
+    GET  "/@{username}/c/{slug}/replies/{uuid}" => discussions::edit_form,
+    POST "/@{username}/c/{slug}/replies/{uuid}" => discussions::update,
+    POST "/@{username}/c/{slug}/replies/{uuid}/delete" => discussions::delete_message,
     GET  "/@{username}/feed/{format}" => feeds::actor_feed,
     GET  "/@{username}/members" => members::index,
     POST "/@{username}/members/invite" => members::invite,

@@ -141,7 +141,8 @@ pub fn upsert_remote_actor(tx: &Transaction, a: &RemoteActor, now: Timestamp) ->
     }
     if stored_kind(&a.kind) == "Group" {
         // Every group has its row (defaults until its fields are read).
-        tx.prepare_cached("INSERT INTO groups (actor_id) VALUES (?1) ON CONFLICT DO NOTHING")?.execute([id])?;
+        tx.prepare_cached("INSERT INTO groups (actor_id) VALUES (?1) ON CONFLICT DO NOTHING")?
+            .execute([id])?;
     }
     // Their pictures are copied here in the background (never fetched inside this transaction).
     use crate::jobs::remote_pictures::{Target, schedule};

@@ -425,6 +425,7 @@ pub fn answer_invitation(
 }
 
 /// A moderator approves or rejects a join request.
+#[allow(clippy::too_many_arguments)]
 pub fn decide_request(
     tx: &Transaction,
     config: &Config,

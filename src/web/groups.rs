@@ -367,6 +367,10 @@ pub fn timeline_sentence(subject: &str) -> &'static str {
         "event_created" => msg!("{who} created the event {what}."),
         "event_updated" => msg!("{who} changed the event {what}."),
         "event_deleted" => msg!("{who} deleted the event {what}."),
+        "discussion_created" => msg!("{who} started the discussion {what}."),
+        "discussion_replied" => msg!("{who} answered in the discussion {what}."),
+        "discussion_renamed" => msg!("{who} renamed the discussion to {what}."),
+        "discussion_deleted" => msg!("{who} deleted the discussion {what}."),
         _ => msg!("{who} did something in the group."),
     }
 }

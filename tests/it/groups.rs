@@ -109,9 +109,9 @@ async fn a_moderated_group_from_creation_to_its_first_event() {
     let r = app.post("/events/create", &event_form("Evening session", "climbers", "true")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let path = r.location().expect("to the event").to_string();
-    let organizer = app.count(&format!(
-        "SELECT organizer_id FROM events WHERE attributed_to_id = (SELECT id FROM actors WHERE preferred_username = 'climbers')"
-    ));
+    let organizer = app.count(
+        "SELECT organizer_id FROM events WHERE attributed_to_id = (SELECT id FROM actors WHERE preferred_username = 'climbers')",
+    );
     assert_eq!(organizer, w.bob.actor_id, "the acting profile is recorded");
     app.logout_browser();
     app.login(&w.alice.email, world::PASSWORD).await;

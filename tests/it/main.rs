@@ -11,6 +11,7 @@ mod config;
 mod deliveries;
 mod deliveries_workers;
 mod discovery;
+mod discussions;
 mod events;
 mod fake_peer;
 mod feeds;

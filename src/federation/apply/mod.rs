@@ -12,6 +12,7 @@
 //! accept what (R10), what the addressing allows (R9).
 
 mod actors;
+mod discussions;
 mod events;
 mod follows;
 mod notes;
@@ -250,6 +251,8 @@ fn dispatch(env: &Env) -> ApplyResult {
     match kind {
         "Create" | "Update" => match object_type(&env.activity) {
             Some("Event") => events::create_or_update(env, kind == "Update"),
+            // Before the comments' rule that drops non-public Notes as private messages.
+            Some("Note") if discussions::claims(env)? => discussions::create_or_update(env, kind == "Update"),
             Some("Note") => notes::create_or_update(env, kind == "Update"),
             Some(t) if super::objects::remote_actor::ACTOR_TYPES.contains(&t) && kind == "Update" => {
                 actors::update(env)
@@ -279,6 +282,7 @@ fn dispatch(env: &Env) -> ApplyResult {
             Some(t) => ignored(format!("Undo of {t} is not supported")),
             None => ignored("Undo of something unknown"),
         },
+        "Announce" if discussions::is_group_announce(env)? => discussions::announced(env),
         "Announce" => events::share(env),
         "Flag" => actors::flag(env),
         other => ignored(format!("{other} is not supported")),
@@ -290,7 +294,13 @@ fn delete_object(env: &Env) -> ApplyResult {
     let Some(id) = env.activity.get("object").and_then(parse::id_of) else {
         return refused("a deletion without an object");
     };
-    if events::is_known(env, id)? { events::delete(env) } else { notes::delete(env) }
+    if events::is_known(env, id)? {
+        events::delete(env)
+    } else if discussions::is_known(env, id)? {
+        discussions::delete(env)
+    } else {
+        notes::delete(env)
+    }
 }
 
 /// The type of an activity's object when it is itself an activity: read
