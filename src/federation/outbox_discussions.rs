@@ -11,7 +11,7 @@
 //! Delete{Tombstone}; `to` the members collection, `cc` empty. The
 //! activity's `actor` is who acted (author, editor or moderator) and signs
 //! it. A message a remote member sent to our group is re-`Announce`d by the
-//! group to the other remote members (b1 "Group fan-out").
+//! group to the other remote members (b1 "Group fan-out"), signed by the group.
 
 use rusqlite::Transaction;
 use serde_json::{Value, json};
@@ -168,5 +168,20 @@ pub fn relayed(
     let mut activity =
         wrap("Announce", urls.announce(&uuid::Uuid::new_v4().to_string()), &group.ap_id, note, group);
     activity["published"] = json!(crate::time::rfc3339(now));
-    send(tx, group, activity, group.id, now)
+    // The author's server has it already (unless other members live there).
+    let sql = format!(
+        "SELECT m.actor_id FROM members m JOIN actors a ON a.id = m.actor_id
+         WHERE m.group_id = ?1 AND m.actor_id <> ?2 AND a.domain IS NOT NULL AND a.deleted_at IS NULL
+           AND m.role IN {}",
+        crate::db::groups::MEMBER_ROLES
+    );
+    let others: Vec<i64> = tx
+        .prepare_cached(&sql)?
+        .query_map(rusqlite::params![group.id, c.actor_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let inboxes = delivery::inboxes_of(tx, &others)?;
+    if !inboxes.is_empty() {
+        delivery::enqueue(tx, &with_context(activity), group.id, &inboxes, now)?;
+    }
+    Ok(())
 }

@@ -147,8 +147,11 @@ async fn members_start_read_answer_edit_and_delete() {
     assert!(list.body.find("Who brings the ropes?") < list.body.find("Carpooling"), "{}", list.body);
 }
 
+/// A form post: where, and its fields.
+type Post = (String, Vec<(&'static str, &'static str)>);
+
 /// Every page and form of a discussion, for the role walks.
-fn every_route(path: &str, message: &str) -> (Vec<String>, Vec<(String, Vec<(&'static str, &'static str)>)>) {
+fn every_route(path: &str, message: &str) -> (Vec<String>, Vec<Post>) {
     let gets = vec![
         "/@climbers/c".to_string(),
         "/@climbers/c/new".to_string(),
@@ -309,6 +312,8 @@ async fn bad_input_is_explained_and_changes_nothing() {
     let first = app.count_text("SELECT uuid FROM discussion_comments");
     let long_title = "t".repeat(10_001);
     let long_text = "m".repeat(10_001);
+    // (what, where, fields, the message, the field marked)
+    #[allow(clippy::type_complexity)]
     let cases: Vec<(&str, String, Vec<(&str, &str)>, &str, &str)> = vec![
         (
             "new",

@@ -12,6 +12,7 @@ mod deliveries;
 mod deliveries_workers;
 mod discovery;
 mod discussions;
+mod discussions_federation;
 mod events;
 mod fake_peer;
 mod feeds;
