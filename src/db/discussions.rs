@@ -63,9 +63,16 @@ pub fn find_by_slug(conn: &Connection, group_id: i64, slug: &str) -> AppResult<O
     Ok(conn.prepare_cached(&sql)?.query_row(params![group_id, slug], from_row).optional()?)
 }
 
+/// A discussion by its id, in either of Mobilizon's spellings (`/@group/c/…`
+/// or, since Mobilizon 4, `/@:group/c/…`).
 pub fn find_by_ap_id(conn: &Connection, ap_id: &str) -> AppResult<Option<Discussion>> {
-    let sql = format!("SELECT {COLUMNS} FROM discussions d WHERE d.ap_id = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([ap_id], from_row).optional()?)
+    let sql = format!("SELECT {COLUMNS} FROM discussions d WHERE d.ap_id IN (?1, ?2) ORDER BY d.id LIMIT 1");
+    Ok(conn.prepare_cached(&sql)?.query_row(params![ap_id, other_spelling(ap_id)], from_row).optional()?)
+}
+
+/// The same discussion URL with or without Mobilizon 4's colon after the `@`.
+pub fn other_spelling(ap_id: &str) -> String {
+    if ap_id.contains("/@:") { ap_id.replacen("/@:", "/@", 1) } else { ap_id.replacen("/@", "/@:", 1) }
 }
 
 /// A group's discussions, newest activity first, with their message counts.
@@ -346,4 +353,20 @@ pub fn delete_comments_of(tx: &Transaction, actor_id: i64, now: Timestamp) -> Ap
     )?
     .execute(params![actor_id, now])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn both_spellings_of_a_discussion_url() {
+        use super::other_spelling;
+        assert_eq!(
+            other_spelling("https://m.example/@:hikers/c/trip-1"),
+            "https://m.example/@hikers/c/trip-1"
+        );
+        assert_eq!(
+            other_spelling("https://m.example/@hikers/c/trip-1"),
+            "https://m.example/@:hikers/c/trip-1"
+        );
+    }
 }

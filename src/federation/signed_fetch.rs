@@ -14,14 +14,22 @@ use crate::time::Timestamp;
 /// The row id of the remote actor whose stored key verifies this GET's
 /// signature (SECURITY.md 1.2: `(request-target)`, `host` and a fresh
 /// `date`/`(created)` covered), or None: unsigned, a key we do not hold, a
-/// `keyId` that is not the actor's current one, or a bad signature.
-pub fn signer(conn: &Connection, request: &VerifyInput, now: Timestamp) -> AppResult<Option<i64>> {
-    let Some(header) = request
-        .headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("signature"))
-        .map(|(_, value)| *value)
-    else {
+/// `keyId` that is not the actor's current one, a bad signature, or one
+/// made for another host (`our_host`: a request a member's server signed
+/// for someone else's server, replayed here, reads nothing).
+pub fn signer(
+    conn: &Connection,
+    our_host: &str,
+    request: &VerifyInput,
+    now: Timestamp,
+) -> AppResult<Option<i64>> {
+    let header = |wanted: &str| {
+        request.headers.iter().find(|(name, _)| name.eq_ignore_ascii_case(wanted)).map(|(_, value)| *value)
+    };
+    if !header("host").is_some_and(|h| h.trim().eq_ignore_ascii_case(our_host)) {
+        return Ok(None);
+    }
+    let Some(header) = header("signature") else {
         return Ok(None);
     };
     let Ok(parsed) = signatures::parse_signature(header) else { return Ok(None) };

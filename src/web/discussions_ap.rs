@@ -47,7 +47,12 @@ impl Signed {
     }
 
     /// The remote actor that signed it, if we hold its key and it verifies.
-    fn signer(&self, conn: &Connection, now: crate::time::Timestamp) -> AppResult<Option<i64>> {
+    fn signer(
+        &self,
+        conn: &Connection,
+        our_host: &str,
+        now: crate::time::Timestamp,
+    ) -> AppResult<Option<i64>> {
         let headers: Vec<(&str, &str)> = self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let input = VerifyInput {
             method: &self.method,
@@ -56,7 +61,7 @@ impl Signed {
             headers: &headers,
             body: None,
         };
-        signed_fetch::signer(conn, &input, now)
+        signed_fetch::signer(conn, our_host, &input, now)
     }
 }
 
@@ -104,6 +109,7 @@ pub async fn discussion(
     slug: &str,
 ) -> AppResult<HttpResponse> {
     let (handle, slug, signed, now) = (handle.to_string(), slug.to_string(), Signed::of(req), state.now());
+    let urls = state.urls.clone();
     let answer = state
         .db
         .read(move |conn| {
@@ -116,7 +122,7 @@ pub async fn discussion(
             if let Some(deleted) = d.deleted_at {
                 return Ok(Answer::Gone(comment_tombstone(&d.ap_id, deleted)));
             }
-            match signed.signer(conn, now)? {
+            match signed.signer(conn, urls.host(), now)? {
                 Some(actor) if may_read(conn, &group, actor)? => {
                     Ok(Answer::Note(discussion_note(conn, &group, &d)?))
                 }
@@ -158,7 +164,7 @@ pub async fn message(req: &HttpRequest, state: &AppState, uuid: String) -> AppRe
             if let Some(deleted) = c.deleted_at.or(d.deleted_at) {
                 return Ok(Answer::Gone(comment_tombstone(&c.ap_id, deleted)));
             }
-            match signed.signer(conn, now)? {
+            match signed.signer(conn, urls.host(), now)? {
                 Some(actor) if may_read(conn, &group, actor)? => {
                     Ok(Answer::Note(note_of(conn, &group, &d, &c)?))
                 }

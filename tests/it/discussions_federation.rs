@@ -390,8 +390,10 @@ async fn a_remote_groups_discussions_are_kept_for_our_members_and_answered_there
 
     // An author of the group's own server writes to us directly; someone of a third server is not vouched for.
     let answer = home.id("/comments/sam-2");
-    let mut sams = note(&answer, &home.actor("sam"), &group, &url, "<p>Me!</p>");
-    sams["inReplyTo"] = json!(url);
+    // (Mobilizon 4 spells the discussion's URL with a colon: the same discussion.)
+    let spelled = url.replace("/@riverside", "/@:riverside");
+    let mut sams = note(&answer, &home.actor("sam"), &group, &spelled, "<p>Me!</p>");
+    sams["inReplyTo"] = json!(spelled);
     app.receive_and_apply(&create(&answer, &home.actor("sam"), sams)).await;
     let olas_id = elsewhere.id("/comments/ola-1");
     let olas = note(&olas_id, &elsewhere.actor("ola"), &group, &url, "<p>Unvouched</p>");
@@ -456,7 +458,12 @@ async fn a_remote_groups_discussions_are_kept_for_our_members_and_answered_there
 
 /// A GET signed as `actor` (with the peers' shared key, or another).
 fn signed_get(path: &str, actor: &str, pem: &str, now: i64) -> TestRequest {
-    let url = url::Url::parse(&format!("http://zerda.test{path}")).expect("url");
+    signed_get_for("http://zerda.test", path, actor, pem, now)
+}
+
+/// The same, signed for another server (`base`): what a replay would carry.
+fn signed_get_for(base: &str, path: &str, actor: &str, pem: &str, now: i64) -> TestRequest {
+    let url = url::Url::parse(&format!("{base}{path}")).expect("url");
     let headers =
         signatures::signed_headers("GET", &url, None, &format!("{actor}#main-key"), pem, now).expect("sign");
     let mut req = TestRequest::get().uri(path).insert_header(("accept", AP));
@@ -492,6 +499,13 @@ async fn a_discussion_is_served_as_activitypub_only_to_a_signed_member_fetch() {
         assert_eq!(forged.status, StatusCode::NOT_FOUND, "a bad signature on {p}");
         let stale = app.request(signed_get(p, &sam_ap, &key().private_pem, now - 7200)).await;
         assert_eq!(stale.status, StatusCode::NOT_FOUND, "an old signature on {p}");
+        let replayed =
+            app.request(signed_get_for("http://elsewhere.test", p, &sam_ap, &key().private_pem, now)).await;
+        assert_eq!(
+            replayed.status,
+            StatusCode::NOT_FOUND,
+            "a member's fetch of another server, replayed: {p}"
+        );
         let member = app.request(signed_get(p, &sam_ap, &key().private_pem, now)).await;
         assert_eq!(member.status, StatusCode::OK, "a member's fetch of {p}: {}", member.body);
         assert!(member.header("content-type").is_some_and(|c| c.starts_with(AP)));

@@ -294,6 +294,8 @@ fn store(env: &Env, note: &Value, via: Via, update: bool) -> ApplyResult {
         }
         let author_id = env.actor(&author)?;
         let (urls, now) = (env.ctx.urls.clone(), env.now);
+        // Never before the discussion began, whatever the Note says.
+        let at = at.max(d.created_at);
         return env.commit(move |tx| {
             let message = Received { ap_id: &id, author_id, html: &html, at };
             rules::store_remote_reply(tx, &urls, &group, &d, &message, now)?;
