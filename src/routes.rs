@@ -5,9 +5,9 @@
 use actix_web::{guard, web};
 
 use crate::web::{
-    accounts, activitypub, admin, assets, collections, comments, discovery, discussions, events, feeds,
-    groups, inbox, instance_follows, members, my_events, pages, participations, passwords, profiles,
-    registration, search, settings,
+    accounts, activitypub, admin, assets, collections, comments, discovery, discussions, discussions_ap,
+    events, feeds, groups, inbox, instance_follows, members, my_events, pages, participations, passwords,
+    profiles, registration, search, settings,
 };
 
 macro_rules! routes {
@@ -86,6 +86,7 @@ routes! {
     POST "/@{username}/settings" => groups::update_settings,
     POST "/@{username}/delete" => groups::delete,
     GET  "/@{username}/timeline" => groups::timeline,
+    GET  "/@{username}/discussions" => discussions_ap::collection,
     GET  "/@{username}/c" => discussions::index,
     GET  "/@{username}/c/new" => discussions::new_form,
     POST "/@{username}/c/new" => discussions::create,

@@ -7,7 +7,7 @@
 //! Tombstone names only the id the asker already had.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use rusqlite::Connection;
 
 use super::activitypub::{document, wants_activity_json};
@@ -86,6 +86,7 @@ fn may_read(conn: &Connection, group: &Group, actor_id: i64) -> AppResult<bool> 
 }
 
 enum Answer {
+    /// A document: a Note, or the collection of them.
     Note(serde_json::Value),
     Gone(serde_json::Value),
     NotFound,
@@ -197,4 +198,74 @@ async fn message_page(req: &HttpRequest, state: &AppState, uuid: String) -> AppR
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(super::flash::see_other(&location))
+}
+
+/// `/@group/discussions`: the group's discussions collection (Mobilizon's,
+/// read when a server refreshes a group), for a signed fetch by a member
+/// only: an `OrderedCollection` whose pages (`?page=N`, 10 a page, newest
+/// activity first) hold each discussion's Note.
+pub async fn collection(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    handle: web::Path<String>,
+    query: web::Query<super::collections::PageQuery>,
+) -> AppResult<HttpResponse> {
+    let page = match query.page.as_deref().map(str::trim) {
+        None => None,
+        Some(text) => match text.parse::<i64>() {
+            Ok(n) if (1..=100_000).contains(&n) => Some(n),
+            _ => return Err(AppError::BadRequest(msg!("The page parameter must be a page number, from 1."))),
+        },
+    };
+    let (handle, signed, now, urls) =
+        (handle.into_inner(), Signed::of(&req), state.now(), state.urls.clone());
+    let answer = state
+        .db
+        .read(move |conn| {
+            let Some(group) = groups::find_by_handle(conn, &handle)?.filter(|g| g.is_local() && !g.deleted)
+            else {
+                return Ok(Answer::NotFound);
+            };
+            match signed.signer(conn, urls.host(), now)? {
+                Some(actor) if may_read(conn, &group, actor)? => {}
+                _ => return Ok(Answer::NotFound),
+            }
+            let id = urls.actor_collection(&group.username, "discussions");
+            let total: i64 = conn
+                .prepare_cached(
+                    "SELECT count(*) FROM discussions WHERE group_id = ?1 AND deleted_at IS NULL",
+                )?
+                .query_row([group.id], |r| r.get(0))?;
+            let Some(page) = page else {
+                return Ok(Answer::Note(serde_json::json!({
+                    "id": id,
+                    "type": "OrderedCollection",
+                    "attributedTo": group.ap_id,
+                    "totalItems": total,
+                    "first": format!("{id}?page=1"),
+                })));
+            };
+            let size = super::collections::PAGE_SIZE;
+            let mut found = db::list_discussions(conn, group.id, (page - 1) * size, size + 1)?;
+            let more = found.len() as i64 > size;
+            found.truncate(size as usize);
+            let items =
+                found.iter().map(|d| discussion_note(conn, &group, d)).collect::<AppResult<Vec<_>>>()?;
+            let mut doc = serde_json::json!({
+                "id": format!("{id}?page={page}"),
+                "type": "OrderedCollectionPage",
+                "partOf": id,
+                "totalItems": total,
+                "orderedItems": items,
+            });
+            if more {
+                doc["next"] = serde_json::json!(format!("{id}?page={}", page + 1));
+            }
+            if page > 1 {
+                doc["prev"] = serde_json::json!(format!("{id}?page={}", page - 1));
+            }
+            Ok(Answer::Note(doc))
+        })
+        .await?;
+    respond(answer)
 }

@@ -524,6 +524,28 @@ async fn a_discussion_is_served_as_activitypub_only_to_a_signed_member_fetch() {
     )
     .expect("json");
     assert_eq!(reply["inReplyTo"], doc["id"]);
+    // The group's discussions collection: the same rule.
+    let collection = "/@climbers/discussions";
+    for request in [
+        TestRequest::get().uri(collection).insert_header(("accept", AP)),
+        signed_get(collection, &eve_ap, &key().private_pem, now),
+        signed_get("/@climbers/discussions?page=1", &eve_ap, &key().private_pem, now),
+    ] {
+        assert_eq!(app.request(request).await.status, StatusCode::NOT_FOUND);
+    }
+    let root: Value = serde_json::from_str(
+        &app.request(signed_get(collection, &sam_ap, &key().private_pem, now)).await.body,
+    )
+    .expect("json");
+    assert_eq!((&root["type"], &root["totalItems"]), (&json!("OrderedCollection"), &json!(1)));
+    assert_eq!(root["first"], "http://zerda.test/@climbers/discussions?page=1");
+    let page1 = "/@climbers/discussions?page=1";
+    let page: Value =
+        serde_json::from_str(&app.request(signed_get(page1, &sam_ap, &key().private_pem, now)).await.body)
+            .expect("json");
+    assert_eq!(page["orderedItems"][0]["name"], "Members only");
+    assert_eq!(page["orderedItems"][0]["id"], doc["id"]);
+
     // A browser is sent to the message if it is a member's, else 404.
     let r = app.get(&reply_path).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
