@@ -484,12 +484,17 @@ fn insert_remote(tx: &Transaction, discussion_id: i64, m: &Received) -> AppResul
     )
 }
 
-/// The messages of one page (from 1) and how many pages there are.
-pub fn page_of(conn: &Connection, d: &Discussion, page: i64) -> AppResult<(Vec<DiscussionComment>, i64)> {
+/// The messages of one page (from 1; None: the last, where an answer
+/// goes), that page's number, and how many pages there are.
+pub fn page_of(
+    conn: &Connection,
+    d: &Discussion,
+    page: Option<i64>,
+) -> AppResult<(Vec<DiscussionComment>, i64, i64)> {
     let total = db::count_comments(conn, d.id)?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let page = page.clamp(1, pages);
-    Ok((db::list_comments(conn, d.id, (page - 1) * PAGE_SIZE, PAGE_SIZE)?, pages))
+    let page = page.unwrap_or(pages).clamp(1, pages);
+    Ok((db::list_comments(conn, d.id, (page - 1) * PAGE_SIZE, PAGE_SIZE)?, page, pages))
 }
 
 /// The page (from 1) a message is on.

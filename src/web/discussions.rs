@@ -247,7 +247,6 @@ impl ShowPage {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn show_page(
     ctx: Ctx,
     state: &AppState,
@@ -259,16 +258,7 @@ async fn show_page(
 ) -> AppResult<HttpResponse> {
     let own = own_actor_ids(&ctx, state).await?;
     let found = d.clone();
-    let (messages, page, pages) = state
-        .db
-        .read(move |conn| {
-            // Without a page (an answer to correct), the last one: where it will go.
-            let last = rules::page_of(conn, &found, 1)?.1;
-            let page = page.unwrap_or(last).clamp(1, last);
-            let (messages, pages) = rules::page_of(conn, &found, page)?;
-            Ok((messages, page, pages))
-        })
-        .await?;
+    let (messages, page, pages) = state.db.read(move |conn| rules::page_of(conn, &found, page)).await?;
     let messages = messages
         .into_iter()
         .map(|c| {

@@ -427,6 +427,17 @@ async fn a_remote_groups_discussions_are_kept_for_our_members_and_answered_there
         (&json!(url), &json!(group), &json!(answer))
     );
     assert_eq!(n["to"], json!([format!("{group}/members")]));
+    // The group passes bob's answer back to us too: nothing to do.
+    let back = json!({"type": "Announce", "id": home.id("/announces/3"), "actor": group,
+        "object": n.clone(), "to": [format!("{group}/members")], "cc": []});
+    let before = app.count_text("SELECT group_concat(ap_id || text, '|') FROM discussion_comments");
+    app.receive_and_apply(&back).await;
+    assert!(
+        app.outcome(&home.id("/announces/3")).starts_with("ignored"),
+        "{}",
+        app.outcome(&home.id("/announces/3"))
+    );
+    assert_eq!(app.count_text("SELECT group_concat(ap_id || text, '|') FROM discussion_comments"), before);
     // His own answer is his to change; the others' are not.
     let mine = app.count_text("SELECT uuid FROM discussion_comments WHERE text_source = 'Me too.'");
     assert_eq!(

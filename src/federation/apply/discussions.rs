@@ -114,6 +114,10 @@ pub fn create_or_update(env: &Env, update: bool) -> ApplyResult {
 /// from its own origin (embedded only when it is the group's server's, R3).
 pub fn announced(env: &Env) -> ApplyResult {
     let object = env.activity.get("object").cloned().unwrap_or_default();
+    // The group passes our own members' messages back to us too.
+    if parse::id_of(&object).is_some_and(|id| env.is_local(id)) {
+        return ignored("an announce of one of our messages");
+    }
     let note = env.trusted_object(&object)?;
     if !parse::is_type(&note, "Note") {
         return super::events::share(env);
