@@ -203,13 +203,20 @@ async fn message_page(req: &HttpRequest, state: &AppState, uuid: String) -> AppR
 /// `/@group/discussions`: the group's discussions collection (Mobilizon's,
 /// read when a server refreshes a group), for a signed fetch by a member
 /// only: an `OrderedCollection` whose pages (`?page=N`, 10 a page, newest
-/// activity first) hold each discussion's Note.
+/// activity first) hold each discussion's Note. A browser is sent to the
+/// list page (whatever the group, so the answer tells nothing).
 pub async fn collection(
     req: HttpRequest,
     state: web::Data<AppState>,
     handle: web::Path<String>,
     query: web::Query<super::collections::PageQuery>,
 ) -> AppResult<HttpResponse> {
+    // Mobilizon's page of the same name lists the discussions: people go to ours.
+    if !wants_activity_json(&req) {
+        return Ok(super::flash::see_other(&crate::urls::discussions(super::discussions::group_handle(
+            &handle,
+        ))));
+    }
     let page = match query.page.as_deref().map(str::trim) {
         None => None,
         Some(text) => match text.parse::<i64>() {

@@ -557,6 +557,12 @@ async fn a_discussion_is_served_as_activitypub_only_to_a_signed_member_fetch() {
     assert_eq!(page["orderedItems"][0]["name"], "Members only");
     assert_eq!(page["orderedItems"][0]["id"], doc["id"]);
 
+    let r = app.get(collection).await;
+    assert_eq!(
+        (r.status, r.location()),
+        (StatusCode::SEE_OTHER, Some("/@climbers/c")),
+        "people get the list page"
+    );
     // A browser is sent to the message if it is a member's, else 404.
     let r = app.get(&reply_path).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
