@@ -1,12 +1,13 @@
-//! THE route table. Every route is listed once, here, with its method; the
-//! same list is exported as `TABLE` so tests can walk every route (CSRF on
-//! every POST, admin guards, GET without side effects).
+//! THE route table. Every route is listed once, here, with its method (GET,
+//! POST, or AP: a GET that asks for an ActivityPub document); the same list
+//! is exported as `TABLE` so tests can walk every route (CSRF on every POST,
+//! admin guards, GET without side effects).
 
 use actix_web::{guard, web};
 
 use crate::web::{
-    accounts, activitypub, admin, assets, collections, comments, discovery, discussions, discussions_ap,
-    events, feeds, groups, inbox, instance_follows, members, my_events, pages, participations, passwords,
+    accounts, activitypub, admin, assets, collections, comments, discovery, discussions, events, feeds,
+    group_collections, groups, inbox, instance_follows, members, my_events, pages, participations, passwords,
     profiles, registration, search, settings,
 };
 
@@ -26,6 +27,18 @@ macro_rules! routes {
     };
     (@one $cfg:ident, POST, $path:literal, $handler:path) => {
         $cfg.route($path, web::post().to($handler));
+    };
+    // ActivityPub only: a GET (or HEAD) whose Accept asks for an ActivityPub
+    // document. Any other request goes on to the next route of the same path
+    // (a page for people), so an AP route must come before it.
+    (@one $cfg:ident, AP, $path:literal, $handler:path) => {
+        $cfg.route(
+            $path,
+            web::route()
+                .guard(guard::Any(guard::Get()).or(guard::Head()))
+                .guard(guard::fn_guard(|ctx| crate::web::activitypub::asks_activity_json(ctx.head().headers())))
+                .to($handler),
+        );
     };
 }
 
@@ -86,7 +99,6 @@ routes! {
     POST "/@{username}/settings" => groups::update_settings,
     POST "/@{username}/delete" => groups::delete,
     GET  "/@{username}/timeline" => groups::timeline,
-    GET  "/@{username}/discussions" => discussions_ap::collection,
     GET  "/@{username}/c" => discussions::index,
     GET  "/@{username}/c/new" => discussions::new_form,
     POST "/@{username}/c/new" => discussions::create,
@@ -99,15 +111,24 @@ routes! {
     POST "/@{username}/c/{slug}/replies/{uuid}" => discussions::update,
     POST "/@{username}/c/{slug}/replies/{uuid}/delete" => discussions::delete_message,
     GET  "/@{username}/feed/{format}" => feeds::actor_feed,
-    GET  "/@{username}/members" => members::index,
     POST "/@{username}/members/invite" => members::invite,
     POST "/@{username}/members/{id}/{action}" => members::decide,
+    POST "/@{username}/followers/{id}/{answer}" => members::answer_follower,
     POST "/@{username}/join" => members::join,
     POST "/@{username}/leave" => members::leave,
     POST "/@{username}/invitation/{answer}" => members::answer_invitation,
     GET  "/@{username}/outbox" => collections::outbox,
     GET  "/@{username}/followers" => collections::followers,
     GET  "/@{username}/following" => collections::following,
+    AP   "/@{username}/members" => group_collections::members,
+    AP   "/@{username}/events" => group_collections::events,
+    AP   "/@{username}/posts" => group_collections::posts,
+    AP   "/@{username}/resources" => group_collections::resources,
+    AP   "/@{username}/todos" => group_collections::todos,
+    AP   "/@{username}/discussions" => group_collections::discussions,
+    AP   "/member/{uuid}" => group_collections::member,
+    GET  "/@{username}/members" => members::index,
+    GET  "/@{username}/discussions" => discussions::to_list,
     GET  "/media/{name}" => profiles::media_file,
     GET  "/settings/email" => settings::email_form,
     POST "/settings/email" => settings::change_email,

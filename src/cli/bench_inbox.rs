@@ -92,6 +92,7 @@ fn bench_actor(public_pem: &str) -> RemoteActor {
         banner_url: None,
         discoverable: false,
         manually_approves_followers: false,
+        group: None,
     }
 }
 

@@ -99,6 +99,13 @@ pub fn list_discussions(
     Ok(rows)
 }
 
+/// How many discussions a group has (not deleted).
+pub fn count_discussions(conn: &Connection, group_id: i64) -> AppResult<i64> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM discussions WHERE group_id = ?1 AND deleted_at IS NULL")?
+        .query_row([group_id], |r| r.get(0))?)
+}
+
 pub fn slug_taken(conn: &Connection, group_id: i64, slug: &str) -> AppResult<bool> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM discussions WHERE group_id = ?1 AND slug = ?2")?

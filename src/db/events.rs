@@ -113,8 +113,11 @@ pub struct Event {
     pub published_at: Option<Timestamp>,
     pub deleted_at: Option<Timestamp>,
     pub tags: Vec<String>,
-    /// The group the event belongs to, if any.
+    /// The group the event belongs to, if any, and its ActivityPub id.
     pub attributed_to_id: Option<i64>,
+    /// The group's handle (`name` or `name@domain`) and display name.
+    pub group: Option<(String, String)>,
+    pub attributed_to_ap_id: Option<String>,
 }
 
 impl Event {
@@ -151,9 +154,15 @@ const COLUMNS: &str =
     e.address_region, e.address_country, e.latitude, e.longitude, e.category, e.language,
     (SELECT file_name FROM media WHERE id = e.banner_id), e.metadata, e.draft, e.sequence, e.created_at,
     e.updated_at, e.published_at, e.deleted_at,
-    (SELECT group_concat(tag, char(31)) FROM event_tags WHERE event_id = e.id), o.ap_id, e.attributed_to_id";
+    (SELECT group_concat(tag, char(31)) FROM event_tags WHERE event_id = e.id), o.ap_id, e.attributed_to_id,
+    g.preferred_username || coalesce('@' || g.domain, ''),
+    CASE g.name WHEN '' THEN g.preferred_username ELSE g.name END, g.ap_id";
 
-const FROM: &str = "FROM events e JOIN actors o ON o.id = e.organizer_id";
+/// How many columns COLUMNS has: a query adding its own reads them from here.
+const COLUMN_COUNT: usize = 49;
+
+const FROM: &str =
+    "FROM events e JOIN actors o ON o.id = e.organizer_id LEFT JOIN actors g ON g.id = e.attributed_to_id";
 
 // LIMITs are written into the SQL (they are our own integers): SQLite
 // recompiles a statement at every run when a LIMIT is a bound parameter,
@@ -212,6 +221,11 @@ fn from_row(r: &Row) -> rusqlite::Result<Event> {
         tags: tags.map(|t| t.split('\u{1f}').map(str::to_string).collect()).unwrap_or_default(),
         organizer_ap_id: r.get(44)?,
         attributed_to_id: r.get(45)?,
+        group: match (r.get::<_, Option<String>>(46)?, r.get::<_, Option<String>>(47)?) {
+            (Some(handle), Some(name)) => Some((handle, name)),
+            _ => None,
+        },
+        attributed_to_ap_id: r.get(48)?,
     })
 }
 
@@ -358,6 +372,27 @@ pub fn list_outbox(
     Ok(rows)
 }
 
+/// A group's published public events that still exist (ours and those its
+/// remote members made in it): its `events` collection.
+const GROUP_PUBLIC: &str =
+    "e.attributed_to_id = ?1 AND e.deleted_at IS NULL AND e.draft = 0 AND e.visibility = 'public'";
+
+pub fn count_group_public(conn: &Connection, group_id: i64) -> AppResult<i64> {
+    let sql = format!("SELECT count(*) FROM events e WHERE {GROUP_PUBLIC}");
+    Ok(conn.prepare_cached(&sql)?.query_row([group_id], |r| r.get(0))?)
+}
+
+/// One page of them, newest first.
+pub fn list_group_public(conn: &Connection, group_id: i64, limit: i64, offset: i64) -> AppResult<Vec<Event>> {
+    let sql = format!(
+        "SELECT {COLUMNS} {FROM} WHERE {GROUP_PUBLIC} ORDER BY coalesce(e.published_at, e.created_at) DESC, e.id DESC
+         LIMIT {limit} OFFSET {offset}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([group_id], from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
 /// Events a set of profiles organise or take part in (any role but rejected),
 /// with the role, between two instants (by start), in order.
 pub fn list_for_actors(
@@ -381,7 +416,7 @@ pub fn list_for_actors(
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
-        .query_map(params![from, until], |r| Ok((from_row(r)?, r.get::<_, String>(46)?)))?
+        .query_map(params![from, until], |r| Ok((from_row(r)?, r.get::<_, String>(COLUMN_COUNT)?)))?
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }

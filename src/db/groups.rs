@@ -127,6 +127,15 @@ pub fn find_by_handle(conn: &Connection, handle: &str) -> AppResult<Option<Group
     }
 }
 
+/// When a group was deleted (None while it lives).
+pub fn find_deleted_at(conn: &Connection, id: i64) -> AppResult<Option<Timestamp>> {
+    Ok(conn
+        .prepare_cached("SELECT deleted_at FROM actors WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
 pub fn find_by_ap_id(conn: &Connection, ap_id: &str) -> AppResult<Option<Group>> {
     let sql = format!("SELECT {COLUMNS} {FROM} WHERE a.ap_id = ?1");
     Ok(conn.prepare_cached(&sql)?.query_row([ap_id], from_row).optional()?)
@@ -141,6 +150,22 @@ pub fn list_groups_of(conn: &Connection, actor_id: i64, roles: &str) -> AppResul
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([actor_id], |r| Ok((from_row(r)?, r.get(27)?)))?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Remote groups (row id, ActivityPub id) that one of our profiles follows,
+/// belongs to, asks to join or is invited into: what the daily refresh fetches.
+pub fn list_remote_to_refresh(conn: &Connection) -> AppResult<Vec<(i64, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id, a.ap_id FROM actors a
+         WHERE a.kind = 'Group' AND a.domain IS NOT NULL AND a.deleted_at IS NULL
+           AND (EXISTS (SELECT 1 FROM follows f JOIN actors p ON p.id = f.follower_id
+                        WHERE f.target_id = a.id AND p.domain IS NULL)
+             OR EXISTS (SELECT 1 FROM members m JOIN actors p ON p.id = m.actor_id
+                        WHERE m.group_id = a.id AND p.domain IS NULL AND m.role <> 'rejected'))
+         ORDER BY a.id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 

@@ -110,6 +110,23 @@ pub fn list_members(conn: &Connection, group_id: i64) -> AppResult<Vec<Member>> 
     Ok(rows)
 }
 
+/// One page of a group's members (member roles only), oldest first: its
+/// `members` collection (`limit` and `offset` are our own integers).
+pub fn list_members_page(
+    conn: &Connection,
+    group_id: i64,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<Member>> {
+    let sql = format!(
+        "SELECT {COLUMNS} {FROM} WHERE m.group_id = ?1 AND m.role IN {} ORDER BY m.id LIMIT {limit} OFFSET {offset}",
+        super::groups::MEMBER_ROLES
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([group_id], from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
 /// How many rows hold one of `roles` (an SQL list).
 pub fn count_with_roles(conn: &Connection, group_id: i64, roles: &str) -> AppResult<i64> {
     let sql = format!("SELECT count(*) FROM members WHERE group_id = ?1 AND role IN {roles}");

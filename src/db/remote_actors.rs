@@ -95,7 +95,8 @@ fn stored_kind(kind: &str) -> &str {
     }
 }
 
-/// Stores or refreshes a remote actor from its document; returns its row id.
+/// Stores or refreshes a remote actor from its document (and a group's
+/// `groups` row); returns its row id.
 /// Never touches a local actor (their ids are on our domain, which remote
 /// documents may not claim: checked before this is called), nor one that
 /// deleted itself (its tombstone stays as it is).
@@ -139,10 +140,14 @@ pub fn upsert_remote_actor(tx: &Transaction, a: &RemoteActor, now: Timestamp) ->
     if deleted {
         return Ok(id);
     }
+    // A group's own half (openness, place, collections): every Group actor
+    // has its `groups` row, whichever path stored it.
     if stored_kind(&a.kind) == "Group" {
-        // Every group has its row (defaults until its fields are read).
-        tx.prepare_cached("INSERT INTO groups (actor_id) VALUES (?1) ON CONFLICT DO NOTHING")?
-            .execute([id])?;
+        let fields = a.group.clone().unwrap_or_else(|| crate::db::groups::RemoteGroupFields {
+            openness: "moderated".into(),
+            ..Default::default()
+        });
+        crate::db::groups::upsert_remote_group(tx, id, &fields)?;
     }
     // Their pictures are copied here in the background (never fetched inside this transaction).
     use crate::jobs::remote_pictures::{Target, schedule};

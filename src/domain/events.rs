@@ -526,6 +526,66 @@ fn create_for(
     Ok((id, uuid))
 }
 
+/// A draft becomes public: stamped, sent to other servers, and announced to
+/// the followers of its group who asked for mail.
+pub fn publish(
+    tx: &Transaction,
+    config: &crate::config::Config,
+    urls: &Urls,
+    event_id: i64,
+    now: Timestamp,
+) -> AppResult<()> {
+    db::update_published(tx, event_id, now)?;
+    crate::federation::outbox::event_published(tx, urls, event_id, now)?;
+    tell_group_followers(tx, config, urls, event_id, now)
+}
+
+/// If a group of ours organises this published event, its followers who
+/// asked are mailed.
+pub fn tell_group_followers(
+    tx: &Transaction,
+    config: &crate::config::Config,
+    urls: &Urls,
+    event_id: i64,
+    now: Timestamp,
+) -> AppResult<()> {
+    let Some(event) = db::find_event(tx, event_id)? else { return Ok(()) };
+    let Some(group_id) = event.attributed_to_id.filter(|_| event.local) else { return Ok(()) };
+    match crate::db::groups::find_group(tx, group_id)? {
+        Some(group) => {
+            crate::mail::group_messages::tell_followers_of_event(tx, config, urls, &group, &event, now)
+        }
+        None => Ok(()),
+    }
+}
+
+/// Records a change to a group's event in the group's timeline (nothing for
+/// other events).
+pub fn record_in_group(
+    tx: &Transaction,
+    event: &Event,
+    author_id: i64,
+    subject: &str,
+    now: Timestamp,
+) -> AppResult<()> {
+    match event.attributed_to_id.filter(|_| event.local) {
+        Some(group) => {
+            let path =
+                if subject == "event_deleted" { String::new() } else { crate::urls::event(&event.uuid) };
+            crate::db::group_activities::insert_activity(
+                tx,
+                group,
+                Some(author_id),
+                subject,
+                &event.title,
+                &path,
+                now,
+            )
+        }
+        None => Ok(()),
+    }
+}
+
 /// Deletes an event: the people going to an upcoming one are told, other
 /// servers get the Delete, and its URL answers 410 from now on.
 pub fn delete(

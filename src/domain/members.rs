@@ -242,6 +242,14 @@ fn reload(tx: &Transaction, id: i64) -> AppResult<Member> {
     db::find_member(tx, id)?.ok_or_else(|| AppError::internal("member row vanished"))
 }
 
+/// What a new member row records besides its role.
+#[derive(Default)]
+struct NewRow<'a> {
+    invited_by: Option<i64>,
+    /// The row's id when it is a remote Join's; ours otherwise.
+    ap_id: Option<&'a str>,
+}
+
 /// Adds `actor_id` with `role`, or changes the role of its existing row.
 fn put(
     tx: &Transaction,
@@ -249,9 +257,10 @@ fn put(
     group: &Group,
     actor_id: i64,
     role: Role,
-    invited_by: Option<i64>,
+    new: NewRow,
     now: Timestamp,
 ) -> AppResult<Member> {
+    let NewRow { invited_by, ap_id } = new;
     if let Some(m) = db::find_between(tx, group.id, actor_id)? {
         db::update_role(tx, m.id, role.as_str(), now)?;
         return reload(tx, m.id);
@@ -261,7 +270,7 @@ fn put(
         tx,
         &NewMember {
             uuid: &uuid,
-            ap_id: &urls.member(&uuid),
+            ap_id: &ap_id.map_or_else(|| urls.member(&uuid), str::to_string),
             group_id: group.id,
             actor_id,
             role: role.as_str(),
@@ -280,7 +289,7 @@ pub fn add_creator(
     actor_id: i64,
     now: Timestamp,
 ) -> AppResult<()> {
-    put(tx, urls, group, actor_id, Role::Creator, None, now)?;
+    put(tx, urls, group, actor_id, Role::Creator, NewRow::default(), now)?;
     Ok(())
 }
 
@@ -306,6 +315,21 @@ pub fn join(
     actor_id: i64,
     now: Timestamp,
 ) -> Outcome<Role> {
+    join_as(tx, config, urls, group, actor_id, None, now)
+}
+
+/// [`join`], for a remote person's Join of one of our groups: the new
+/// membership keeps the Join's id as its own, as Mobilizon does, because
+/// their server finds our Accept's Member by that id.
+pub fn join_as(
+    tx: &Transaction,
+    config: &Config,
+    urls: &Urls,
+    group: &Group,
+    actor_id: i64,
+    join_id: Option<&str>,
+    now: Timestamp,
+) -> Outcome<Role> {
     if group.deleted {
         return Ok(Err(Refusal::GroupGone));
     }
@@ -326,7 +350,7 @@ pub fn join(
     }
     if !group.is_local() {
         // The group's server decides; until it answers, this is a request.
-        let m = put(tx, urls, group, actor_id, Role::NotApproved, None, now)?;
+        let m = put(tx, urls, group, actor_id, Role::NotApproved, NewRow::default(), now)?;
         outbox::send_join(tx, group, &m, now)?;
         return Ok(Ok(Role::NotApproved));
     }
@@ -335,7 +359,7 @@ pub fn join(
         "moderated" => Role::NotApproved,
         _ => return Ok(Err(Refusal::InviteOnly)),
     };
-    let m = put(tx, urls, group, actor_id, role, None, now)?;
+    let m = put(tx, urls, group, actor_id, role, NewRow { invited_by: None, ap_id: join_id }, now)?;
     if role == Role::Member {
         record(tx, group, actor_id, "member_joined", &m, now)?;
         outbox::membership_accepted(tx, urls, group, &m, None, now)?;
@@ -384,7 +408,15 @@ pub fn invite(
         // A pending request or an earlier refusal: the invitation replaces it.
         _ => {}
     }
-    let m = put(tx, urls, group, target_actor_id, Role::Invited, Some(inviter.actor_id), now)?;
+    let m = put(
+        tx,
+        urls,
+        group,
+        target_actor_id,
+        Role::Invited,
+        NewRow { invited_by: Some(inviter.actor_id), ap_id: None },
+        now,
+    )?;
     record(tx, group, inviter.actor_id, "member_invited", &m, now)?;
     if m.is_local() {
         mails::send_to_member(tx, config, urls, group, &m, GroupNotice::Invited, now)?;
@@ -424,6 +456,13 @@ pub fn answer_invitation(
     Ok(Ok(()))
 }
 
+/// A moderator's answer to a join request.
+pub struct Answer<'a> {
+    pub moderator: &'a Member,
+    pub request: &'a Member,
+    pub approve: bool,
+}
+
 /// A moderator approves or rejects a join request.
 #[allow(clippy::too_many_arguments)]
 pub fn decide_request(
@@ -431,11 +470,10 @@ pub fn decide_request(
     config: &Config,
     urls: &Urls,
     group: &Group,
-    moderator: &Member,
-    request: &Member,
-    approve: bool,
+    answer: Answer,
     now: Timestamp,
 ) -> Outcome<()> {
+    let Answer { moderator, request, approve } = answer;
     if !allows(role_of(moderator), Action::DecideRequests) || moderator.group_id != group.id {
         return Ok(Err(Refusal::NotAllowed));
     }

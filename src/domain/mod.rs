@@ -8,6 +8,7 @@ pub mod discussions;
 pub mod event_options;
 pub mod events;
 pub mod follows;
+pub mod group_follows;
 pub mod groups;
 pub mod instance_actor;
 pub mod instance_follows;

@@ -4,7 +4,8 @@
 //! (`delivery::enqueue`), so a change and its deliveries commit together.
 //!
 //! Audiences, as Mobilizon's: an event goes to the remote people taking part,
-//! to whoever follows its organiser, and — announced by the instance actor —
+//! to whoever follows its organiser (and its group, with the group's remote
+//! members, for a group's event), and — announced by the instance actor —
 //! to the instances following ours (public events only); a comment goes to
 //! the same people, or to the organiser's server for a remote event; a
 //! participation goes to the organiser's server and back.
@@ -91,12 +92,30 @@ fn federates(event: &Event) -> bool {
     event.local && !event.draft && event.visibility != "private"
 }
 
-/// Who hears about a local event: remote participants and commenters, and
-/// the organiser's remote followers.
+/// Remote members of a group (its remote followers come from `remote_followers`).
+fn remote_members(tx: &Transaction, group_id: i64) -> AppResult<Vec<i64>> {
+    ids(
+        tx,
+        &format!(
+            "SELECT m.actor_id FROM members m JOIN actors a ON a.id = m.actor_id
+             WHERE m.group_id = ?1 AND a.domain IS NOT NULL AND a.deleted_at IS NULL AND m.role IN {}",
+            crate::db::groups::MEMBER_ROLES
+        ),
+        group_id,
+    )
+}
+
+/// Who hears about a local event: remote participants and commenters, the
+/// organiser's remote followers, and for a group's event the group's remote
+/// followers and members (Mastodon accounts following the group included).
 fn event_audience(tx: &Transaction, event: &Event) -> AppResult<Vec<i64>> {
     let mut actors = remote_participants(tx, event.id)?;
     actors.extend(remote_commenters(tx, event.id)?);
     actors.extend(remote_followers(tx, event.organizer_id)?);
+    if let Some(group) = event.attributed_to_id {
+        actors.extend(remote_followers(tx, group)?);
+        actors.extend(remote_members(tx, group)?);
+    }
     actors.sort_unstable();
     actors.dedup();
     Ok(actors)
@@ -188,7 +207,7 @@ pub fn event_deleted(tx: &Transaction, urls: &Urls, event: &Event, now: Timestam
         "object": tombstone_json(&event.ap_id, now),
         "published": crate::time::rfc3339(now),
         "to": [PUBLIC],
-        "cc": [format!("{}/followers", event.organizer_ap_id)],
+        "cc": [format!("{}/followers", event.attributed_to_ap_id.as_ref().unwrap_or(&event.organizer_ap_id))],
     });
     let mut audience = event_audience(tx, event)?;
     if let Some((_, followers)) = relay_followers(tx, event)? {

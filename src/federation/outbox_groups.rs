@@ -1,5 +1,6 @@
 //! What changes to our groups themselves say to other servers: Update of the
-//! Group actor and its Delete, to the group's remote followers and members.
+//! Group actor and its Delete, to the group's remote followers and members;
+//! and the group's Announce of what a remote member did in it.
 
 use rusqlite::Transaction;
 use serde_json::json;
@@ -36,7 +37,7 @@ pub fn group_updated(tx: &Transaction, urls: &Urls, group_id: i64, now: Timestam
         return Ok(());
     }
     let actor = crate::db::profiles::find_local_actor(tx, &group.username)?.ok_or(AppError::NotFound)?;
-    let document = super::objects::actor::actor_json(&actor, urls);
+    let document = super::objects::group::group_json(&group, &actor, urls);
     let activity = json!({
         "type": "Update",
         "id": format!("{}/update/{}", group.ap_id, uuid::Uuid::new_v4()),
@@ -62,6 +63,38 @@ pub fn group_deleted(tx: &Transaction, group: &Group, now: Timestamp) -> AppResu
         "object": group.ap_id,
         "to": [PUBLIC],
         "cc": [format!("{}/followers", group.ap_id), format!("{}/members", group.ap_id)],
+    });
+    delivery::enqueue(tx, &with_context(activity), group.id, &inboxes, now)?;
+    Ok(())
+}
+
+/// One of our groups passes on what a remote member did in it (a new event):
+/// Mobilizon's group fan-out (b1), an Announce with id
+/// `/announces/<uuid>` whose object is the thing's id, to the group's
+/// remote followers and members. Receivers fetch the object from its origin.
+pub fn group_announce(
+    tx: &Transaction,
+    urls: &Urls,
+    group: &Group,
+    object_id: &str,
+    public: bool,
+    now: Timestamp,
+) -> AppResult<()> {
+    if !group.is_local() {
+        return Ok(());
+    }
+    let inboxes = group_inboxes(tx, group.id)?;
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    let activity = json!({
+        "type": "Announce",
+        "id": urls.announce(&uuid::Uuid::new_v4().to_string()),
+        "actor": group.ap_id,
+        "object": object_id,
+        "published": crate::time::rfc3339(now),
+        "to": [format!("{}/members", group.ap_id), format!("{}/followers", group.ap_id)],
+        "cc": if public { json!([PUBLIC]) } else { json!([]) },
     });
     delivery::enqueue(tx, &with_context(activity), group.id, &inboxes, now)?;
     Ok(())

@@ -191,9 +191,18 @@ pub fn membership_updated(
         return Ok(());
     }
     let (signer, actor) = speaker(group, Some(admin));
+    // Our own id, new at each change: the Member's id may be the member's
+    // server's (a remote Join's), which we may not speak for, and a reused
+    // id would read as a replay of the previous change.
+    let id = format!(
+        "{}/member/{}/updates/{}",
+        super::parse::origin_url(&group.ap_id),
+        m.uuid,
+        uuid::Uuid::new_v4()
+    );
     let activity = json!({
         "type": "Update",
-        "id": format!("{}/activity", m.ap_id),
+        "id": id,
         "actor": actor,
         "object": member_json(group, m),
         "attributedTo": [group.ap_id],
@@ -227,4 +236,29 @@ pub fn send_remove(
         "cc": [group.ap_id],
     });
     queue(tx, activity, signer, &[m.actor_id], now)
+}
+
+/// Our group refuses a remote person's Join without storing anything (an
+/// invite-only group): a Reject whose object is their Join, so their server
+/// does not show the request pending for ever.
+pub fn reject_join(
+    tx: &Transaction,
+    urls: &Urls,
+    group: &Group,
+    person: (i64, &str),
+    join_id: &str,
+    now: Timestamp,
+) -> AppResult<()> {
+    if !group.is_local() {
+        return Ok(());
+    }
+    let activity = json!({
+        "type": "Reject",
+        "id": urls.member_answer("reject", "join", &uuid::Uuid::new_v4().to_string()),
+        "actor": group.ap_id,
+        "object": { "type": "Join", "id": join_id, "actor": person.1, "object": group.ap_id },
+        "to": [person.1],
+        "cc": [],
+    });
+    queue(tx, activity, group.id, &[person.0], now)
 }

@@ -101,22 +101,25 @@ impl<'a> Resolver<'a> {
         if self.is_local(ap_id) {
             return Err(Failure::Refused(format!("unknown local actor {ap_id}")));
         }
-        let fetched = self.fetch(ap_id).map_err(|e| fetch_failure(ap_id, e)).and_then(|doc| {
-            let actor = parse_actor(&doc).map_err(|e| Failure::Refused(format!("unusable actor: {e}")))?;
-            if actor.ap_id != ap_id {
-                return Err(Failure::Refused("the fetched actor has another id".into()));
-            }
-            Ok(actor)
-        });
-        match (fetched, known) {
-            (Ok(actor), _) => {
-                let now = self.now;
-                Ok(self
-                    .db
-                    .write_quiet_blocking(move |tx| remote_actors::upsert_remote_actor(tx, &actor, now))?)
-            }
+        match (self.refresh(ap_id), known) {
+            (Ok(id), _) => Ok(id),
             (Err(_), Some((id, _, _, _))) => Ok(id),
             (Err(e), None) => Err(e),
         }
+    }
+
+    /// Fetches a remote actor's document now and stores it (a group's
+    /// `groups` row with it); returns its row.
+    pub fn refresh(&self, ap_id: &str) -> Result<i64, Failure> {
+        if self.is_local(ap_id) {
+            return Err(Failure::Refused(format!("{ap_id} is one of ours")));
+        }
+        let doc = self.fetch(ap_id).map_err(|e| fetch_failure(ap_id, e))?;
+        let actor = parse_actor(&doc).map_err(|e| Failure::Refused(format!("unusable actor: {e}")))?;
+        if actor.ap_id != ap_id {
+            return Err(Failure::Refused("the fetched actor has another id".into()));
+        }
+        let now = self.now;
+        Ok(self.db.write_quiet_blocking(move |tx| remote_actors::upsert_remote_actor(tx, &actor, now))?)
     }
 }

@@ -1,8 +1,14 @@
-//! Who signed a GET: the signed fetches by which servers read members-only
-//! documents (Mobilizon's "authorized fetch" of group objects, A17). Only
-//! keys we already hold count: whoever may read a members-only document is
-//! an actor we know (a member, a group), stored with its key, so answering
-//! never makes us fetch anything for an anonymous request.
+//! Who signed a GET: members-only group collections and Member objects are
+//! served only to a signed fetch whose signer belongs to the group, the way
+//! Mobilizon serves them (SECURITY.md 1.4; mobilizon-features.md A17).
+//!
+//! The signature is checked (SECURITY.md 1.2: `(request-target)`, `host`,
+//! `date` or `(created)`, within the clock window) with the key we already
+//! hold for the signer. Nothing is fetched: a member is an actor we know,
+//! and a fetch per unsigned-looking GET would let anyone make us call any
+//! server. A member whose key changed since we last stored their actor is
+//! refused until their next activity (or the actor's refresh) brings the
+//! new key.
 
 use rusqlite::Connection;
 
@@ -11,32 +17,45 @@ use crate::db::remote_actors;
 use crate::error::AppResult;
 use crate::time::Timestamp;
 
-/// The row id of the remote actor whose stored key verifies this GET's
-/// signature (SECURITY.md 1.2: `(request-target)`, `host` and a fresh
-/// `date`/`(created)` covered), or None: unsigned, a key we do not hold, a
-/// `keyId` that is not the actor's current one, a bad signature, or one
-/// made for another host (`our_host`: a request a member's server signed
-/// for someone else's server, replayed here, reads nothing).
-pub fn signer(
-    conn: &Connection,
-    our_host: &str,
-    request: &VerifyInput,
-    now: Timestamp,
-) -> AppResult<Option<i64>> {
-    let header = |wanted: &str| {
-        request.headers.iter().find(|(name, _)| name.eq_ignore_ascii_case(wanted)).map(|(_, value)| *value)
+/// A GET as received.
+pub struct SignedGet<'a> {
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub headers: &'a [(&'a str, &'a str)],
+}
+
+/// What a GET's signature says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signer {
+    Unsigned,
+    /// Signed, but not verifiable with a key we hold for its owner.
+    Invalid(String),
+    /// The row of the remote actor whose key verified the signature.
+    Verified(i64),
+}
+
+fn header<'a>(get: &SignedGet<'a>, name: &str) -> Option<&'a str> {
+    get.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| *v)
+}
+
+/// Checks the signature of a GET against the stored key of its signer.
+pub fn signer(conn: &Connection, get: &SignedGet, now: Timestamp) -> AppResult<Signer> {
+    let Some(signature) = header(get, "signature") else { return Ok(Signer::Unsigned) };
+    let parsed = match signatures::parse_signature(signature) {
+        Ok(p) => p,
+        Err(e) => return Ok(Signer::Invalid(e.to_string())),
     };
-    if !header("host").is_some_and(|h| h.trim().eq_ignore_ascii_case(our_host)) {
-        return Ok(None);
-    }
-    let Some(header) = header("signature") else {
-        return Ok(None);
-    };
-    let Ok(parsed) = signatures::parse_signature(header) else { return Ok(None) };
     let owner = signatures::key_owner_candidate(&parsed.key_id);
-    let Some(key) = remote_actors::find_key(conn, &owner)? else { return Ok(None) };
+    let Some(key) = remote_actors::find_key(conn, &owner)? else {
+        return Ok(Signer::Invalid("a signer we do not know".into()));
+    };
     if key.key_id.as_deref().is_some_and(|k| k != parsed.key_id) {
-        return Ok(None);
+        return Ok(Signer::Invalid("not the key we hold for the signer".into()));
     }
-    Ok(signatures::verify_request(request, &parsed, &key.public_key_pem, now).ok().map(|()| key.actor_id))
+    let input =
+        VerifyInput { method: "GET", path: get.path, query: get.query, headers: get.headers, body: None };
+    Ok(match signatures::verify_request(&input, &parsed, &key.public_key_pem, now) {
+        Ok(()) => Signer::Verified(key.actor_id),
+        Err(e) => Signer::Invalid(e.to_string()),
+    })
 }

@@ -4,6 +4,7 @@
 
 pub mod cleanup;
 pub mod keys;
+pub mod refresh_groups;
 pub mod remote_pictures;
 
 use std::panic::AssertUnwindSafe;
@@ -101,6 +102,8 @@ fn run_job(ctx: &JobContext, job: &Job) -> Result<(), JobError> {
         keys::ACTOR_KEYS => keys::run(ctx, job),
         crate::federation::apply::INBOX_JOB => crate::federation::apply::run(ctx, job),
         remote_pictures::REMOTE_PICTURE => remote_pictures::run(ctx, job),
+        refresh_groups::REFRESH_GROUPS => refresh_groups::run(ctx),
+        refresh_groups::REFRESH_GROUP => refresh_groups::run_one(ctx, job),
         other => Err(JobError::Permanent(format!("unknown job kind {other:?}"))),
     }
 }
@@ -174,6 +177,7 @@ pub fn prepare(ctx: &JobContext) -> AppResult<()> {
         let released = q::release_all_running(tx)?;
         q::clamp_retries(tx, now + MAX_BACKOFF_SECONDS)?;
         cleanup::schedule(tx, &ctx.config, now, now + 60)?;
+        refresh_groups::schedule(tx, &ctx.config, now, now + 600)?;
         keys::schedule_missing(tx, now)?;
         Ok(released)
     })?;

@@ -144,3 +144,62 @@ pub fn notify_moderators_of_request(
     }
     Ok(())
 }
+
+/// Tells the local followers of a group of ours who asked for mail that it
+/// published a new public event (one mail per account).
+pub fn tell_followers_of_event(
+    tx: &Transaction,
+    config: &Config,
+    urls: &Urls,
+    group: &Group,
+    event: &crate::db::events::Event,
+    now: Timestamp,
+) -> AppResult<()> {
+    if event.draft || event.visibility != "public" {
+        return Ok(());
+    }
+    let followers: Vec<(String, Option<String>, Option<String>)> = tx
+        .prepare_cached(
+            "SELECT DISTINCT u.email, u.locale, u.timezone FROM follows f JOIN actors a ON a.id = f.follower_id
+             JOIN users u ON u.id = a.user_id
+             WHERE f.target_id = ?1 AND f.approved = 1 AND f.notify = 1 AND a.domain IS NULL
+               AND u.disabled = 0 AND u.confirmed_at IS NOT NULL
+             ORDER BY u.email",
+        )?
+        .query_map([group.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    let name = group_name(group);
+    let title = crate::domain::events::one_line(&event.title);
+    let link = urls.absolute(&urls::event(&event.uuid));
+    let mut mailed: Vec<String> = Vec::new();
+    for (to, locale, timezone) in followers {
+        if mailed.contains(&to) {
+            continue;
+        }
+        let tr = Tr::for_code(locale.as_deref().unwrap_or(&config.instance.default_locale));
+        let zone = timezone
+            .as_deref()
+            .and_then(crate::time::parse_zone)
+            .or_else(|| crate::time::parse_zone(&event.timezone))
+            .unwrap_or(chrono_tz::UTC);
+        let ends = event.ends_at.filter(|_| event.show_end_time);
+        let when = format!("{} ({})", crate::time::span(tr, event.begins_at, ends, zone), zone.name());
+        let args = [("group", name.as_str()), ("title", title.as_str()), ("when", when.as_str())];
+        let mail = action_mail(
+            tr,
+            &config.instance.name,
+            &config.public_base(),
+            &to,
+            Action {
+                subject: tr.tf("{group}: {title}", &args),
+                paragraphs: vec![tr.tf("{group} published a new event: {title}.", &args), tr.tf("When: {when}", &args)],
+                action_label: tr.t("See the event"),
+                action_url: &link,
+                footer: tr.t("You receive this message because you follow this group and asked to be told of its events. Stop following it on its page to receive no more."),
+            },
+        )?;
+        super::enqueue(tx, config, now, &mail)?;
+        mailed.push(to);
+    }
+    Ok(())
+}

@@ -1,23 +1,30 @@
-//! The ActivityPub face of our URLs: `/@name`, `/events/<uuid>` and `/relay`
-//! answer JSON when the `Accept` header asks for it (as Mobilizon does for
-//! `application/activity+json` and `application/ld+json`), HTML otherwise.
+//! The ActivityPub face of our URLs: `/@name` (a person or a group),
+//! `/events/<uuid>` and `/relay` answer JSON when the `Accept` header asks
+//! for it (as Mobilizon does for `application/activity+json` and
+//! `application/ld+json`), HTML otherwise.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::Value;
 
 use crate::app::AppState;
-use crate::db::{events, participants, profiles};
+use crate::db::{events, groups, participants, profiles};
 use crate::error::{AppError, AppResult};
 use crate::federation::context::with_context;
 use crate::federation::objects::actor::actor_json;
 use crate::federation::objects::event::{Counts, event_json, tombstone_json};
+use crate::federation::objects::group::{group_json, group_tombstone};
 
 pub const ACTIVITY_JSON: &str = "application/activity+json; charset=utf-8";
 
 /// True when the client asks for an ActivityPub document rather than a page.
 pub fn wants_activity_json(req: &HttpRequest) -> bool {
-    req.headers().get_all(header::ACCEPT).filter_map(|v| v.to_str().ok()).any(|accept| {
+    asks_activity_json(req.headers())
+}
+
+/// The same test on the headers alone (what a route guard sees).
+pub fn asks_activity_json(headers: &header::HeaderMap) -> bool {
+    headers.get_all(header::ACCEPT).filter_map(|v| v.to_str().ok()).any(|accept| {
         accept.split(',').any(|part| {
             let media = part.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
             media == "application/activity+json" || media == "application/ld+json"
@@ -33,14 +40,31 @@ pub fn document(status: actix_web::http::StatusCode, object: Value) -> HttpRespo
         .body(with_context(object).to_string())
 }
 
-/// `/@name` as a Person (or Group) document.
+/// `/@name` as a Person or Group document; a deleted group is a Tombstone
+/// with 410, as a deleted event is.
 pub async fn actor(state: &AppState, username: String) -> AppResult<HttpResponse> {
-    let actor = state
+    let found = state
         .db
-        .read(move |conn| profiles::find_local_actor(conn, &username))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(document(actix_web::http::StatusCode::OK, actor_json(&actor, &state.urls)))
+        .read(move |conn| {
+            let Some(actor) = profiles::find_local_actor(conn, &username)? else { return Ok(None) };
+            let group = match actor.kind.as_str() {
+                "Group" => groups::find_local_group(conn, &username)?,
+                _ => None,
+            };
+            let deleted_at = match &group {
+                Some(g) if g.deleted => groups::find_deleted_at(conn, g.id)?,
+                _ => None,
+            };
+            Ok(Some((actor, group, deleted_at)))
+        })
+        .await?;
+    let (actor, group, deleted_at) = found.ok_or(AppError::NotFound)?;
+    let status = actix_web::http::StatusCode::OK;
+    Ok(match (group, deleted_at) {
+        (Some(g), Some(at)) => document(actix_web::http::StatusCode::GONE, group_tombstone(&g.ap_id, at)),
+        (Some(g), None) => document(status, group_json(&g, &actor, &state.urls)),
+        (None, _) => document(status, actor_json(&actor, &state.urls)),
+    })
 }
 
 /// `/relay`: the instance actor, which signs our fetches and follows instances.

@@ -59,7 +59,7 @@ struct Owner {
     collection: String,
 }
 
-fn page_number(query: &PageQuery) -> AppResult<Option<i64>> {
+pub(super) fn page_number(query: &PageQuery) -> AppResult<Option<i64>> {
     match query.page.as_deref().map(str::trim) {
         None => Ok(None),
         Some(text) => match text.parse::<i64>() {
@@ -128,6 +128,44 @@ fn total(conn: &rusqlite::Connection, owner: &Owner, kind: Kind) -> AppResult<i6
     }
 }
 
+/// The collection `id` (no page asked: its size and its first page's URL)
+/// or one of its pages. `items` gives a page's items from an offset, one
+/// more than fits, to know whether another page follows.
+pub(super) fn paged(
+    id: &str,
+    attributed_to: &str,
+    total: i64,
+    page: Option<i64>,
+    items: impl FnOnce(i64) -> AppResult<Vec<Value>>,
+) -> AppResult<Value> {
+    let Some(page) = page else {
+        return Ok(json!({
+            "id": id,
+            "type": "OrderedCollection",
+            "attributedTo": attributed_to,
+            "totalItems": total,
+            "first": format!("{id}?page=1"),
+        }));
+    };
+    let mut items = if page > PAGE_MAX { Vec::new() } else { items((page - 1) * PAGE_SIZE)? };
+    let more = items.len() as i64 > PAGE_SIZE;
+    items.truncate(PAGE_SIZE as usize);
+    let mut doc = json!({
+        "id": format!("{id}?page={page}"),
+        "type": "OrderedCollectionPage",
+        "partOf": id,
+        "totalItems": total,
+        "orderedItems": items,
+    });
+    if more {
+        doc["next"] = json!(format!("{id}?page={}", page + 1));
+    }
+    if page > 1 {
+        doc["prev"] = json!(format!("{id}?page={}", page - 1));
+    }
+    Ok(doc)
+}
+
 async fn collection(
     state: &AppState,
     owner: Owner,
@@ -139,38 +177,10 @@ async fn collection(
     let document = state
         .db
         .read(move |conn| {
-            let id = owner.collection.clone();
             let total = total(conn, &owner, kind)?;
-            let Some(page) = page else {
-                return Ok(json!({
-                    "id": id,
-                    "type": "OrderedCollection",
-                    "attributedTo": owner.ap_id,
-                    "totalItems": total,
-                    "first": format!("{id}?page=1"),
-                }));
-            };
-            let mut items = if page > PAGE_MAX {
-                Vec::new()
-            } else {
-                items(conn, &urls, &owner, kind, (page - 1) * PAGE_SIZE)?
-            };
-            let more = items.len() as i64 > PAGE_SIZE;
-            items.truncate(PAGE_SIZE as usize);
-            let mut doc = json!({
-                "id": format!("{id}?page={page}"),
-                "type": "OrderedCollectionPage",
-                "partOf": id,
-                "totalItems": total,
-                "orderedItems": items,
-            });
-            if more {
-                doc["next"] = json!(format!("{id}?page={}", page + 1));
-            }
-            if page > 1 {
-                doc["prev"] = json!(format!("{id}?page={}", page - 1));
-            }
-            Ok(doc)
+            paged(&owner.collection, &owner.ap_id, total, page, |offset| {
+                items(conn, &urls, &owner, kind, offset)
+            })
         })
         .await?;
     Ok(super::activitypub::document(StatusCode::OK, document))

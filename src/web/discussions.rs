@@ -502,3 +502,10 @@ pub async fn delete(
     let back = urls::discussions(&v.group.handle());
     Ok(flash::redirect(&state, &back, FlashLevel::Info, msg!("The discussion is deleted.")))
 }
+
+/// `/@group/discussions` asked by a browser (Mobilizon's page of that name;
+/// servers get the collection, `group_collections`): the list page, whatever
+/// the group, so the answer itself tells nothing.
+pub async fn to_list(handle: web::Path<String>) -> HttpResponse {
+    flash::see_other(&urls::discussions(group_handle(&handle)))
+}

@@ -7,7 +7,7 @@
 //! Tombstone names only the id the asker already had.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse};
 use rusqlite::Connection;
 
 use super::activitypub::{document, wants_activity_json};
@@ -20,13 +20,11 @@ use crate::error::{AppError, AppResult};
 use crate::federation::objects::comment::comment_tombstone;
 use crate::federation::outbox_discussions::{discussion_note, note_of};
 use crate::federation::parse;
-use crate::federation::signatures::VerifyInput;
-use crate::federation::signed_fetch;
+use crate::federation::signed_fetch::{self, SignedGet, Signer};
 
 /// What the signature check needs of a request, owned (to cross into a
 /// blocking closure).
 struct Signed {
-    method: String,
     path: String,
     query: String,
     headers: Vec<(String, String)>,
@@ -35,7 +33,6 @@ struct Signed {
 impl Signed {
     fn of(req: &HttpRequest) -> Signed {
         Signed {
-            method: req.method().to_string(),
             path: req.path().to_string(),
             query: req.query_string().to_string(),
             headers: req
@@ -46,22 +43,29 @@ impl Signed {
         }
     }
 
-    /// The remote actor that signed it, if we hold its key and it verifies.
+    /// The remote actor that signed it, if we hold its key and it verifies,
+    /// and if it was signed for our host: a member's request to another
+    /// server, replayed here, reads nothing.
     fn signer(
         &self,
         conn: &Connection,
         our_host: &str,
         now: crate::time::Timestamp,
     ) -> AppResult<Option<i64>> {
+        let host = self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("host")).map(|(_, v)| v.trim());
+        if !host.is_some_and(|h| h.eq_ignore_ascii_case(our_host)) {
+            return Ok(None);
+        }
         let headers: Vec<(&str, &str)> = self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let input = VerifyInput {
-            method: &self.method,
+        let get = SignedGet {
             path: &self.path,
             query: (!self.query.is_empty()).then_some(self.query.as_str()),
             headers: &headers,
-            body: None,
         };
-        signed_fetch::signer(conn, our_host, &input, now)
+        Ok(match signed_fetch::signer(conn, &get, now)? {
+            Signer::Verified(actor_id) => Some(actor_id),
+            Signer::Unsigned | Signer::Invalid(_) => None,
+        })
     }
 }
 
@@ -86,7 +90,6 @@ fn may_read(conn: &Connection, group: &Group, actor_id: i64) -> AppResult<bool> 
 }
 
 enum Answer {
-    /// A document: a Note, or the collection of them.
     Note(serde_json::Value),
     Gone(serde_json::Value),
     NotFound,
@@ -198,81 +201,4 @@ async fn message_page(req: &HttpRequest, state: &AppState, uuid: String) -> AppR
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(super::flash::see_other(&location))
-}
-
-/// `/@group/discussions`: the group's discussions collection (Mobilizon's,
-/// read when a server refreshes a group), for a signed fetch by a member
-/// only: an `OrderedCollection` whose pages (`?page=N`, 10 a page, newest
-/// activity first) hold each discussion's Note. A browser is sent to the
-/// list page (whatever the group, so the answer tells nothing).
-pub async fn collection(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    handle: web::Path<String>,
-    query: web::Query<super::collections::PageQuery>,
-) -> AppResult<HttpResponse> {
-    // Mobilizon's page of the same name lists the discussions: people go to ours.
-    if !wants_activity_json(&req) {
-        return Ok(super::flash::see_other(&crate::urls::discussions(super::discussions::group_handle(
-            &handle,
-        ))));
-    }
-    let page = match query.page.as_deref().map(str::trim) {
-        None => None,
-        Some(text) => match text.parse::<i64>() {
-            Ok(n) if (1..=100_000).contains(&n) => Some(n),
-            _ => return Err(AppError::BadRequest(msg!("The page parameter must be a page number, from 1."))),
-        },
-    };
-    let (handle, signed, now, urls) =
-        (handle.into_inner(), Signed::of(&req), state.now(), state.urls.clone());
-    let answer = state
-        .db
-        .read(move |conn| {
-            let Some(group) = groups::find_by_handle(conn, &handle)?.filter(|g| g.is_local() && !g.deleted)
-            else {
-                return Ok(Answer::NotFound);
-            };
-            match signed.signer(conn, urls.host(), now)? {
-                Some(actor) if may_read(conn, &group, actor)? => {}
-                _ => return Ok(Answer::NotFound),
-            }
-            let id = urls.actor_collection(&group.username, "discussions");
-            let total: i64 = conn
-                .prepare_cached(
-                    "SELECT count(*) FROM discussions WHERE group_id = ?1 AND deleted_at IS NULL",
-                )?
-                .query_row([group.id], |r| r.get(0))?;
-            let Some(page) = page else {
-                return Ok(Answer::Note(serde_json::json!({
-                    "id": id,
-                    "type": "OrderedCollection",
-                    "attributedTo": group.ap_id,
-                    "totalItems": total,
-                    "first": format!("{id}?page=1"),
-                })));
-            };
-            let size = super::collections::PAGE_SIZE;
-            let mut found = db::list_discussions(conn, group.id, (page - 1) * size, size + 1)?;
-            let more = found.len() as i64 > size;
-            found.truncate(size as usize);
-            let items =
-                found.iter().map(|d| discussion_note(conn, &group, d)).collect::<AppResult<Vec<_>>>()?;
-            let mut doc = serde_json::json!({
-                "id": format!("{id}?page={page}"),
-                "type": "OrderedCollectionPage",
-                "partOf": id,
-                "totalItems": total,
-                "orderedItems": items,
-            });
-            if more {
-                doc["next"] = serde_json::json!(format!("{id}?page={}", page + 1));
-            }
-            if page > 1 {
-                doc["prev"] = serde_json::json!(format!("{id}?page={}", page - 1));
-            }
-            Ok(Answer::Note(doc))
-        })
-        .await?;
-    respond(answer)
 }

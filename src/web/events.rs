@@ -245,7 +245,7 @@ pub async fn create(ctx: Ctx, state: web::Data<AppState>, mut parts: CsrfParts) 
     };
     geocode(&state, &mut fields).await?;
     let stored = store_pictures(&state, banner).await?;
-    let (urls, now) = (state.urls.clone(), state.now());
+    let (config, urls, now) = (state.config.clone(), state.urls.clone(), state.now());
     let uuid = state
         .db
         .write(move |tx| {
@@ -254,6 +254,9 @@ pub async fn create(ctx: Ctx, state: web::Data<AppState>, mut parts: CsrfParts) 
                 None => rules::create(tx, &urls, profile_id, &fields, draft, now)?,
             };
             attach_banner(tx, id, profile_id, &stored, now)?;
+            if !draft {
+                rules::tell_group_followers(tx, &config, &urls, id, now)?;
+            }
             Ok(uuid)
         })
         .await?;
@@ -331,11 +334,11 @@ pub async fn update(
             db::update_event(tx, event.id, &fields, now, important)?;
             attach_banner(tx, event.id, profile_id, &stored, now)?;
             if publish {
-                db::update_published(tx, event.id, now)?;
-                crate::federation::outbox::event_published(tx, &urls, event.id, now)?;
+                rules::publish(tx, &config, &urls, event.id, now)?;
             } else {
                 crate::federation::outbox::event_updated(tx, &urls, event.id, now)?;
             }
+            rules::record_in_group(tx, &event, profile_id, "event_updated", now)?;
             if important && !event.draft {
                 let updated = db::find_event(tx, event.id)?.ok_or(AppError::NotFound)?;
                 let cancelled = updated.status == "cancelled" && event.status != "cancelled";
@@ -354,15 +357,9 @@ pub async fn publish(
     _form: CsrfForm<EmptyForm>,
 ) -> AppResult<HttpResponse> {
     let event = managed_event(&ctx, &state, &uuid).await?;
-    let (urls, now) = (state.urls.clone(), state.now());
+    let (config, urls, now) = (state.config.clone(), state.urls.clone(), state.now());
     let id = event.id;
-    state
-        .db
-        .write(move |tx| {
-            db::update_published(tx, id, now)?;
-            crate::federation::outbox::event_published(tx, &urls, id, now)
-        })
-        .await?;
+    state.db.write(move |tx| rules::publish(tx, &config, &urls, id, now)).await?;
     Ok(flash::redirect(&state, &urls::event(&event.uuid), FlashLevel::Info, msg!("The event is published.")))
 }
 
@@ -374,8 +371,15 @@ pub async fn delete(
     _form: CsrfForm<EmptyForm>,
 ) -> AppResult<HttpResponse> {
     let event = managed_event(&ctx, &state, &uuid).await?;
+    let profile_id = ctx.require_user()?.require_profile()?;
     let (config, urls, now) = (state.config.clone(), state.urls.clone(), state.now());
-    state.db.write(move |tx| crate::domain::events::delete(tx, &config, &urls, &event, now)).await?;
+    state
+        .db
+        .write(move |tx| {
+            rules::record_in_group(tx, &event, profile_id, "event_deleted", now)?;
+            rules::delete(tx, &config, &urls, &event, now)
+        })
+        .await?;
     Ok(flash::redirect(&state, &urls::events_me(), FlashLevel::Info, msg!("The event is deleted.")))
 }
 

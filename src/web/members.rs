@@ -24,6 +24,8 @@ pub struct MembersPage {
     pub ctx: Ctx,
     pub v: Viewing,
     pub members: Vec<Member>,
+    /// Follow requests waiting (for moderators of groups that approve followers).
+    pub follow_requests: Vec<crate::db::follows::Follow>,
     pub error: Option<&'static str>,
 }
 
@@ -64,10 +66,20 @@ async fn page(
     v: Viewing,
     error: Option<&'static str>,
 ) -> AppResult<HttpResponse> {
-    let group_id = v.group.id;
-    let members = state.db.read(move |conn| db::list_members(conn, group_id)).await?;
+    let (group, moderator) = (v.group.clone(), v.may(Action::DecideRequests));
+    let (members, follow_requests) = state
+        .db
+        .read(move |conn| {
+            let requests = if moderator {
+                crate::domain::group_follows::list_pending(conn, &group)?
+            } else {
+                Vec::new()
+            };
+            Ok((db::list_members(conn, group.id)?, requests))
+        })
+        .await?;
     let status = if error.is_some() { super::pages::UNPROCESSABLE } else { actix_web::http::StatusCode::OK };
-    super::render(status, &MembersPage { ctx, v, members, error })
+    super::render(status, &MembersPage { ctx, v, members, follow_requests, error })
 }
 
 fn said(state: &AppState, back: &str, outcome: Result<(), Refusal>, done: &'static str) -> HttpResponse {
@@ -182,8 +194,10 @@ pub async fn decide(
     let outcome = state
         .db
         .write(move |tx| match action.as_str() {
-            "approve" => rules::decide_request(tx, &config, &urls, &group, &me, &target, true, now),
-            "reject" => rules::decide_request(tx, &config, &urls, &group, &me, &target, false, now),
+            "approve" | "reject" => {
+                let answer = rules::Answer { moderator: &me, request: &target, approve: action == "approve" };
+                rules::decide_request(tx, &config, &urls, &group, answer, now)
+            }
             "role" => match role {
                 Some(role) => rules::change_role(tx, &group, &me, &target, role, now),
                 None => Ok(Err(Refusal::RoleNotAssignable)),
@@ -193,6 +207,38 @@ pub async fn decide(
         .await?;
     let back = urls::group_page(&v.group.handle(), "members");
     Ok(said(&state, &back, outcome, msg!("Done.")))
+}
+
+/// A moderator accepts or refuses a follow request: `/@group/followers/<id>/<accept|reject>`.
+pub async fn answer_follower(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64, String)>,
+    _form: CsrfForm<super::accounts::EmptyForm>,
+) -> AppResult<HttpResponse> {
+    let (handle, follow_id, answer) = path.into_inner();
+    let accept = match answer.as_str() {
+        "accept" => true,
+        "reject" => false,
+        _ => return Err(AppError::NotFound),
+    };
+    let v = viewing_for(&ctx, &state, &handle, Action::DecideRequests).await?;
+    let moderator = v.member.clone().ok_or(AppError::Forbidden)?;
+    let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
+    let answered = state
+        .db
+        .write(move |tx| {
+            crate::domain::group_follows::answer(tx, &urls, &group, &moderator, follow_id, accept, now)
+        })
+        .await?;
+    match answered {
+        Ok(()) => {}
+        Err(crate::domain::group_follows::Refusal::NoSuchRequest) => return Err(AppError::NotFound),
+        Err(crate::domain::group_follows::Refusal::NotAllowed) => return Err(AppError::Forbidden),
+    }
+    let done =
+        if accept { msg!("The follower is accepted.") } else { msg!("The follow request is refused.") };
+    Ok(flash::redirect(&state, &urls::group_page(&v.group.handle(), "members"), FlashLevel::Info, done))
 }
 
 #[derive(serde::Deserialize)]

@@ -17,6 +17,7 @@ pub mod event_meta;
 pub mod events;
 pub mod feeds;
 pub mod flash;
+pub mod group_collections;
 pub mod groups;
 pub mod inbox;
 pub mod instance_follows;

@@ -1718,6 +1718,92 @@ async function eventsCalendarFile(t) {
   });
 }
 
+// ---------------------------------------------------------------- groups
+
+const GROUP = {
+  username: 'riverside_climbers',
+  name: 'Riverside Climbers',
+  summary: 'Weekly **bouldering** meetups by the river.',
+};
+const GROUP_EVENT = {
+  title: 'Evening bouldering session',
+  description: 'Bring chalk and shoes.',
+  begins: '2027-06-24T19:00',
+  ends: '2027-06-24T21:30',
+  timezone: 'Europe/London',
+};
+
+// The administrator founds a moderated group; Ada asks to join, is approved
+// and made a moderator, drafts an event for the group and publishes it.
+async function groupsJourney(t) {
+  assert(events.organiserState && resetState, 'earlier journeys left no logged-in administrator or user');
+  const group = `/@${GROUP.username}`;
+  const admin = await t.context({ locale: 'en', storageState: events.organiserState });
+  await t.visit(admin, '/groups/me', 'my groups, none yet');
+  await t.submit(admin, admin.locator('main a[href="/groups/create"]'), 'new group form', { path: '/groups/create' });
+  // A username that breaks the rule is explained and creates nothing.
+  await admin.fill('#username', 'Riverside Climbers');
+  await admin.fill('#name', GROUP.name);
+  await t.submit(admin, admin.locator('main form button[type="submit"]'), 'group form with an error', { status: 422 });
+  await checkFieldErrors(admin, { username: USERNAME_RULE }, ['name']);
+  await admin.fill('#username', GROUP.username);
+  await admin.fill('#summary', GROUP.summary);
+  await admin.selectOption('#openness', 'moderated');
+  await t.submit(admin, admin.locator('main form button[type="submit"]'), 'group created', { path: group });
+  assertEqual(await flashText(admin, group), 'The group is ready.', 'flash after creating the group');
+  assertEqual((await admin.locator('main h1').textContent()).trim(), GROUP.name, 'h1 of the group page');
+  assertEqual(await admin.locator('main .rich-text strong').textContent(), 'bouldering', 'Markdown of the summary');
+
+  // Ada (who reads French) finds the group and asks to join with her first profile.
+  const ada = await t.context({ locale: 'fr', storageState: resetState });
+  await t.visit(ada, group, 'group page for a visitor');
+  await ada.selectOption('#join-profile', USER.username);
+  await t.submit(ada, ada.locator('main form button', { hasText: 'Demander à rejoindre le groupe' }), 'join requested', {
+    path: group,
+  });
+  assertEqual(
+    await flashText(ada, `${group} after asking`),
+    'Votre demande est envoyée ; les modérateurs du groupe y répondront.',
+    'flash after asking to join',
+  );
+  await t.visit(ada, `${group}/members`, 'members page before approval', { status: 404 });
+
+  // The administrator approves her and makes her a moderator.
+  await t.visit(admin, `${group}/members`, 'members page with a request');
+  await t.submit(admin, admin.locator('main button', { hasText: `Approve ${USER.username}` }), 'request approved', {
+    path: `${group}/members`,
+  });
+  await admin.getByLabel(`Role of ${USER.username}`).selectOption('moderator');
+  await t.submit(admin, admin.locator('main button', { hasText: `Change the role of ${USER.username}` }), 'role changed', {
+    path: `${group}/members`,
+  });
+
+  // Ada drafts an event for the group: only moderators see the draft.
+  await t.visit(ada, `/events/create?group=${GROUP.username}`, 'event form for the group');
+  assertEqual(await ada.locator('#group').inputValue(), GROUP.username, 'the group is chosen in the form');
+  await fillEventForm(ada, GROUP_EVENT);
+  await t.submit(ada, ada.locator('main form button[name="draft"][value="true"]'), 'group event drafted');
+  const path = new URL(ada.url()).pathname;
+  assert(EVENT_PATH.test(path), `where saving a draft leads: ${path}`);
+  await t.visit(admin, group, 'group page with a draft');
+  assert(await admin.locator('main a', { hasText: GROUP_EVENT.title }).count() > 0, 'the draft is listed for moderators');
+  const visitor = await t.context({ locale: 'en' });
+  await t.visit(visitor, path, 'the draft for a visitor', { status: 404 });
+  // She publishes it; the event names the group and her.
+  await t.visit(ada, path, 'group event draft');
+  await t.submit(ada, ada.locator('main .organiser-tools button', { hasText: 'Publier' }), 'group event published', {
+    path,
+  });
+  const organiser = (await ada.locator('main .event-facts dd a').allTextContents()).map((s) => s.trim());
+  assert(organiser.includes(GROUP.name), `the event is not organised by the group: ${organiser.join(' | ')}`);
+  await t.visit(visitor, group, 'group page for an anonymous visitor');
+  assert(await visitor.locator('main a', { hasText: GROUP_EVENT.title }).count() > 0, 'the event is on the group page');
+  await t.visit(ada, `${group}/timeline`, 'group timeline');
+  const timeline = await ada.locator('main .timeline').innerText();
+  assert(timeline.includes(`a créé l'événement ${GROUP_EVENT.title}`), `timeline: ${timeline}`);
+  await t.visit(ada, '/groups/me', 'my groups');
+}
+
 async function serverStops() {
   const exit = await zerda.stop();
   assert(exit && !exit.forced, `zerda did not stop within ${TIMEOUT.shutdown} ms of SIGTERM`);
@@ -1813,6 +1899,7 @@ async function main() {
   await test('events journey: participants and exports', eventsParticipants);
   await test('events journey: approval', eventsApproval);
   await test('events journey: calendar file', eventsCalendarFile);
+  await test('groups journey: a moderated group and its first event', groupsJourney);
   if (aborting) return;
   const closing = browser;
   browser = null;

@@ -544,8 +544,11 @@ async fn no_public_surface_shows_a_discussion() {
             .replace("{format}", "atom")
             .replace("{version}", "2.1")
     };
-    let mut paths: Vec<String> =
-        zerda::routes::TABLE.iter().filter(|(m, _)| *m == "GET").map(|(_, p)| concrete(p)).collect();
+    let mut paths: Vec<String> = zerda::routes::TABLE
+        .iter()
+        .filter(|(m, _)| *m == "GET" || *m == "AP")
+        .map(|(_, p)| concrete(p))
+        .collect();
     paths.extend([
         format!("/search?q={SECRET}"),
         format!("/search?q={INNER}"),

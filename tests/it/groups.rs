@@ -372,3 +372,110 @@ async fn followers_members_only_pages_and_deletion() {
     let r = app.post("/groups/create", &group_form(&[])).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[actix_web::test]
+async fn followers_who_asked_are_mailed_about_each_new_public_event() {
+    let mut app = common::app().await;
+    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    let carol =
+        world::create_account(app.db(), &app.state.urls, "carol", zerda::db::users::Role::User, common::T0);
+    app.login(&w.alice.email, world::PASSWORD).await;
+    app.post("/groups/create", &group_form(&[])).await;
+    app.logout_browser();
+    app.login(&w.bob.email, world::PASSWORD).await;
+    app.post("/@climbers/follow", &[("notify", "true")]).await;
+    app.logout_browser();
+    app.login(&carol.email, world::PASSWORD).await;
+    app.post("/@climbers/follow", &[]).await;
+    app.logout_browser();
+    app.login(&w.alice.email, world::PASSWORD).await;
+    app.deliver_mail();
+    // A draft tells nobody; publishing it tells bob only (carol did not ask).
+    let r = app.post("/events/create", &event_form("Crag day", "climbers", "true")).await;
+    assert!(!app.deliver_mail().iter().any(|m| m.contains("Crag day")), "a draft is not announced");
+    let uuid = r.location().expect("event").trim_start_matches("/events/").to_string();
+    app.post(&format!("/events/{uuid}/publish"), &[]).await;
+    let mails: Vec<String> = app.deliver_mail().into_iter().filter(|m| m.contains("Crag day")).collect();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0].contains("bob@example.org"), "{}", mails[0]);
+    // An unlisted event is not announced; a public one created at once is.
+    let mut unlisted = event_form("Secret crag", "climbers", "false");
+    unlisted.retain(|(k, _)| *k != "visibility");
+    unlisted.push(("visibility", "unlisted"));
+    let r = app.post("/events/create", &unlisted).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    app.post("/events/create", &event_form("Open crag", "climbers", "false")).await;
+    let mails = app.deliver_mail();
+    assert!(!mails.iter().any(|m| m.contains("Secret crag")), "{mails:?}");
+    assert_eq!(mails.iter().filter(|m| m.contains("Open crag") && m.contains("bob@example.org")).count(), 1);
+    // Edits and deletions are in the timeline.
+    app.post(&format!("/events/{uuid}/delete"), &[]).await;
+    assert!(app.get("/@climbers/timeline").await.body.contains("deleted the event Crag day"));
+}
+
+#[actix_web::test]
+async fn moderators_answer_follow_requests_of_a_group_that_approves_followers() {
+    let mut app = common::app().await;
+    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    app.login(&w.alice.email, world::PASSWORD).await;
+    app.post("/groups/create", &group_form(&[("manually_approves_followers", "true")])).await;
+    app.post("/groups/create", &group_form(&[("username", "other"), ("name", "Other")])).await;
+    app.logout_browser();
+    app.login(&w.bob.email, world::PASSWORD).await;
+    app.post("/@climbers/follow", &[]).await;
+    let follow = app.count(&format!("SELECT id FROM follows WHERE follower_id = {}", w.bob.actor_id));
+    // Bob cannot accept himself; a bogus answer and another group's URL are 404.
+    let before = app.fingerprint();
+    assert_eq!(
+        app.post(&format!("/@climbers/followers/{follow}/accept"), &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    app.logout_browser();
+    app.login(&w.alice.email, world::PASSWORD).await;
+    assert_eq!(
+        app.post(&format!("/@other/followers/{follow}/accept"), &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post(&format!("/@climbers/followers/{follow}/maybe"), &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.fingerprint(), before);
+    let members = app.get("/@climbers/members").await;
+    assert!(
+        members.body.contains("Follow requests") && members.body.contains("Accept bob"),
+        "{}",
+        members.body
+    );
+    app.post(&format!("/@climbers/followers/{follow}/accept"), &[]).await;
+    assert_eq!(app.count(&format!("SELECT approved FROM follows WHERE id = {follow}")), 1);
+    // Answered once: a second answer finds no request.
+    assert_eq!(
+        app.post(&format!("/@climbers/followers/{follow}/reject"), &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[actix_web::test]
+async fn a_group_event_names_its_group_and_the_member_who_published_it() {
+    let mut app = common::app().await;
+    let w = world::standard(app.db(), &app.state.urls, common::T0);
+    app.login(&w.alice.email, world::PASSWORD).await;
+    app.post("/groups/create", &group_form(&[])).await;
+    let r = app.post("/events/create", &event_form("Crag day", "climbers", "false")).await;
+    let page = app.get(r.location().expect("event")).await;
+    assert!(
+        page.body.contains("href=\"/@climbers\"") && page.body.contains("Riverside Climbers"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Published by"));
+    // Someone who is no moderator cannot publish for the group, whatever the form says.
+    app.logout_browser();
+    app.login(&w.bob.email, world::PASSWORD).await;
+    let before = app.fingerprint();
+    let r = app.post("/events/create", &event_form("Not mine", "climbers", "false")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"group-error\""), "{}", r.body);
+    assert_eq!(app.fingerprint(), before);
+}

@@ -44,6 +44,7 @@ fn known_actor(db: &zerda::db::Db, now: i64) {
         banner_url: None,
         discoverable: true,
         manually_approves_followers: false,
+        group: None,
     };
     db.write_blocking(|tx| zerda::db::remote_actors::upsert_remote_actor(tx, &actor, now))
         .expect("store actor");

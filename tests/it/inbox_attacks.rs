@@ -112,6 +112,7 @@ async fn a_rotated_key_is_fetched_once_and_a_bad_signature_then_is_not() {
         banner_url: None,
         discoverable: true,
         manually_approves_followers: false,
+        group: None,
     };
     app.db()
         .write_blocking(|tx| zerda::db::remote_actors::upsert_remote_actor(tx, &stored, common::T0 - 3600))

@@ -19,6 +19,8 @@ mod feeds;
 mod fixture_apply;
 mod fixtures;
 mod follows;
+mod group_federation;
+mod group_permissions;
 mod groups;
 mod inbox;
 mod inbox_attacks;

@@ -1,14 +1,17 @@
 //! Remote events: Create and Update (stored or refreshed), Delete, and
-//! Announce by an actor we follow (an instance or a group sharing its events).
+//! Announce by an actor we follow (an instance or a group sharing its events);
+//! and the events remote members make in our groups.
 
 use rusqlite::OptionalExtension;
 
 use super::{Applied, ApplyError, ApplyResult, Env, ignored, refused};
 use crate::db::events::{self as db, Event};
+use crate::db::{groups, members};
+use crate::domain::members::{Action, allows, role_of};
 use crate::domain::participations;
 use crate::domain::remote_events::{self, Stored};
 use crate::federation::objects::remote_event::{RemoteEvent, parse_event};
-use crate::federation::parse;
+use crate::federation::{outbox_groups, parse};
 
 /// Whether we hold an event with this id.
 pub fn is_known(env: &Env, ap_id: &str) -> Result<bool, ApplyError> {
@@ -28,14 +31,16 @@ fn find(env: &Env, ap_id: &str) -> Result<Option<Event>, ApplyError> {
 }
 
 /// Reads an event document and checks who may speak for it: the event, its
-/// organiser and its group all live on one origin (R3), and the activity's
+/// organiser and its group all live on one origin (R3) — except an event a
+/// remote member makes in one of OUR groups (`ours` is then the group's
+/// id, and `group_event` checks the member's role) — and the activity's
 /// actor is that organiser or that group.
-fn read(document: &serde_json::Value) -> Result<RemoteEvent, ApplyError> {
+fn read(document: &serde_json::Value, ours: &dyn Fn(&str) -> bool) -> Result<RemoteEvent, ApplyError> {
     let event = parse_event(document).map_err(|e| ApplyError::Refused(format!("unusable event: {e}")))?;
     if !parse::same_origin(&event.ap_id, &event.organizer) {
         return refused("the event and its organiser are on different servers");
     }
-    if event.attributed_to.as_deref().is_some_and(|g| !parse::same_origin(g, &event.ap_id)) {
+    if event.attributed_to.as_deref().is_some_and(|g| !parse::same_origin(g, &event.ap_id) && !ours(g)) {
         return refused("the event and its group are on different servers");
     }
     Ok(event)
@@ -64,16 +69,57 @@ fn store(env: &Env, remote: RemoteEvent, shared_by: Option<(String, i64)>) -> Ap
 }
 
 /// Create(Event) or Update(Event) from its organiser or its group.
-pub fn create_or_update(env: &Env, _update: bool) -> ApplyResult {
+pub fn create_or_update(env: &Env, update: bool) -> ApplyResult {
     let object = env.activity.get("object").cloned().unwrap_or_default();
     let document = env.trusted_object(&object)?;
-    let remote = read(&document)?;
+    let remote = read(&document, &|g| env.is_local(g))?;
+    if let Some(group) = remote.attributed_to.clone().filter(|g| env.is_local(g)) {
+        return group_event(env, remote, &group, update);
+    }
     if env.actor_ap_id != remote.organizer
         && remote.attributed_to.as_deref() != Some(env.actor_ap_id.as_str())
     {
         return refused("only the organiser or the event's group may create or change it");
     }
     store(env, remote, None)
+}
+
+/// An event a remote member makes (or changes) in one of our groups: only a
+/// member whose role lets them manage the group's events (F-07), and a new
+/// one only as its own organiser. Stored, then announced by the group to its
+/// remote followers and members (Mobilizon's group fan-out, b1).
+fn group_event(env: &Env, remote: RemoteEvent, group_ap_id: &str, update: bool) -> ApplyResult {
+    let ap_id = group_ap_id.to_string();
+    let actor_id = env.actor_id;
+    let found = env.ctx.db.read_blocking(move |conn| {
+        let Some(group) = groups::find_by_ap_id(conn, &ap_id)?.filter(|g| g.is_local() && !g.deleted) else {
+            return Ok(None);
+        };
+        let role = members::find_between(conn, group.id, actor_id)?.as_ref().and_then(role_of);
+        Ok(Some((group, role)))
+    })?;
+    let Some((group, role)) = found else { return refused("an event of a group we do not have") };
+    if !allows(role, Action::ManageEvents) {
+        return refused("the sender's role in the group does not let them manage its events");
+    }
+    if !update && remote.organizer != env.actor_ap_id {
+        return refused("a member creates events in a group as their organiser");
+    }
+    let organizer_id = env.actor(&remote.organizer)?;
+    let (config, urls, now) = (env.ctx.config.clone(), env.ctx.urls.clone(), env.now);
+    env.commit(move |tx| {
+        let new = db::find_event_by_ap_id(tx, &remote.ap_id)?.is_none();
+        let public = remote.fields.visibility == "public";
+        match remote_events::upsert(tx, &config, &urls, &remote, organizer_id, Some(group.id), now)? {
+            Stored::Done(_) => {}
+            Stored::Ignored(why) => return Ok(Applied::Ignored(why.into())),
+            Stored::Refused(why) => return Ok(Applied::Refused(why.into())),
+        }
+        if new {
+            outbox_groups::group_announce(tx, &urls, &group, &remote.ap_id, public, now)?;
+        }
+        Ok(Applied::Done)
+    })
 }
 
 /// Delete of an event (by id or Tombstone), from its organiser or its group.
@@ -132,7 +178,8 @@ pub fn share(env: &Env) -> ApplyResult {
     if !parse::is_type(&document, "Event") {
         return ignored("an announce of something other than an event");
     }
-    let remote = read(&document)?;
+    // Never ours: our groups' events come from their members, not by announce.
+    let remote = read(&document, &|_| false)?;
     let announce_id = parse::text(&env.activity, "id").unwrap_or_default().to_string();
     store(env, remote, Some((announce_id, env.actor_id)))
 }

@@ -2,8 +2,10 @@
 //! only non-person actors can be followed. Our instance actor (`/relay`)
 //! approves each follower by hand (`manuallyApprovesFollowers`): a Follow of
 //! it is a request our administrator answers on the admin page. A Follow of
-//! one of our people is refused with a Reject, so the follower's server does
-//! not show it pending for ever.
+//! one of our groups is accepted at once, unless the group approves its
+//! followers (then its moderators answer). A Follow of one of our people is
+//! refused with a Reject, so the follower's server does not show it pending
+//! for ever.
 //!
 //! Who may do what (R10, F-14): a follow ends by its follower only; a follow
 //! we sent is answered by the followed actor only.
@@ -13,6 +15,7 @@ use serde_json::Value;
 
 use super::{Applied, ApplyError, ApplyResult, Env, ignored, refused};
 use crate::db::follows::{self as db, Follow, NewFollow};
+use crate::db::groups;
 use crate::federation::{outbox_follows, parse};
 
 /// A local actor by id: (row id, kind).
@@ -91,21 +94,7 @@ pub fn follow(env: &Env) -> ApplyResult {
                 }
                 return Ok(Applied::Done);
             }
-            // Asked before: a new Follow id replaces the old one while the
-            // request waits; once accepted, the new Follow is accepted too
-            // (the follower's server lost track of our Accept).
-            let Some(existing) = db::find_between(tx, follower_id, target_id)? else {
-                return Ok(Applied::Ignored("the Follow id is already used".into()));
-            };
-            if existing.ap_id == follow_id {
-                return Ok(Applied::Ignored("already asked".into()));
-            }
-            db::update_ap_id(tx, existing.id, &follow_id, now)?;
-            if existing.approved {
-                let renewed = Follow { ap_id: follow_id, ..existing };
-                outbox_follows::answer_follow(tx, &urls, &renewed, true, now)?;
-            }
-            Ok(Applied::Done)
+            asked_again(tx, &urls, follower_id, target_id, &follow_id, now)
         }),
         "Person" => env.commit(move |tx| {
             outbox_follows::reject_unstored(
@@ -118,11 +107,57 @@ pub fn follow(env: &Env) -> ApplyResult {
             )?;
             Ok(Applied::Ignored("people cannot be followed: rejected".into()))
         }),
-        // Groups come with their own issue: followers of a group get its
-        // events and posts (auto-accepted unless the group approves them).
-        "Group" => ignored("follows of groups are not handled yet"),
+        // Followers of a group get its events (Mastodon accounts too):
+        // accepted at once, unless the group approves each follower
+        // (`domain::group_follows` then answers later).
+        "Group" => {
+            let Some(group) = env.ctx.db.read_blocking(move |conn| groups::find_group(conn, target_id))?
+            else {
+                return ignored("a Follow of a group we do not have");
+            };
+            if group.deleted {
+                return ignored("a Follow of a deleted group");
+            }
+            let approved = !group.manually_approves_followers;
+            env.commit(move |tx| {
+                let uuid = uuid::Uuid::new_v4().to_string();
+                let new = NewFollow { uuid: &uuid, ap_id: &follow_id, follower_id, target_id, approved };
+                let Some(id) = db::insert_follow(tx, &new, now)? else {
+                    return asked_again(tx, &urls, follower_id, target_id, &follow_id, now);
+                };
+                if approved && let Some(f) = db::find_follow(tx, id)? {
+                    outbox_follows::answer_follow(tx, &urls, &f, true, now)?;
+                }
+                Ok(Applied::Done)
+            })
+        }
         other => ignored(format!("a Follow of an actor of kind {other}")),
     }
+}
+
+/// A Follow from an actor that already follows (or asked to): a new Follow
+/// id replaces the old one while the request waits; once accepted, the new
+/// Follow is accepted too (the follower's server lost track of our Accept).
+fn asked_again(
+    tx: &rusqlite::Transaction,
+    urls: &crate::urls::Urls,
+    follower_id: i64,
+    target_id: i64,
+    follow_id: &str,
+    now: crate::time::Timestamp,
+) -> crate::error::AppResult<Applied> {
+    let Some(existing) = db::find_between(tx, follower_id, target_id)? else {
+        return Ok(Applied::Ignored("the Follow id is already used".into()));
+    };
+    if existing.ap_id == follow_id {
+        return Ok(Applied::Ignored("already asked".into()));
+    }
+    db::update_ap_id(tx, existing.id, follow_id, now)?;
+    if existing.approved {
+        let renewed = Follow { ap_id: follow_id.to_string(), ..existing };
+        outbox_follows::answer_follow(tx, urls, &renewed, true, now)?;
+    }
+    Ok(Applied::Done)
 }
 
 /// The follow an Accept, Reject or Undo names: by the Follow's id, else (a

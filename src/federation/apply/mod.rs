@@ -15,6 +15,7 @@ mod actors;
 mod discussions;
 mod events;
 mod follows;
+mod members;
 mod notes;
 mod participations;
 
@@ -257,18 +258,23 @@ fn dispatch(env: &Env) -> ApplyResult {
             Some(t) if super::objects::remote_actor::ACTOR_TYPES.contains(&t) && kind == "Update" => {
                 actors::update(env)
             }
+            Some("Member") if kind == "Update" => members::update(env),
             // Mobilizon: a Create or Update of a Tombstone deletes our copy.
             Some("Tombstone") => delete_object(env),
             Some(t) => ignored(format!("{kind} of {t} is not supported")),
             None => ignored(format!("{kind} of an object given by id only")),
         },
         "Delete" => delete_object(env),
+        "Join" if members::names_group(env)? => members::join(env),
         "Join" => participations::join(env),
+        "Leave" if members::names_group(env)? => members::leave(env),
         "Leave" => participations::leave(env),
         "Accept" | "Reject" => {
             let accept = kind == "Accept";
             match inner_type(env, object)?.as_deref() {
+                Some("Join") if members::names_membership(env)? => members::answer(env, accept),
                 Some("Join") => participations::answer(env, accept),
+                Some("Member" | "Invite") => members::answer(env, accept),
                 Some("Follow") => follows::answer(env, accept),
                 Some(t) => ignored(format!("{kind} of {t} is not supported")),
                 None => ignored(format!("{kind} of something we never sent")),
@@ -284,6 +290,8 @@ fn dispatch(env: &Env) -> ApplyResult {
         },
         "Announce" if discussions::is_group_announce(env)? => discussions::announced(env),
         "Announce" => events::share(env),
+        "Invite" => members::invite(env),
+        "Remove" => members::remove(env),
         "Flag" => actors::flag(env),
         other => ignored(format!("{other} is not supported")),
     }
@@ -320,6 +328,8 @@ fn inner_type(env: &Env, object: &Value) -> Result<Option<String>, ApplyError> {
             Some("Follow".to_string())
         } else if known("SELECT 1 FROM shares WHERE ap_id = ?1")? {
             Some("Announce".to_string())
+        } else if known("SELECT 1 FROM members WHERE ap_id = ?1")? {
+            Some("Member".to_string())
         } else {
             None
         })

@@ -65,11 +65,17 @@ fn metadata_value(key: &str, value: &str) -> Value {
 pub fn event_json(event: &Event, urls: &Urls, counts: Counts) -> Value {
     let zone = parse_zone(&event.timezone).unwrap_or(chrono_tz::UTC);
     let organizer = event.organizer_ap_id.clone();
-    let followers = format!("{organizer}/followers");
+    // A group's event is the group's (attributedTo) and addressed to its
+    // followers and members, as Mobilizon's Audience does; the member who
+    // made it stays its `actor`.
+    let (attributed_to, followers) = match &event.attributed_to_ap_id {
+        Some(group) => (group.clone(), vec![format!("{group}/followers"), format!("{group}/members")]),
+        None => (organizer.clone(), vec![format!("{organizer}/followers")]),
+    };
     let (to, cc) = match event.visibility.as_str() {
-        "public" => (vec![PUBLIC.to_string()], vec![followers]),
-        "unlisted" => (vec![followers], vec![PUBLIC.to_string()]),
-        _ => (vec![followers], vec![]),
+        "public" => (vec![PUBLIC.to_string()], followers),
+        "unlisted" => (followers, vec![PUBLIC.to_string()]),
+        _ => (followers, vec![]),
     };
     let mut attachment: Vec<Value> = event
         .metadata
@@ -104,7 +110,7 @@ pub fn event_json(event: &Event, urls: &Urls, counts: Counts) -> Value {
         "mediaType": "text/html",
         "summary": summary_line(event),
         "actor": organizer,
-        "attributedTo": organizer,
+        "attributedTo": attributed_to,
         "startTime": zoned(event.begins_at, zone),
         "timezone": zone.name(),
         "published": crate::time::rfc3339(event.published_at.unwrap_or(event.created_at)),

@@ -31,6 +31,8 @@ pub struct RemoteActor {
     pub banner_url: Option<String>,
     pub discoverable: bool,
     pub manually_approves_followers: bool,
+    /// What a Group says of itself (None for every other kind).
+    pub group: Option<crate::db::groups::RemoteGroupFields>,
 }
 
 /// The URL of an `icon` / `image` property: an Image object (or a list of
@@ -105,6 +107,7 @@ pub fn parse_actor(doc: &Value) -> Result<RemoteActor, ParseError> {
             .get("manuallyApprovesFollowers")
             .and_then(Value::as_bool)
             .unwrap_or(false),
+        group: (*kind == "Group").then(|| super::group::parse_group(doc, &ap_id)),
         ap_id,
     })
 }

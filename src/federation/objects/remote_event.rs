@@ -62,7 +62,7 @@ fn float(v: Option<&Value>) -> Option<f64> {
 
 /// `location`: a Place (its `address` an object or a string), a bare object
 /// with a name (Gancio), or a string.
-fn address_of(object: &Value) -> Address {
+pub fn address_of(object: &Value) -> Address {
     let Some(location) = object.get("location").and_then(|l| parse::many(l).into_iter().next()) else {
         return Address::default();
     };

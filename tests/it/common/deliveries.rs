@@ -72,6 +72,7 @@ pub fn remote(db: &Db, base: &str, name: &str, shared_inbox: bool) -> i64 {
         banner_url: None,
         discoverable: true,
         manually_approves_followers: false,
+        group: None,
     };
     db.write_blocking(|tx| zerda::db::remote_actors::upsert_remote_actor(tx, &actor, T0))
         .expect("remote actor")
