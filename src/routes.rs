@@ -8,7 +8,7 @@ use actix_web::{guard, web};
 use crate::web::{
     accounts, activitypub, admin, assets, collections, comments, discovery, discussions, events, feeds,
     group_collections, groups, inbox, instance_follows, members, my_events, pages, participations, passwords,
-    profiles, registration, search, settings,
+    posts, profiles, registration, search, settings,
 };
 
 macro_rules! routes {
@@ -117,6 +117,14 @@ routes! {
     POST "/@{username}/join" => members::join,
     POST "/@{username}/leave" => members::leave,
     POST "/@{username}/invitation/{answer}" => members::answer_invitation,
+    GET  "/@{username}/p" => posts::index,
+    GET  "/@{username}/posts" => posts::collection,
+    GET  "/@{username}/p/new" => posts::new_form,
+    POST "/@{username}/p/new" => posts::create,
+    GET  "/p/{slug}" => posts::show,
+    GET  "/p/{slug}/edit" => posts::edit_form,
+    POST "/p/{slug}/edit" => posts::update,
+    POST "/p/{slug}/delete" => posts::delete,
     GET  "/@{username}/outbox" => collections::outbox,
     GET  "/@{username}/followers" => collections::followers,
     GET  "/@{username}/following" => collections::following,

@@ -92,6 +92,11 @@ impl Urls {
         self.absolute(&event(uuid))
     }
 
+    /// A post of one of our groups (also its ActivityPub id).
+    pub fn post(&self, slug: &str) -> String {
+        self.absolute(&post(slug))
+    }
+
     pub fn comment(&self, uuid: &str) -> String {
         self.absolute(&format!("/comments/{uuid}"))
     }
@@ -398,6 +403,28 @@ pub fn event_comment(uuid: &str, comment: &str) -> String {
 
 pub fn event_comment_delete(uuid: &str, comment: &str) -> String {
     format!("/events/{uuid}/comments/{comment}/delete")
+}
+
+/// A group's posts (`/@group/p`).
+pub fn group_posts(handle: &str) -> String {
+    format!("/@{handle}/p")
+}
+
+/// The form of a new post of a group.
+pub fn group_post_new(handle: &str) -> String {
+    format!("/@{handle}/p/new")
+}
+
+pub fn post(slug: &str) -> String {
+    format!("/p/{slug}")
+}
+
+pub fn post_edit(slug: &str) -> String {
+    format!("/p/{slug}/edit")
+}
+
+pub fn post_delete(slug: &str) -> String {
+    format!("/p/{slug}/delete")
 }
 
 pub fn participation_confirm(token: &str) -> String {

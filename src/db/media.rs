@@ -30,7 +30,8 @@ pub fn find_shown_media_type(conn: &Connection, file_name: &str) -> AppResult<Op
         .prepare_cached(
             "SELECT content_type FROM media m WHERE file_name = ?1
              AND (EXISTS (SELECT 1 FROM actors WHERE avatar_id = m.id OR banner_id = m.id)
-                  OR EXISTS (SELECT 1 FROM events WHERE banner_id = m.id AND deleted_at IS NULL))",
+                  OR EXISTS (SELECT 1 FROM events WHERE banner_id = m.id AND deleted_at IS NULL)
+                  OR EXISTS (SELECT 1 FROM posts WHERE picture_id = m.id))",
         )?
         .query_row([file_name], |r| r.get(0))
         .optional()?)
@@ -46,12 +47,13 @@ pub fn update_banner(tx: &Transaction, actor_id: i64, media_id: i64) -> AppResul
     Ok(())
 }
 
-/// Pictures no profile shows any more (replaced or orphaned), older than `before`.
+/// Pictures no profile, event or post shows any more (replaced or orphaned), older than `before`.
 pub fn list_unused_before(conn: &Connection, before: Timestamp) -> AppResult<Vec<(i64, String)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, file_name FROM media m WHERE created_at < ?1
          AND NOT EXISTS (SELECT 1 FROM actors WHERE avatar_id = m.id OR banner_id = m.id)
-         AND NOT EXISTS (SELECT 1 FROM events WHERE banner_id = m.id AND deleted_at IS NULL)",
+         AND NOT EXISTS (SELECT 1 FROM events WHERE banner_id = m.id AND deleted_at IS NULL)
+         AND NOT EXISTS (SELECT 1 FROM posts WHERE picture_id = m.id)",
     )?;
     let rows = stmt.query_map([before], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
     Ok(rows)

@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0008_search", include_str!("../../migrations/0008_search.sql")),
     ("0009_actor_tombstones", include_str!("../../migrations/0009_actor_tombstones.sql")),
     ("0010_groups", include_str!("../../migrations/0010_groups.sql")),
+    ("0011_posts", include_str!("../../migrations/0011_posts.sql")),
     ("0013_discussions", include_str!("../../migrations/0013_discussions.sql")),
 ];
 

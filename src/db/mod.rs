@@ -19,6 +19,7 @@ pub mod media;
 pub mod members;
 pub mod migrate;
 pub mod participants;
+pub mod posts;
 pub mod profiles;
 pub mod remote_actors;
 pub mod reports;

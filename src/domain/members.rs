@@ -464,6 +464,7 @@ pub struct Answer<'a> {
 }
 
 /// A moderator approves or rejects a join request.
+#[allow(clippy::too_many_arguments)]
 pub fn decide_request(
     tx: &Transaction,
     config: &Config,

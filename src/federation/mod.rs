@@ -15,6 +15,7 @@ pub mod outbox_discussions;
 pub mod outbox_follows;
 pub mod outbox_groups;
 pub mod outbox_members;
+pub mod outbox_posts;
 pub mod parse;
 pub mod resolve;
 pub mod signatures;

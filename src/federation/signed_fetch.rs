@@ -17,11 +17,33 @@ use crate::db::remote_actors;
 use crate::error::AppResult;
 use crate::time::Timestamp;
 
-/// A GET as received.
-pub struct SignedGet<'a> {
-    pub path: &'a str,
-    pub query: Option<&'a str>,
-    pub headers: &'a [(&'a str, &'a str)],
+/// The parts of a GET its signature covers, owned (it is checked on the
+/// database thread, after the handler took it from the request).
+#[derive(Debug, Clone, Default)]
+pub struct SignedGet {
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl SignedGet {
+    /// Takes the path, query and headers of a request.
+    pub fn of(req: &actix_web::HttpRequest) -> SignedGet {
+        SignedGet {
+            path: req.path().to_string(),
+            query: Some(req.query_string().to_string()).filter(|q| !q.is_empty()),
+            headers: req
+                .headers()
+                .iter()
+                .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
+                .collect(),
+        }
+    }
+
+    /// Who signed it (see [`signer`]).
+    pub fn signer(&self, conn: &Connection, now: Timestamp) -> AppResult<Signer> {
+        signer(conn, self, now)
+    }
 }
 
 /// What a GET's signature says.
@@ -34,8 +56,8 @@ pub enum Signer {
     Verified(i64),
 }
 
-fn header<'a>(get: &SignedGet<'a>, name: &str) -> Option<&'a str> {
-    get.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| *v)
+fn header<'a>(get: &'a SignedGet, name: &str) -> Option<&'a str> {
+    get.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
 /// Checks the signature of a GET against the stored key of its signer.
@@ -52,8 +74,14 @@ pub fn signer(conn: &Connection, get: &SignedGet, now: Timestamp) -> AppResult<S
     if key.key_id.as_deref().is_some_and(|k| k != parsed.key_id) {
         return Ok(Signer::Invalid("not the key we hold for the signer".into()));
     }
-    let input =
-        VerifyInput { method: "GET", path: get.path, query: get.query, headers: get.headers, body: None };
+    let headers: Vec<(&str, &str)> = get.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let input = VerifyInput {
+        method: "GET",
+        path: &get.path,
+        query: get.query.as_deref(),
+        headers: &headers,
+        body: None,
+    };
     Ok(match signatures::verify_request(&input, &parsed, &key.public_key_pem, now) {
         Ok(()) => Signer::Verified(key.actor_id),
         Err(e) => Signer::Invalid(e.to_string()),

@@ -1,4 +1,4 @@
-//! Pictures of other servers' actors and events, copied here through the
+//! Pictures of other servers' actors, events and posts, copied here through the
 //! upload pipeline (decoded, resized, re-encoded without metadata): pages
 //! never make a visitor's browser call another server, and what we serve is
 //! a picture we made, never a file someone else chose.
@@ -21,6 +21,7 @@ pub enum Target {
     ActorAvatar,
     ActorBanner,
     EventBanner,
+    PostPicture,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -40,6 +41,9 @@ fn current_source(tx: &Transaction, target: Target, id: i64) -> AppResult<Option
         }
         Target::EventBanner => {
             "SELECT m.source_url FROM events e JOIN media m ON m.id = e.banner_id WHERE e.id = ?1"
+        }
+        Target::PostPicture => {
+            "SELECT m.source_url FROM posts p JOIN media m ON m.id = p.picture_id WHERE p.id = ?1"
         }
     };
     Ok(tx.prepare_cached(sql)?.query_row([id], |r| r.get(0)).optional()?.flatten())
@@ -82,6 +86,12 @@ pub fn run(ctx: &JobContext, job: &Job) -> Result<(), JobError> {
                     .prepare_cached("SELECT organizer_id FROM events WHERE id = ?1 AND local = 0")?
                     .query_row([p.id], |r| r.get(0))
                     .optional()?,
+                Target::PostPicture => tx
+                    .prepare_cached(
+                        "SELECT group_id FROM posts WHERE id = ?1 AND local = 0 AND deleted_at IS NULL",
+                    )?
+                    .query_row([p.id], |r| r.get(0))
+                    .optional()?,
                 _ => tx
                     .prepare_cached(
                         "SELECT id FROM actors WHERE id = ?1 AND domain IS NOT NULL AND deleted_at IS NULL",
@@ -108,6 +118,7 @@ pub fn run(ctx: &JobContext, job: &Job) -> Result<(), JobError> {
                 Target::ActorAvatar => crate::db::media::update_avatar(tx, p.id, media_id)?,
                 Target::ActorBanner => crate::db::media::update_banner(tx, p.id, media_id)?,
                 Target::EventBanner => crate::db::events::update_banner(tx, p.id, Some(media_id))?,
+                Target::PostPicture => crate::db::posts::update_picture(tx, p.id, Some(media_id))?,
             }
             Ok(())
         })

@@ -20,27 +20,14 @@ use crate::error::{AppError, AppResult};
 use crate::federation::objects::comment::comment_tombstone;
 use crate::federation::outbox_discussions::{discussion_note, note_of};
 use crate::federation::parse;
-use crate::federation::signed_fetch::{self, SignedGet, Signer};
+use crate::federation::signed_fetch::{SignedGet, Signer};
 
-/// What the signature check needs of a request, owned (to cross into a
-/// blocking closure).
-struct Signed {
-    path: String,
-    query: String,
-    headers: Vec<(String, String)>,
-}
+/// A GET's signature, and the host it was made for.
+struct Signed(SignedGet);
 
 impl Signed {
     fn of(req: &HttpRequest) -> Signed {
-        Signed {
-            path: req.path().to_string(),
-            query: req.query_string().to_string(),
-            headers: req
-                .headers()
-                .iter()
-                .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
-                .collect(),
-        }
+        Signed(SignedGet::of(req))
     }
 
     /// The remote actor that signed it, if we hold its key and it verifies,
@@ -52,17 +39,11 @@ impl Signed {
         our_host: &str,
         now: crate::time::Timestamp,
     ) -> AppResult<Option<i64>> {
-        let host = self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("host")).map(|(_, v)| v.trim());
+        let host = self.0.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("host")).map(|(_, v)| v.trim());
         if !host.is_some_and(|h| h.eq_ignore_ascii_case(our_host)) {
             return Ok(None);
         }
-        let headers: Vec<(&str, &str)> = self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let get = SignedGet {
-            path: &self.path,
-            query: (!self.query.is_empty()).then_some(self.query.as_str()),
-            headers: &headers,
-        };
-        Ok(match signed_fetch::signer(conn, &get, now)? {
+        Ok(match self.0.signer(conn, now)? {
             Signer::Verified(actor_id) => Some(actor_id),
             Signer::Unsigned | Signer::Invalid(_) => None,
         })

@@ -103,7 +103,8 @@ async fn feed_events(state: &AppState, token: &str) -> AppResult<(String, Vec<Ev
         .await
 }
 
-/// A list of events as an iCalendar file (`format` "ics") or an Atom feed.
+/// A list of events as an iCalendar file (`format` "ics") or an Atom feed
+/// (with `posts`, entries of a group's posts, after the events).
 fn feed_response(
     state: &AppState,
     format: &str,
@@ -111,6 +112,7 @@ fn feed_response(
     self_url: &str,
     alternate_url: &str,
     events: &[Event],
+    posts: Vec<AtomEntry>,
 ) -> HttpResponse {
     if format == "ics" {
         let entries: Vec<IcsEvent> = events.iter().map(|e| ics_event(e, &state.urls)).collect();
@@ -127,13 +129,32 @@ fn feed_response(
             updated_at: e.updated_at,
             published_at: e.published_at.unwrap_or(e.created_at),
         })
+        .chain(posts)
         .collect();
     let body = atom::feed(title, self_url, alternate_url, &entries, state.now());
     HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")).body(body)
 }
 
+/// A post as an Atom entry.
+fn post_entry(post: &crate::db::posts::Post, urls: &Urls) -> AtomEntry {
+    AtomEntry {
+        id: post.ap_id.clone(),
+        url: post.canonical(urls),
+        title: post.title.clone(),
+        content_html: post.body.clone(),
+        author: post.byline().to_string(),
+        updated_at: post.updated_at,
+        published_at: post.shown_at(),
+    }
+}
+
+/// Posts in a group's Atom feed: its public published ones (Mobilizon's
+/// actor feed), never unlisted, members-only or drafts.
+const FEED_POSTS: i64 = 50;
+
 /// `/@<name>/feed/ics` and `/atom`: the upcoming public events of one of our
-/// groups or profiles (Mobilizon's actor feed); 404 for anything else.
+/// groups or profiles (Mobilizon's actor feed), and in Atom a group's public
+/// posts; 404 for anything else.
 pub async fn actor_feed(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -143,7 +164,8 @@ pub async fn actor_feed(
         return Err(AppError::NotFound);
     }
     let (name, now) = (username.clone(), state.now());
-    let (title, events) = state
+    let atom = format == "atom";
+    let (title, events, posts) = state
         .db
         .read(move |conn| {
             let (id, title): (i64, String) = conn
@@ -155,12 +177,18 @@ pub async fn actor_feed(
                 .query_row([&name], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?
                 .ok_or(AppError::NotFound)?;
-            Ok((title, db::list_upcoming_by_organizer(conn, id, now, FEED_LIMIT)?))
+            let posts = if atom {
+                crate::db::posts::list_published(conn, id, crate::db::posts::Listed::Public, FEED_POSTS, 0)?
+            } else {
+                Vec::new()
+            };
+            Ok((title, db::list_upcoming_by_organizer(conn, id, now, FEED_LIMIT)?, posts))
         })
         .await?;
     let self_url = state.urls.absolute(&urls::actor_feed(&username, &format));
     let page = state.urls.absolute(&urls::actor(&username));
-    Ok(feed_response(&state, &format, &title, &self_url, &page, &events))
+    let posts = posts.iter().map(|p| post_entry(p, &state.urls)).collect();
+    Ok(feed_response(&state, &format, &title, &self_url, &page, &events, posts))
 }
 
 /// `/events/going/<token>/ics` and `/atom`.
@@ -177,7 +205,7 @@ pub async fn going_feed(
     let title = tr.tf("Events of {name}", &[("name", name.as_str())]);
     let self_url = state.urls.absolute(&urls::events_going_feed(&token, "atom"));
     let home = state.urls.absolute(&urls::home());
-    let response = feed_response(&state, &format, &title, &self_url, &home, &events);
+    let response = feed_response(&state, &format, &title, &self_url, &home, &events, Vec::new());
     // A private feed: never kept by shared caches, never indexed.
     let mut response = response;
     response

@@ -32,7 +32,7 @@ use crate::domain::members::{Action, allows, role_of};
 use crate::error::{AppError, AppResult};
 use crate::federation::objects::event::{Counts, event_json};
 use crate::federation::outbox_members::member_json;
-use crate::federation::signed_fetch::{self, SignedGet, Signer};
+use crate::federation::signed_fetch::{SignedGet, Signer};
 use crate::time::Timestamp;
 use crate::urls::Urls;
 
@@ -72,31 +72,17 @@ enum Denied {
     NotFound,
 }
 
-/// The parts of a GET the signature covers, owned (checked on the database thread).
-struct Request {
-    path: String,
-    query: Option<String>,
-    headers: Vec<(String, String)>,
-}
+/// What a members-only answer needs of a request: who signed it.
+struct Request(SignedGet);
 
 impl Request {
     fn of(req: &HttpRequest) -> Request {
-        Request {
-            path: req.path().to_string(),
-            query: Some(req.query_string().to_string()).filter(|q| !q.is_empty()),
-            headers: req
-                .headers()
-                .iter()
-                .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
-                .collect(),
-        }
+        Request(SignedGet::of(req))
     }
 
     /// The verified signer's actor row, or why there is none.
     fn signer(&self, conn: &Connection, now: Timestamp) -> AppResult<Result<i64, Denied>> {
-        let headers: Vec<(&str, &str)> = self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let get = SignedGet { path: &self.path, query: self.query.as_deref(), headers: &headers };
-        Ok(match signed_fetch::signer(conn, &get, now)? {
+        Ok(match self.0.signer(conn, now)? {
             Signer::Unsigned => Err(Denied::Unauthenticated("members only: sign the request".into())),
             Signer::Invalid(why) => Err(Denied::Unauthenticated(format!("signature not accepted: {why}"))),
             Signer::Verified(actor_id) => Ok(actor_id),

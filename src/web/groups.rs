@@ -225,6 +225,8 @@ pub struct ShowPage {
     pub upcoming: Vec<(Event, String)>,
     /// Drafts of the group's events, for its moderators.
     pub drafts: Vec<(Event, String)>,
+    /// The latest posts the viewer may see listed.
+    pub posts: Vec<(crate::db::posts::Post, String)>,
     /// The viewer's profiles and the role each holds here (None: not in the group).
     pub profiles: Vec<(String, Option<Role>)>,
     /// Does the current profile follow it: Some(approved) or None.
@@ -239,10 +241,13 @@ pub async fn show(ctx: Ctx, state: &AppState, handle: String) -> AppResult<HttpR
     let user_id = ctx.user.as_ref().map(|u| u.user_id);
     let current = ctx.user.as_ref().and_then(|u| u.profile_id);
     let see_drafts = v.may(Action::SeeDrafts);
-    let (events, drafts, profiles, following) = state
+    let listed = super::posts::listed_for(v.role);
+    let (events, drafts, profiles, following, posts) = state
         .db
         .read(move |conn| {
             let events = crate::db::events::list_upcoming_by_organizer(conn, group_id, now, 20)?;
+            let posts =
+                crate::db::posts::list_published(conn, group_id, listed, super::posts::ON_GROUP_PAGE, 0)?;
             let drafts =
                 if see_drafts { crate::db::events::list_group_drafts(conn, group_id)? } else { Vec::new() };
             let mut profiles = Vec::new();
@@ -258,14 +263,15 @@ pub async fn show(ctx: Ctx, state: &AppState, handle: String) -> AppResult<HttpR
                 Some(me) => crate::db::follows::find_between(conn, me, group_id)?.map(|f| f.approved),
                 None => None,
             };
-            Ok((events, drafts, profiles, following))
+            Ok((events, drafts, profiles, following, posts))
         })
         .await?;
     let upcoming = super::events::with_times(&ctx, state, events);
+    let posts = super::posts::with_dates(&ctx, state, posts);
     let drafts = super::events::with_times(&ctx, state, drafts);
     let may_join = v.group.openness != "invite_only" && profiles.iter().any(|(_, r)| r.is_none());
     let unlisted = !v.group.discoverable || !v.group.is_local();
-    let page = ShowPage { ctx, v, upcoming, drafts, profiles, following, may_join };
+    let page = ShowPage { ctx, v, upcoming, drafts, posts, profiles, following, may_join };
     let mut response = super::ok(&page)?;
     response.headers_mut().insert(header::VARY, header::HeaderValue::from_static("Accept"));
     if unlisted {
@@ -367,6 +373,9 @@ pub fn timeline_sentence(subject: &str) -> &'static str {
         "event_created" => msg!("{who} created the event {what}."),
         "event_updated" => msg!("{who} changed the event {what}."),
         "event_deleted" => msg!("{who} deleted the event {what}."),
+        "post_created" => msg!("{who} published the post {what}."),
+        "post_updated" => msg!("{who} changed the post {what}."),
+        "post_deleted" => msg!("{who} deleted the post {what}."),
         "discussion_created" => msg!("{who} started the discussion {what}."),
         "discussion_replied" => msg!("{who} answered in the discussion {what}."),
         "discussion_renamed" => msg!("{who} renamed the discussion to {what}."),

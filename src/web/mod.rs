@@ -27,6 +27,7 @@ pub mod my_events;
 pub mod pages;
 pub mod participations;
 pub mod passwords;
+pub mod posts;
 pub mod profiles;
 pub mod ratelimit;
 pub mod registration;

@@ -32,6 +32,8 @@ mod migrations;
 mod outgoing_http;
 mod pages;
 mod participations;
+mod posts;
+mod posts_federation;
 mod profiles;
 mod queries;
 mod registration;

@@ -18,6 +18,7 @@ mod follows;
 mod members;
 mod notes;
 mod participations;
+mod posts;
 
 use rusqlite::{OptionalExtension, Transaction};
 use serde_json::Value;
@@ -255,6 +256,7 @@ fn dispatch(env: &Env) -> ApplyResult {
             // Before the comments' rule that drops non-public Notes as private messages.
             Some("Note") if discussions::claims(env)? => discussions::create_or_update(env, kind == "Update"),
             Some("Note") => notes::create_or_update(env, kind == "Update"),
+            Some("Article") => posts::create_or_update(env, kind == "Update"),
             Some(t) if super::objects::remote_actor::ACTOR_TYPES.contains(&t) && kind == "Update" => {
                 actors::update(env)
             }
@@ -297,13 +299,15 @@ fn dispatch(env: &Env) -> ApplyResult {
     }
 }
 
-/// The deletion of an event or a comment (each handler checks the owner).
+/// The deletion of an event, a post or a comment (each handler checks the owner).
 fn delete_object(env: &Env) -> ApplyResult {
     let Some(id) = env.activity.get("object").and_then(parse::id_of) else {
         return refused("a deletion without an object");
     };
     if events::is_known(env, id)? {
         events::delete(env)
+    } else if posts::is_known(env, id)? {
+        posts::delete(env)
     } else if discussions::is_known(env, id)? {
         discussions::delete(env)
     } else {

@@ -6,5 +6,7 @@ pub mod comment;
 pub mod discussion;
 pub mod event;
 pub mod group;
+pub mod post;
 pub mod remote_actor;
 pub mod remote_event;
+pub mod remote_post;
