@@ -6,9 +6,9 @@
 use actix_web::{guard, web};
 
 use crate::web::{
-    accounts, activitypub, admin, assets, collections, comments, discovery, events, feeds, group_collections,
-    groups, inbox, instance_follows, members, my_events, pages, participations, passwords, posts, profiles,
-    registration, resources, search, settings, todos,
+    accounts, activitypub, admin, assets, collections, comments, discovery, discussions, events, feeds,
+    group_collections, groups, inbox, instance_follows, members, my_events, pages, participations, passwords,
+    posts, profiles, registration, resources, search, settings, todos,
 };
 
 macro_rules! routes {
@@ -99,6 +99,17 @@ routes! {
     POST "/@{username}/settings" => groups::update_settings,
     POST "/@{username}/delete" => groups::delete,
     GET  "/@{username}/timeline" => groups::timeline,
+    GET  "/@{username}/c" => discussions::index,
+    GET  "/@{username}/c/new" => discussions::new_form,
+    POST "/@{username}/c/new" => discussions::create,
+    GET  "/@{username}/c/{slug}" => discussions::show,
+    POST "/@{username}/c/{slug}/reply" => discussions::reply,
+    GET  "/@{username}/c/{slug}/rename" => discussions::rename_form,
+    POST "/@{username}/c/{slug}/rename" => discussions::rename,
+    POST "/@{username}/c/{slug}/delete" => discussions::delete,
+    GET  "/@{username}/c/{slug}/replies/{uuid}" => discussions::edit_form,
+    POST "/@{username}/c/{slug}/replies/{uuid}" => discussions::update,
+    POST "/@{username}/c/{slug}/replies/{uuid}/delete" => discussions::delete_message,
     GET  "/@{username}/feed/{format}" => feeds::actor_feed,
     POST "/@{username}/members/invite" => members::invite,
     POST "/@{username}/members/{id}/{action}" => members::decide,
@@ -138,6 +149,7 @@ routes! {
     AP   "/@{username}/discussions" => group_collections::discussions,
     AP   "/member/{uuid}" => group_collections::member,
     GET  "/@{username}/members" => members::index,
+    GET  "/@{username}/discussions" => discussions::to_list,
     GET  "/media/{name}" => profiles::media_file,
     GET  "/settings/email" => settings::email_form,
     POST "/settings/email" => settings::change_email,

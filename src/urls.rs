@@ -121,6 +121,11 @@ impl Urls {
         self.absolute(&format!("/{kind}/{what}/{uuid}"))
     }
 
+    /// A discussion of a group (`handle` as in our paths).
+    pub fn discussion(&self, handle: &str, slug: &str) -> String {
+        self.absolute(&discussion(handle, slug))
+    }
+
     /// A group's Announce of something done in it.
     pub fn announce(&self, uuid: &str) -> String {
         self.absolute(&format!("/announces/{uuid}"))
@@ -302,6 +307,38 @@ pub fn todo(uuid: &str) -> String {
 /// A form acting on a todo: `done`, `delete`.
 pub fn todo_action(uuid: &str, action: &str) -> String {
     format!("/todo/{uuid}/{action}")
+}
+
+/// A group's discussions (members only).
+pub fn discussions(handle: &str) -> String {
+    format!("/@{handle}/c")
+}
+
+pub fn discussion_new(handle: &str) -> String {
+    format!("/@{handle}/c/new")
+}
+
+pub fn discussion(handle: &str, slug: &str) -> String {
+    format!("/@{handle}/c/{slug}")
+}
+
+/// One page of a long discussion (from 1).
+pub fn discussion_page(handle: &str, slug: &str, page: i64) -> String {
+    if page <= 1 { discussion(handle, slug) } else { format!("/@{handle}/c/{slug}?page={page}") }
+}
+
+/// A form acting on a discussion: `reply`, `rename`, `delete`.
+pub fn discussion_action(handle: &str, slug: &str, action: &str) -> String {
+    format!("/@{handle}/c/{slug}/{action}")
+}
+
+/// Editing one message of a discussion.
+pub fn discussion_reply(handle: &str, slug: &str, uuid: &str) -> String {
+    format!("/@{handle}/c/{slug}/replies/{uuid}")
+}
+
+pub fn discussion_reply_delete(handle: &str, slug: &str, uuid: &str) -> String {
+    format!("/@{handle}/c/{slug}/replies/{uuid}/delete")
 }
 
 pub fn actor_feed(handle: &str, format: &str) -> String {

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0010_groups", include_str!("../../migrations/0010_groups.sql")),
     ("0011_posts", include_str!("../../migrations/0011_posts.sql")),
     ("0012_resources_todos", include_str!("../../migrations/0012_resources_todos.sql")),
+    ("0013_discussions", include_str!("../../migrations/0013_discussions.sql")),
 ];
 
 pub fn latest_version() -> i64 {

@@ -7,6 +7,7 @@
 
 pub mod comments;
 pub mod deliveries;
+pub mod discussions;
 pub mod events;
 pub mod feed_tokens;
 pub mod follows;

@@ -237,6 +237,8 @@ pub fn delete(
             super::events::delete(tx, config, urls, &event, now)?;
         }
     }
+    // Members-only text does not outlive the group.
+    crate::db::discussions::delete_of_group(tx, group.id, now)?;
     // The Delete goes out while members and followers are still known.
     crate::federation::outbox_groups::group_deleted(tx, group, now)?;
     db::mark_deleted(tx, group.id, now)

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod comments;
+pub mod discussions;
 pub mod event_options;
 pub mod events;
 pub mod follows;

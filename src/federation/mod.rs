@@ -11,6 +11,7 @@ pub mod keys;
 pub mod lookup;
 pub mod objects;
 pub mod outbox;
+pub mod outbox_discussions;
 pub mod outbox_follows;
 pub mod outbox_groups;
 pub mod outbox_members;

@@ -111,6 +111,7 @@ pub async fn comment(
     use crate::db::comments;
     use crate::federation::objects::comment::{NoteContext, comment_tombstone, note_json};
     let uuid = uuid.into_inner();
+    let asked = uuid.clone();
     let found = state
         .db
         .read(move |conn| {
@@ -122,7 +123,10 @@ pub async fn comment(
             Ok(Some((c, event, parent)))
         })
         .await?;
-    let Some((c, event, parent)) = found else { return Err(AppError::NotFound) };
+    // Not an event's: perhaps a message of a group discussion (members only).
+    let Some((c, event, parent)) = found else {
+        return super::discussions_ap::message(&req, &state, asked).await;
+    };
     if event.draft || event.visibility == "private" || event.is_deleted() {
         return Err(AppError::NotFound);
     }

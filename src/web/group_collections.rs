@@ -17,7 +17,6 @@
 //!   exist (SECURITY.md rule 10: a stranger learns nothing of who belongs).
 //!   Members-only answers are never cached (`no-store`).
 //!
-//! Discussions have no rows yet: members get them empty.
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -153,7 +152,16 @@ fn collection_document(
             let total = events::count_group_public(conn, group.id)?;
             paged(&id, &group.ap_id, total, page, |offset| event_items(conn, urls, group, offset))
         }
-        Kind::Discussions => paged(&id, &group.ap_id, 0, page, |_| Ok(Vec::new())),
+        Kind::Discussions => {
+            // Each discussion's Note (its first message, with the title), newest activity first.
+            let total = crate::db::discussions::count_discussions(conn, group.id)?;
+            paged(&id, &group.ap_id, total, page, |offset| {
+                crate::db::discussions::list_discussions(conn, group.id, offset, PAGE_SIZE + 1)?
+                    .iter()
+                    .map(|d| crate::federation::outbox_discussions::discussion_note(conn, group, d))
+                    .collect()
+            })
+        }
     }
 }
 

@@ -382,6 +382,10 @@ pub fn timeline_sentence(subject: &str) -> &'static str {
         "resource_deleted" => msg!("{who} deleted the resource {what}."),
         "todo_created" => msg!("{who} added the todo {what}."),
         "todo_done" => msg!("{who} marked the todo {what} as done."),
+        "discussion_created" => msg!("{who} started the discussion {what}."),
+        "discussion_replied" => msg!("{who} answered in the discussion {what}."),
+        "discussion_renamed" => msg!("{who} renamed the discussion to {what}."),
+        "discussion_deleted" => msg!("{who} deleted the discussion {what}."),
         _ => msg!("{who} did something in the group."),
     }
 }

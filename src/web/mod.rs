@@ -10,6 +10,8 @@ pub mod context;
 pub mod cookies;
 pub mod csrf;
 pub mod discovery;
+pub mod discussions;
+pub mod discussions_ap;
 pub mod errors;
 pub mod event_meta;
 pub mod events;

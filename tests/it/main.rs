@@ -11,6 +11,8 @@ mod config;
 mod deliveries;
 mod deliveries_workers;
 mod discovery;
+mod discussions;
+mod discussions_federation;
 mod events;
 mod fake_peer;
 mod feeds;

@@ -97,6 +97,7 @@ fn remove_actor(
     for id in ids(tx, "SELECT id FROM comments WHERE actor_id = ?1 AND deleted_at IS NULL", actor_id)? {
         comments::delete_comment(tx, id, now)?;
     }
+    crate::db::discussions::delete_comments_of(tx, actor_id, now)?;
     tx.prepare_cached("DELETE FROM follows WHERE follower_id = ?1 OR target_id = ?1")?.execute([actor_id])?;
     tx.prepare_cached("DELETE FROM shares WHERE actor_id = ?1")?.execute([actor_id])?;
     tx.prepare_cached(

@@ -12,6 +12,7 @@
 //! accept what (R10), what the addressing allows (R9).
 
 mod actors;
+mod discussions;
 mod events;
 mod follows;
 mod group_objects;
@@ -255,6 +256,8 @@ fn dispatch(env: &Env) -> ApplyResult {
     match kind {
         "Create" | "Update" => match object_type(&env.activity) {
             Some("Event") => events::create_or_update(env, kind == "Update"),
+            // Before the comments' rule that drops non-public Notes as private messages.
+            Some("Note") if discussions::claims(env)? => discussions::create_or_update(env, kind == "Update"),
             Some("Note") => notes::create_or_update(env, kind == "Update"),
             Some("Article") => posts::create_or_update(env, kind == "Update"),
             Some(t) if group_objects::TYPES.contains(&t) => group_objects::apply(env, &env.activity),
@@ -291,6 +294,7 @@ fn dispatch(env: &Env) -> ApplyResult {
             Some(t) => ignored(format!("Undo of {t} is not supported")),
             None => ignored("Undo of something unknown"),
         },
+        "Announce" if discussions::is_group_announce(env)? => discussions::announced(env),
         "Add" | "Move" => group_objects::apply(env, &env.activity),
         "Announce" if group_objects::is_announced(env) => group_objects::announced(env),
         "Announce" => events::share(env),
@@ -313,6 +317,8 @@ fn delete_object(env: &Env) -> ApplyResult {
         events::delete(env)
     } else if posts::is_known(env, id)? {
         posts::delete(env)
+    } else if discussions::is_known(env, id)? {
+        discussions::delete(env)
     } else {
         notes::delete(env)
     }

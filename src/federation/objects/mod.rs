@@ -3,6 +3,7 @@
 
 pub mod actor;
 pub mod comment;
+pub mod discussion;
 pub mod event;
 pub mod group;
 pub mod post;
