@@ -24,19 +24,25 @@ pub struct SignedGet {
     pub path: String,
     pub query: Option<String>,
     pub headers: Vec<(String, String)>,
+    /// Whether its `Host` is ours: a member's signed request to another
+    /// server, replayed here, must read nothing.
+    pub for_us: bool,
 }
 
 impl SignedGet {
-    /// Takes the path, query and headers of a request.
-    pub fn of(req: &actix_web::HttpRequest) -> SignedGet {
+    /// Takes the path, query and headers of a request made to `our_host`.
+    pub fn of(req: &actix_web::HttpRequest, our_host: &str) -> SignedGet {
+        let headers: Vec<(String, String)> = req
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
+            .collect();
+        let host = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("host")).map(|(_, v)| v.trim());
         SignedGet {
+            for_us: host.is_some_and(|h| h.eq_ignore_ascii_case(our_host)),
             path: req.path().to_string(),
             query: Some(req.query_string().to_string()).filter(|q| !q.is_empty()),
-            headers: req
-                .headers()
-                .iter()
-                .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
-                .collect(),
+            headers,
         }
     }
 
@@ -63,6 +69,9 @@ fn header<'a>(get: &'a SignedGet, name: &str) -> Option<&'a str> {
 /// Checks the signature of a GET against the stored key of its signer.
 pub fn signer(conn: &Connection, get: &SignedGet, now: Timestamp) -> AppResult<Signer> {
     let Some(signature) = header(get, "signature") else { return Ok(Signer::Unsigned) };
+    if !get.for_us {
+        return Ok(Signer::Invalid("signed for another host".into()));
+    }
     let parsed = match signatures::parse_signature(signature) {
         Ok(p) => p,
         Err(e) => return Ok(Signer::Invalid(e.to_string())),

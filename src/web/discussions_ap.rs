@@ -26,23 +26,14 @@ use crate::federation::signed_fetch::{SignedGet, Signer};
 struct Signed(SignedGet);
 
 impl Signed {
-    fn of(req: &HttpRequest) -> Signed {
-        Signed(SignedGet::of(req))
+    fn of(req: &HttpRequest, our_host: &str) -> Signed {
+        Signed(SignedGet::of(req, our_host))
     }
 
     /// The remote actor that signed it, if we hold its key and it verifies,
     /// and if it was signed for our host: a member's request to another
     /// server, replayed here, reads nothing.
-    fn signer(
-        &self,
-        conn: &Connection,
-        our_host: &str,
-        now: crate::time::Timestamp,
-    ) -> AppResult<Option<i64>> {
-        let host = self.0.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("host")).map(|(_, v)| v.trim());
-        if !host.is_some_and(|h| h.eq_ignore_ascii_case(our_host)) {
-            return Ok(None);
-        }
+    fn signer(&self, conn: &Connection, now: crate::time::Timestamp) -> AppResult<Option<i64>> {
         Ok(match self.0.signer(conn, now)? {
             Signer::Verified(actor_id) => Some(actor_id),
             Signer::Unsigned | Signer::Invalid(_) => None,
@@ -93,8 +84,8 @@ pub async fn discussion(
     handle: &str,
     slug: &str,
 ) -> AppResult<HttpResponse> {
-    let (handle, slug, signed, now) = (handle.to_string(), slug.to_string(), Signed::of(req), state.now());
-    let urls = state.urls.clone();
+    let (handle, slug, signed, now) =
+        (handle.to_string(), slug.to_string(), Signed::of(req, state.urls.host()), state.now());
     let answer = state
         .db
         .read(move |conn| {
@@ -107,7 +98,7 @@ pub async fn discussion(
             if let Some(deleted) = d.deleted_at {
                 return Ok(Answer::Gone(comment_tombstone(&d.ap_id, deleted)));
             }
-            match signed.signer(conn, urls.host(), now)? {
+            match signed.signer(conn, now)? {
                 Some(actor) if may_read(conn, &group, actor)? => {
                     Ok(Answer::Note(discussion_note(conn, &group, &d)?))
                 }
@@ -141,7 +132,7 @@ pub async fn message(req: &HttpRequest, state: &AppState, uuid: String) -> AppRe
     if !wants_activity_json(req) {
         return message_page(req, state, uuid).await;
     }
-    let (signed, now, urls) = (Signed::of(req), state.now(), state.urls.clone());
+    let (signed, now, urls) = (Signed::of(req, state.urls.host()), state.now(), state.urls.clone());
     let answer = state
         .db
         .read(move |conn| {
@@ -149,7 +140,7 @@ pub async fn message(req: &HttpRequest, state: &AppState, uuid: String) -> AppRe
             if let Some(deleted) = c.deleted_at.or(d.deleted_at) {
                 return Ok(Answer::Gone(comment_tombstone(&c.ap_id, deleted)));
             }
-            match signed.signer(conn, urls.host(), now)? {
+            match signed.signer(conn, now)? {
                 Some(actor) if may_read(conn, &group, actor)? => {
                     Ok(Answer::Note(note_of(conn, &group, &d, &c)?))
                 }

@@ -69,8 +69,8 @@ enum Denied {
 struct Request(SignedGet);
 
 impl Request {
-    fn of(req: &HttpRequest) -> Request {
-        Request(SignedGet::of(req))
+    fn of(req: &HttpRequest, our_host: &str) -> Request {
+        Request(SignedGet::of(req, our_host))
     }
 
     /// The verified signer's actor row, or why there is none.
@@ -173,7 +173,7 @@ async fn collection(
     kind: Kind,
 ) -> AppResult<HttpResponse> {
     let page = page_number(&query)?;
-    let (request, username) = (Request::of(&req), username.into_inner());
+    let (request, username) = (Request::of(&req, state.urls.host()), username.into_inner());
     let (urls, now) = (state.urls.clone(), state.now());
     let result = state
         .db
@@ -227,7 +227,7 @@ pub async fn member(
     state: web::Data<AppState>,
     uuid: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let (request, uuid) = (Request::of(&req), uuid.into_inner());
+    let (request, uuid) = (Request::of(&req, state.urls.host()), uuid.into_inner());
     let (urls, now) = (state.urls.clone(), state.now());
     let result = state
         .db

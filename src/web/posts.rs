@@ -393,8 +393,8 @@ pub async fn show(
 struct SignedGet(crate::federation::signed_fetch::SignedGet);
 
 impl SignedGet {
-    fn of(req: &HttpRequest) -> SignedGet {
-        SignedGet(crate::federation::signed_fetch::SignedGet::of(req))
+    fn of(req: &HttpRequest, our_host: &str) -> SignedGet {
+        SignedGet(crate::federation::signed_fetch::SignedGet::of(req, our_host))
     }
 
     /// The role in the group of whoever signed the request (with a key we
@@ -433,7 +433,7 @@ async fn article(req: &HttpRequest, state: &AppState, slug: String) -> AppResult
     if !rules::is_slug(&slug) {
         return Err(AppError::NotFound);
     }
-    let get = SignedGet::of(req);
+    let get = SignedGet::of(req, state.urls.host());
     let (urls, now) = (state.urls.clone(), state.now());
     let (status, document, signed) = state
         .db
@@ -490,7 +490,7 @@ pub async fn collection(
                 .ok_or(AppError::BadRequest(msg!("The page parameter must be a page number, from 1.")))?,
         ),
     };
-    let get = SignedGet::of(&req);
+    let get = SignedGet::of(&req, state.urls.host());
     let (urls, now) = (state.urls.clone(), state.now());
     let (document, signed) = state
         .db

@@ -435,7 +435,7 @@ pub async fn delete(
 /// Whether this GET is signed by a member of the group (a stored remote
 /// actor whose key verifies; see `federation::signed_fetch`).
 pub async fn signed_member(req: &HttpRequest, state: &AppState, group_id: i64) -> AppResult<bool> {
-    let (get, now) = (crate::federation::signed_fetch::SignedGet::of(req), state.now());
+    let (get, now) = (crate::federation::signed_fetch::SignedGet::of(req, state.urls.host()), state.now());
     state
         .db
         .read(move |conn| {
