@@ -28,6 +28,22 @@ pub struct Address {
 }
 
 impl Address {
+    /// Reads the eight columns from `first` on: description, street, postal
+    /// code, locality, region, country, latitude, longitude (as events and
+    /// groups store them).
+    pub fn from_row(r: &Row, first: usize) -> rusqlite::Result<Address> {
+        Ok(Address {
+            description: r.get(first)?,
+            street: r.get(first + 1)?,
+            postal_code: r.get(first + 2)?,
+            locality: r.get(first + 3)?,
+            region: r.get(first + 4)?,
+            country: r.get(first + 5)?,
+            latitude: r.get(first + 6)?,
+            longitude: r.get(first + 7)?,
+        })
+    }
+
     pub fn is_empty(&self) -> bool {
         [&self.description, &self.street, &self.postal_code, &self.locality, &self.region, &self.country]
             .iter()
@@ -197,16 +213,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Event> {
         hide_number_of_participants: r.get(22)?,
         show_end_time: r.get(23)?,
         online_address: r.get(24)?,
-        address: Address {
-            description: r.get(25)?,
-            street: r.get(26)?,
-            postal_code: r.get(27)?,
-            locality: r.get(28)?,
-            region: r.get(29)?,
-            country: r.get(30)?,
-            latitude: r.get(31)?,
-            longitude: r.get(32)?,
-        },
+        address: Address::from_row(r, 25)?,
         category: r.get(33)?,
         language: r.get(34)?,
         banner: r.get(35)?,

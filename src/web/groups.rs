@@ -19,12 +19,9 @@ use crate::db::groups::{self as db, Group};
 use crate::db::members::Member;
 use crate::domain::FieldErrors;
 use crate::domain::groups::{self as rules, GroupInput};
-use crate::domain::media::Kind;
 use crate::domain::members::{Action, Role, allows};
 use crate::error::{AppError, AppResult};
 use crate::urls;
-
-const GROUP_PICTURES: &[(&str, Kind)] = &[("avatar", Kind::Avatar), ("banner", Kind::Banner)];
 
 /// A group and what the viewer is in it.
 pub struct Viewing {
@@ -117,23 +114,6 @@ pub async fn new_form(ctx: Ctx, state: web::Data<AppState>) -> AppResult<HttpRes
     super::ok(&FormPage { ctx, group: None, input: GroupInput::default(), errors: FieldErrors::default() })
 }
 
-fn attach_pictures(
-    tx: &rusqlite::Transaction,
-    actor_id: i64,
-    stored: &[(Kind, crate::domain::media::Processed, String)],
-    now: crate::time::Timestamp,
-) -> AppResult<()> {
-    use crate::db::media as m;
-    for (kind, picture, name) in stored {
-        let id = super::uploads::insert_stored(tx, picture, name, actor_id, now)?;
-        match kind {
-            Kind::Avatar => m::update_avatar(tx, actor_id, id)?,
-            Kind::Banner => m::update_banner(tx, actor_id, id)?,
-        }
-    }
-    Ok(())
-}
-
 pub async fn create(ctx: Ctx, state: web::Data<AppState>, mut parts: CsrfParts) -> AppResult<HttpResponse> {
     let creator = require_creator(&ctx, &state)?;
     let input = input_of(&parts);
@@ -141,7 +121,7 @@ pub async fn create(ctx: Ctx, state: web::Data<AppState>, mut parts: CsrfParts) 
         let input = input.clone();
         state.db.read(move |conn| rules::validate_new(conn, &input)).await?
     };
-    let pictures = pictures(&state, &mut parts, &mut errors, GROUP_PICTURES).await?;
+    let pictures = pictures(&state, &mut parts, &mut errors, super::profiles::ACTOR_PICTURES).await?;
     if !errors.is_empty() {
         return super::render(UNPROCESSABLE, &FormPage { ctx, group: None, input, errors });
     }
@@ -151,7 +131,7 @@ pub async fn create(ctx: Ctx, state: web::Data<AppState>, mut parts: CsrfParts) 
         .db
         .write(move |tx| {
             let group = rules::create(tx, &urls, creator, &input, now)?;
-            attach_pictures(tx, group.id, &stored, now)?;
+            super::profiles::attach_pictures(tx, group.id, &stored, now)?;
             Ok(group)
         })
         .await?;
@@ -184,7 +164,7 @@ pub async fn update_settings(
     let mut input = input_of(&parts);
     input.username = v.group.username.clone();
     let mut errors = rules::validate_edit(&input);
-    let pictures = pictures(&state, &mut parts, &mut errors, GROUP_PICTURES).await?;
+    let pictures = pictures(&state, &mut parts, &mut errors, super::profiles::ACTOR_PICTURES).await?;
     if !errors.is_empty() {
         return super::render(UNPROCESSABLE, &FormPage { ctx, group: Some(v.group), input, errors });
     }
@@ -195,7 +175,7 @@ pub async fn update_settings(
     state
         .db
         .write(move |tx| {
-            attach_pictures(tx, v.group.id, &stored, now)?;
+            super::profiles::attach_pictures(tx, v.group.id, &stored, now)?;
             rules::update(tx, &urls, &v.group, author, &input, now)
         })
         .await?;

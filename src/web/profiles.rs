@@ -19,7 +19,8 @@ use crate::error::{AppError, AppResult};
 use crate::urls;
 use actix_web::http::header;
 
-const PROFILE_PICTURES: &[(&str, Kind)] = &[("avatar", Kind::Avatar), ("banner", Kind::Banner)];
+/// The pictures of an actor's form (profiles and groups).
+pub(super) const ACTOR_PICTURES: &[(&str, Kind)] = &[("avatar", Kind::Avatar), ("banner", Kind::Banner)];
 
 #[derive(Template)]
 #[template(path = "profiles/index.html")]
@@ -74,7 +75,8 @@ fn input_of(parts: &CsrfParts) -> ProfileInput {
     }
 }
 
-fn attach_pictures(
+/// Stores an actor's new avatar and banner (a profile's or a group's).
+pub(super) fn attach_pictures(
     tx: &rusqlite::Transaction,
     actor_id: i64,
     stored: &[(Kind, Processed, String)],
@@ -98,7 +100,7 @@ pub async fn create(ctx: Ctx, state: web::Data<AppState>, mut parts: CsrfParts) 
         let input = input.clone();
         state.db.read(move |conn| rules::validate_new(conn, &input)).await?
     };
-    let pictures = pictures(&state, &mut parts, &mut errors, PROFILE_PICTURES).await?;
+    let pictures = pictures(&state, &mut parts, &mut errors, ACTOR_PICTURES).await?;
     if !errors.is_empty() {
         return super::render(UNPROCESSABLE, &profiles_page(ctx, &state, input, errors).await?);
     }
@@ -171,7 +173,7 @@ pub async fn update(
     let mut input = input_of(&parts);
     input.username = profile.username.clone();
     let mut errors = rules::validate_edit(&input);
-    let pictures = pictures(&state, &mut parts, &mut errors, PROFILE_PICTURES).await?;
+    let pictures = pictures(&state, &mut parts, &mut errors, ACTOR_PICTURES).await?;
     if !errors.is_empty() {
         let page = EditPage { ctx, username: profile.username, avatar: profile.avatar, input, errors };
         return super::render(UNPROCESSABLE, &page);
@@ -298,32 +300,25 @@ pub struct RemotePage {
     pub ctx: Ctx,
     pub profile: crate::db::remote_actors::RemoteProfile,
     pub upcoming: Vec<(crate::db::events::Event, String)>,
-    /// For a group and someone logged in: does their current profile follow
-    /// it (`Some(true)`), has it asked (`Some(false)`), or neither (`None`).
-    pub following: Option<bool>,
 }
 
+/// A remote person (groups have their own page, `groups::show`).
 async fn remote(ctx: Ctx, state: &AppState, name: String, domain: String) -> AppResult<HttpResponse> {
     let now = state.now();
-    let viewer = ctx.user.as_ref().and_then(|u| u.profile_id);
-    let (profile, events, following) = state
+    let (profile, events) = state
         .db
         .read(move |conn| {
             let Some(profile) = crate::db::remote_actors::find_by_handle(conn, &name, &domain)? else {
-                return Ok((None, Vec::new(), None));
+                return Ok((None, Vec::new()));
             };
             let events = crate::db::events::list_upcoming_by_organizer(conn, profile.id, now, 20)?;
-            let following = match viewer {
-                Some(me) => crate::db::follows::find_between(conn, me, profile.id)?.map(|f| f.approved),
-                None => None,
-            };
-            Ok((Some(profile), events, following))
+            Ok((Some(profile), events))
         })
         .await?;
     let profile = profile.ok_or(AppError::NotFound)?;
     let upcoming = super::events::with_times(&ctx, state, events);
     // Their page is theirs to be indexed, not our copy.
-    let mut response = super::ok(&RemotePage { ctx, profile, upcoming, following })?;
+    let mut response = super::ok(&RemotePage { ctx, profile, upcoming })?;
     response.headers_mut().insert(
         actix_web::http::header::HeaderName::from_static("x-robots-tag"),
         header::HeaderValue::from_static("noindex"),
