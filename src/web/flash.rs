@@ -14,9 +14,20 @@ pub fn redirect(state: &AppState, location: &str, level: FlashLevel, message: &'
         FlashLevel::Info => "info",
         FlashLevel::Error => "error",
     };
-    let value = cookies::sign(&state.secret, "flash", &format!("{level}:{message}"));
+    // Encoded: a message may hold `;`, `,`, quotes or spaces, which a cookie
+    // value cannot carry as they are (the browser would cut it short).
+    let encoded = crate::secrets::b64url(format!("{level}:{message}").as_bytes());
+    let value = cookies::sign(&state.secret, "flash", &encoded);
     let cookie = cookies::build(cookies::FLASH, value, state.config.is_https(), None);
     HttpResponse::SeeOther().insert_header((header::LOCATION, location.to_string())).cookie(cookie).finish()
+}
+
+/// The level and message a flash cookie carries, once its signature is checked.
+pub fn read(signed_value: &str) -> Option<(FlashLevel, String)> {
+    let text = String::from_utf8(crate::secrets::from_b64url(signed_value)?).ok()?;
+    let (level, message) = text.split_once(':')?;
+    let level = if level == "error" { FlashLevel::Error } else { FlashLevel::Info };
+    Some((level, message.to_string()))
 }
 
 /// A plain 303 without a message.

@@ -14,7 +14,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpMessage, HttpResponse, web};
 
-use super::context::{Ctx, Flash, FlashLevel, RequestCtx, SessionUser};
+use super::context::{Ctx, Flash, RequestCtx, SessionUser};
 use super::{cookies, csrf};
 use crate::app::AppState;
 use crate::db::{sessions, users};
@@ -138,12 +138,8 @@ async fn prepare(req: &ServiceRequest, state: &AppState) -> Prepared {
 
     let flash = req
         .cookie(cookies::FLASH)
-        .and_then(|c| cookies::verify(&state.secret, "flash", c.value()).map(str::to_string))
-        .and_then(|v| {
-            let (level, message) = v.split_once(':')?;
-            let level = if level == "error" { FlashLevel::Error } else { FlashLevel::Info };
-            Some(Flash { level, message: message.to_string() })
-        });
+        .and_then(|c| cookies::verify(&state.secret, "flash", c.value()).and_then(super::flash::read))
+        .map(|(level, message)| Flash { level, message });
     let flash_consumed = req.cookie(cookies::FLASH).is_some();
 
     let ctx = Ctx(Rc::new(RequestCtx {

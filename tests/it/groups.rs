@@ -77,6 +77,11 @@ async fn a_moderated_group_from_creation_to_its_first_event() {
     let r = app.post("/@climbers/join", &[("profile", "bob")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(role!(app, "climbers", w.bob.actor_id), "not_approved");
+    // The message, with its semicolon, survives the cookie that carries it.
+    let raw = r.header("set-cookie").unwrap_or_default().to_string();
+    assert!(!raw.split(';').next().unwrap_or_default().contains(' '), "a cookie value holds no space: {raw}");
+    let page = app.get("/@climbers").await;
+    assert!(page.body.contains("Your request is sent; the group"), "{}", page.body);
     let mails = app.deliver_mail();
     assert!(
         mails.iter().any(|m| m.contains("alice@example.org") && m.contains("@bob asks to join")),
