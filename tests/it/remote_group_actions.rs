@@ -330,19 +330,20 @@ async fn our_member_adds_links_folders_and_pads_to_a_remote_groups_resources() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.fingerprint(), before, "a refused form changes nothing");
     let skip = app.deliveries().len();
-    let add = |fields: Vec<(&'static str, String)>| fields;
     let mut made = Vec::new();
-    for fields in [
-        add(vec![("type", "folder".into()), ("title", "Trips".into()), ("parent_id", String::new())]),
-        add(vec![
+    // A folder at the top, a link in the group's own folder, a new pad.
+    let fields: [Vec<(&str, String)>; 3] = [
+        vec![("type", "folder".into()), ("title", "Trips".into()), ("parent_id", String::new())],
+        vec![
             ("type", "link".into()),
             ("title", "Topo".into()),
             ("summary", "Drawn by hand".into()),
             ("resource_url", "https://topos.example/river".into()),
             ("parent_id", theirs_uuid.clone()),
-        ]),
-        add(vec![("type", "pad".into()), ("title", "".into()), ("parent_id", String::new())]),
-    ] {
+        ],
+        vec![("type", "pad".into()), ("title", "".into()), ("parent_id", String::new())],
+    ];
+    for fields in fields {
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let r = app.post(&format!("/@{handle}/resources"), &fields).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -551,7 +552,7 @@ async fn our_group_takes_a_remote_members_event_discussion_and_link_and_announce
         .map(|d| {
             let o = &d.body["object"];
             let id = match o["type"].as_str() {
-                None => &o,
+                None => o,
                 Some("Note") => &o["id"],
                 Some(_) => &o["object"]["id"],
             };
