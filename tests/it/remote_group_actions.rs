@@ -581,4 +581,22 @@ async fn our_group_takes_a_remote_members_event_discussion_and_link_and_announce
         sent.iter().any(|d| d.body["type"] == "Announce" && d.body["object"] == json!(ev_id)),
         "{sent:?}"
     );
+
+    // Its deletion: the group tells the servers it announced the event to.
+    let skip = app.deliveries().len();
+    let delete = json!({"type": "Delete", "id": format!("{ev_id}/delete"), "actor": mo,
+        "object": {"type": "Tombstone", "id": ev_id}, "to": [PUBLIC]});
+    app.receive_and_apply(&delete).await;
+    assert_eq!(app.outcome(&format!("{ev_id}/delete")), "applied");
+    assert_eq!(app.count(&format!("SELECT deleted_at IS NOT NULL FROM events WHERE ap_id = '{ev_id}'")), 1);
+    let sent = since(&app, skip);
+    let to_c: Vec<&Delivery> = sent.iter().filter(|d| d.inbox == c.id("/inbox")).collect();
+    assert_eq!(to_c.len(), 1, "{sent:?}");
+    let d = &to_c[0].body;
+    assert_eq!(
+        (&d["type"], &d["actor"], &d["object"]["id"]),
+        (&json!("Delete"), &json!(group), &json!(ev_id))
+    );
+    assert!(d["id"].as_str().is_some_and(|id| id.starts_with(&format!("{group}/deletes/"))));
+    assert_eq!(to_c[0].signer_id, group_id);
 }

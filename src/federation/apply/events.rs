@@ -143,6 +143,13 @@ pub fn delete(env: &Env) -> ApplyResult {
     env.commit(move |tx| {
         participations::notify_change(tx, &config, &urls, &event, true, now)?;
         db::delete_event(tx, event.id, now)?;
+        // A remote member's event in one of our groups: the group announced
+        // it, the group tells the same servers it is gone.
+        if let Some(group) = event.attributed_to_id.map(|g| groups::find_group(tx, g)).transpose()?.flatten()
+        {
+            let public = event.visibility == "public";
+            outbox_groups::group_event_deleted(tx, &group, &event.ap_id, public, now)?;
+        }
         Ok(Applied::Done)
     })
 }
