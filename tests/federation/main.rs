@@ -452,4 +452,24 @@ fn a_moderator_on_one_instance_acts_in_a_group_on_another() {
     assert!(thread.body.contains("I have four seats."), "{}", thread.body);
     let resources = founder.get(&a.url("/@climbers/resources")).expect("page");
     assert!(resources.body.contains("River topo"), "{}", resources.body);
+
+    // The climber takes the event back: gone on A, and A's group tells its follower.
+    let r = post(&mut climber, &b, &format!("{b_event_path}/delete"), &[]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    a.wait_for(
+        "the deletion on A",
+        &format!("SELECT deleted_at IS NOT NULL FROM events WHERE ap_id = '{event_url}'"),
+        "1",
+        WAIT,
+    );
+    a.wait_for(
+        "A's group telling its follower",
+        &format!(
+            "SELECT count(*) FROM deliveries WHERE inbox_url = '{dead}/users/fan/inbox'
+             AND body LIKE '%\"Delete\"%' AND body LIKE '%{event_url}%'"
+        ),
+        "1",
+        WAIT,
+    );
+    assert_eq!(founder.get(&a.url(&format!("/events/{a_uuid}"))).expect("page").status, 410);
 }
