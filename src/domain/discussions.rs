@@ -161,7 +161,10 @@ fn may(group: &Group, m: &Member, action: Action) -> bool {
     m.group_id == group.id && allows(role_of(m), action)
 }
 
-/// A member of one of our groups starts a discussion with its first message.
+/// A member starts a discussion with its first message. In a remote group
+/// too: the discussion has its id here (`/@group@host/c/<slug>`, on our
+/// host, as every object our profiles make) and its Note goes to the
+/// group's server, which checks the role again and passes it on.
 pub fn start(
     tx: &Transaction,
     urls: &Urls,
@@ -173,9 +176,6 @@ pub fn start(
 ) -> Outcome<Discussion> {
     if group.deleted || !may(group, author, Action::StartDiscussion) {
         return Ok(Err(Refusal::NotAllowed));
-    }
-    if !group.is_local() {
-        return Ok(Err(Refusal::RemoteGroup));
     }
     let title = match check_title(title) {
         Ok(t) => t,

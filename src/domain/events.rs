@@ -465,8 +465,16 @@ pub fn create(
     create_for(tx, urls, organizer_id, None, fields, draft, now)
 }
 
-/// Creates an event of a group of ours, by the member `organizer_id` (whose
-/// role the caller checked); the group's timeline records it.
+/// Whether `group_id` is one of our groups (remote groups keep their own
+/// timeline and mail their own followers).
+fn is_local_group(conn: &Connection, group_id: i64) -> AppResult<bool> {
+    Ok(crate::db::groups::find_group(conn, group_id)?.is_some_and(|g| g.is_local()))
+}
+
+/// Creates an event of a group, by the member `organizer_id` (whose role the
+/// caller checked); our group's timeline records it. For a remote group the
+/// event is ours, attributed to the group: its Create goes to the group's
+/// server too, which announces it to the group's followers.
 pub fn create_for_group(
     tx: &Transaction,
     urls: &Urls,
@@ -477,6 +485,9 @@ pub fn create_for_group(
     now: Timestamp,
 ) -> AppResult<(i64, String)> {
     let (id, uuid) = create_for(tx, urls, organizer_id, Some(group_id), fields, draft, now)?;
+    if !is_local_group(tx, group_id)? {
+        return Ok((id, uuid));
+    }
     crate::db::group_activities::insert_activity(
         tx,
         group_id,
@@ -551,7 +562,7 @@ pub fn tell_group_followers(
 ) -> AppResult<()> {
     let Some(event) = db::find_event(tx, event_id)? else { return Ok(()) };
     let Some(group_id) = event.attributed_to_id.filter(|_| event.local) else { return Ok(()) };
-    match crate::db::groups::find_group(tx, group_id)? {
+    match crate::db::groups::find_group(tx, group_id)?.filter(|g| g.is_local()) {
         Some(group) => {
             crate::mail::group_messages::tell_followers_of_event(tx, config, urls, &group, &event, now)
         }
@@ -559,8 +570,8 @@ pub fn tell_group_followers(
     }
 }
 
-/// Records a change to a group's event in the group's timeline (nothing for
-/// other events).
+/// Records a change to a group's event in our group's timeline (nothing for
+/// other events, nor for a remote group's).
 pub fn record_in_group(
     tx: &Transaction,
     event: &Event,
@@ -569,7 +580,7 @@ pub fn record_in_group(
     now: Timestamp,
 ) -> AppResult<()> {
     match event.attributed_to_id.filter(|_| event.local) {
-        Some(group) => {
+        Some(group) if is_local_group(tx, group)? => {
             let path =
                 if subject == "event_deleted" { String::new() } else { crate::urls::event(&event.uuid) };
             crate::db::group_activities::insert_activity(
@@ -582,7 +593,7 @@ pub fn record_in_group(
                 now,
             )
         }
-        None => Ok(()),
+        _ => Ok(()),
     }
 }
 

@@ -1,6 +1,7 @@
 //! A group's resources: the form's rules, and creating, renaming, moving and
 //! deleting folders and links, for our members (the web forms) and for
-//! remote members (the inbox) alike. Every permission goes through the
+//! remote members (the inbox) alike; and what our members add to a remote
+//! group they belong to. Every permission goes through the
 //! matrix (`members::allows` with `WriteResources`); resources exist for
 //! members only, so nothing here ever reaches a follower, a feed or search.
 
@@ -125,14 +126,23 @@ pub fn validate(input: &ResourceInput) -> Result<Fields, FieldErrors> {
     if errors.is_empty() { Ok(Fields { kind: input.kind.clone(), title, summary, url }) } else { Err(errors) }
 }
 
-/// May `by` change the resources of `group` (ours, not deleted)?
-fn may_write(group: &Group, by: &By) -> bool {
-    group.is_local()
-        && !group.deleted
+/// May `by` add to the resources of `group` (not deleted)? In a remote
+/// group, only one of our profiles, from here: the resource is ours and its
+/// Create goes to the group's server, which checks the role again.
+fn may_add(group: &Group, by: &By) -> bool {
+    !group.deleted
         && by.member.group_id == group.id
+        && (group.is_local() || (by.member.is_local() && by.relayed.is_none()))
         && allows(role_of(by.member), Action::WriteResources)
 }
 
+/// May `by` change the resources of `group` (ours, not deleted)? A remote
+/// group's are renamed, moved and deleted on its server.
+fn may_write(group: &Group, by: &By) -> bool {
+    group.is_local() && may_add(group, by)
+}
+
+/// Our group's timeline tells members what happened (remote groups keep their own).
 fn record(
     tx: &Transaction,
     group: &Group,
@@ -142,6 +152,9 @@ fn record(
     path: &str,
     now: Timestamp,
 ) -> AppResult<()> {
+    if !group.is_local() {
+        return Ok(());
+    }
     crate::db::group_activities::insert_activity(
         tx,
         group.id,
@@ -170,8 +183,9 @@ fn is_folder_of(group: &Group, folder: Option<&Resource>) -> bool {
     folder.is_none_or(|f| f.group_id == group.id && f.is_folder() && !f.is_deleted())
 }
 
-/// Adds a folder or a link in `parent` (None: the root). `remote_ap_id` is
-/// the id a remote member's server gave it; None makes one of ours.
+/// Adds a folder or a link in `parent` (None: the root), in our group or
+/// (by one of our profiles) in a remote group. `remote_ap_id` is the id a
+/// remote member's server gave it; None makes one of ours.
 #[allow(clippy::too_many_arguments)]
 pub fn create(
     tx: &Transaction,
@@ -183,7 +197,7 @@ pub fn create(
     remote_ap_id: Option<&str>,
     now: Timestamp,
 ) -> Outcome<Resource> {
-    if !may_write(group, &by) {
+    if !may_add(group, &by) {
         return Ok(Err(Refusal::NotAllowed));
     }
     if !is_folder_of(group, parent) {

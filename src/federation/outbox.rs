@@ -105,16 +105,31 @@ fn remote_members(tx: &Transaction, group_id: i64) -> AppResult<Vec<i64>> {
     )
 }
 
+fn is_remote(tx: &Transaction, actor_id: i64) -> AppResult<bool> {
+    Ok(tx
+        .prepare_cached("SELECT domain IS NOT NULL FROM actors WHERE id = ?1")?
+        .query_row([actor_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
 /// Who hears about a local event: remote participants and commenters, the
-/// organiser's remote followers, and for a group's event the group's remote
-/// followers and members (Mastodon accounts following the group included).
+/// organiser's remote followers, and for our group's event the group's
+/// remote followers and members (Mastodon accounts following the group
+/// included). An event our member makes in a REMOTE group goes to that
+/// group, whose server checks the member's role and announces it to the
+/// group's followers and members (Mobilizon's group fan-out).
 fn event_audience(tx: &Transaction, event: &Event) -> AppResult<Vec<i64>> {
     let mut actors = remote_participants(tx, event.id)?;
     actors.extend(remote_commenters(tx, event.id)?);
     actors.extend(remote_followers(tx, event.organizer_id)?);
     if let Some(group) = event.attributed_to_id {
-        actors.extend(remote_followers(tx, group)?);
-        actors.extend(remote_members(tx, group)?);
+        if is_remote(tx, group)? {
+            actors.push(group);
+        } else {
+            actors.extend(remote_followers(tx, group)?);
+            actors.extend(remote_members(tx, group)?);
+        }
     }
     actors.sort_unstable();
     actors.dedup();
@@ -141,6 +156,14 @@ fn relay_announce(tx: &Transaction, urls: &Urls, event: &Event, now: Timestamp) 
     queue(tx, activity, relay, &followers, now)
 }
 
+/// A group's event says so on the activity too (Mobilizon's shape, b8: the
+/// member who acts is the `actor`, the group is `attributedTo`).
+fn attribute(activity: &mut Value, event: &Event) {
+    if let Some(group) = &event.attributed_to_ap_id {
+        activity["attributedTo"] = Value::String(group.clone());
+    }
+}
+
 /// A local event was published (created, or a draft made public).
 pub fn event_published(tx: &Transaction, urls: &Urls, event_id: i64, now: Timestamp) -> AppResult<()> {
     let Some(event) = events::find_event(tx, event_id)? else { return Ok(()) };
@@ -148,7 +171,7 @@ pub fn event_published(tx: &Transaction, urls: &Urls, event_id: i64, now: Timest
         return Ok(());
     }
     let object = event_document(tx, urls, &event)?;
-    let activity = json!({
+    let mut activity = json!({
         "type": "Create",
         "id": format!("{}/activity", event.ap_id),
         "actor": event.organizer_ap_id,
@@ -157,6 +180,7 @@ pub fn event_published(tx: &Transaction, urls: &Urls, event_id: i64, now: Timest
         "to": object["to"].clone(),
         "cc": object["cc"].clone(),
     });
+    attribute(&mut activity, &event);
     let audience = event_audience(tx, &event)?;
     queue(tx, activity, event.organizer_id, &audience, now)?;
     relay_announce(tx, urls, &event, now)
@@ -179,7 +203,7 @@ pub fn event_updated(tx: &Transaction, urls: &Urls, event_id: i64, now: Timestam
         return Ok(());
     }
     let object = event_document(tx, urls, &event)?;
-    let activity = json!({
+    let mut activity = json!({
         "type": "Update",
         "id": format!("{}/updates/{}", event.ap_id, uuid::Uuid::new_v4()),
         "actor": event.organizer_ap_id,
@@ -188,6 +212,7 @@ pub fn event_updated(tx: &Transaction, urls: &Urls, event_id: i64, now: Timestam
         "to": object["to"].clone(),
         "cc": object["cc"].clone(),
     });
+    attribute(&mut activity, &event);
     let mut audience = event_audience(tx, &event)?;
     if let Some((_, followers)) = relay_followers(tx, &event)? {
         audience.extend(followers);

@@ -1,6 +1,7 @@
 //! What changes to our groups themselves say to other servers: Update of the
 //! Group actor and its Delete, to the group's remote followers and members;
-//! and the group's Announce of what a remote member did in it.
+//! and the group's Announce of what a remote member did in it (and the
+//! Delete of an event a remote member took back).
 
 use rusqlite::Transaction;
 use serde_json::json;
@@ -92,6 +93,37 @@ pub fn group_announce(
         "id": urls.announce(&uuid::Uuid::new_v4().to_string()),
         "actor": group.ap_id,
         "object": object_id,
+        "published": crate::time::rfc3339(now),
+        "to": [format!("{}/members", group.ap_id), format!("{}/followers", group.ap_id)],
+        "cc": if public { json!([PUBLIC]) } else { json!([]) },
+    });
+    delivery::enqueue(tx, &with_context(activity), group.id, &inboxes, now)?;
+    Ok(())
+}
+
+/// A remote member deleted an event they made in one of our groups: the
+/// group tells those it announced the event to (its remote followers and
+/// members), who take a group event's deletion from its group. The
+/// member's server, which does not know them, cannot.
+pub fn group_event_deleted(
+    tx: &Transaction,
+    group: &Group,
+    event_ap_id: &str,
+    public: bool,
+    now: Timestamp,
+) -> AppResult<()> {
+    if !group.is_local() {
+        return Ok(());
+    }
+    let inboxes = group_inboxes(tx, group.id)?;
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    let activity = json!({
+        "type": "Delete",
+        "id": format!("{}/deletes/{}", group.ap_id, uuid::Uuid::new_v4()),
+        "actor": group.ap_id,
+        "object": super::objects::event::tombstone_json(event_ap_id, now),
         "published": crate::time::rfc3339(now),
         "to": [format!("{}/members", group.ap_id), format!("{}/followers", group.ap_id)],
         "cc": if public { json!([PUBLIC]) } else { json!([]) },

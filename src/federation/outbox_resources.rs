@@ -55,7 +55,9 @@ pub fn context_of(group: &Group, parent_ap_id: Option<&str>) -> String {
 }
 
 /// Queues `activity` (made by `by` here) or the group's Announce of what a
-/// remote member sent, for the group's remote members.
+/// remote member sent, for the group's remote members. What one of our
+/// profiles does in a remote group goes to that group's server, which
+/// passes it on to the members (as it does for a Mobilizon member).
 pub fn send(
     tx: &Transaction,
     urls: &Urls,
@@ -65,6 +67,10 @@ pub fn send(
     now: Timestamp,
 ) -> AppResult<()> {
     if !group.is_local() {
+        if by.relayed.is_none() && by.member.is_local() {
+            let inboxes = delivery::inboxes_of(tx, &[group.id])?;
+            delivery::enqueue(tx, &with_context(activity), by.member.actor_id, &inboxes, now)?;
+        }
         return Ok(());
     }
     let mut inboxes = crate::db::members::list_remote_member_inboxes(tx, group.id)?;

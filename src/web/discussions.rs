@@ -106,7 +106,7 @@ pub struct IndexPage {
 
 impl IndexPage {
     pub fn may_start(&self) -> bool {
-        self.v.group.is_local() && self.v.may(Action::StartDiscussion)
+        self.v.may(Action::StartDiscussion)
     }
 }
 
@@ -154,13 +154,9 @@ pub struct NewForm {
     pub text: String,
 }
 
-/// Only our groups' discussions start here (a remote group's start on its server).
+/// A group (ours or remote) in which the viewer may start a discussion.
 async fn group_to_start_in(ctx: &Ctx, state: &AppState, raw: &str) -> AppResult<Viewing> {
-    let v = group_for(ctx, state, raw, Action::StartDiscussion).await?;
-    if !v.group.is_local() {
-        return Err(AppError::NotFound);
-    }
-    Ok(v)
+    group_for(ctx, state, raw, Action::StartDiscussion).await
 }
 
 pub async fn new_form(

@@ -61,6 +61,19 @@ fn may_read(conn: &Connection, group: &Group, actor_id: i64) -> AppResult<bool> 
     Ok(parse::same_origin(&ap_id, &group.ap_id))
 }
 
+/// Whether a GET was signed, for our host, by a remote actor who may read
+/// `group`'s members-only documents (see [`may_read`]).
+pub async fn signed_reader(req: &HttpRequest, state: &AppState, group: &Group) -> AppResult<bool> {
+    let (signed, now, group) = (Signed::of(req, state.urls.host()), state.now(), group.clone());
+    state
+        .db
+        .read(move |conn| match signed.signer(conn, now)? {
+            Some(actor) => may_read(conn, &group, actor),
+            None => Ok(false),
+        })
+        .await
+}
+
 enum Answer {
     Note(serde_json::Value),
     Gone(serde_json::Value),
@@ -76,8 +89,9 @@ fn respond(answer: Answer) -> AppResult<HttpResponse> {
 }
 
 /// `/@group/c/<slug>` asked as ActivityPub: the discussion's Note (its
-/// first message, with the title). Only our groups' discussions have their
-/// id here.
+/// first message, with the title). Only discussions started here have their
+/// id here: our groups', and those our members start in a remote group
+/// (`/@group@host/c/<slug>`, which that group's server may fetch).
 pub async fn discussion(
     req: &HttpRequest,
     state: &AppState,
@@ -89,7 +103,7 @@ pub async fn discussion(
     let answer = state
         .db
         .read(move |conn| {
-            let Some(group) = groups::find_by_handle(conn, &handle)?.filter(|g| g.is_local()) else {
+            let Some(group) = groups::find_by_handle(conn, &handle)? else {
                 return Ok(Answer::NotFound);
             };
             let Some(d) = db::find_by_slug(conn, group.id, &slug)?.filter(|d| d.local) else {

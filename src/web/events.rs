@@ -75,8 +75,10 @@ pub struct NewQuery {
     pub group: Option<String>,
 }
 
-/// The groups of ours in which the account may create events: (group id,
-/// handle, name, the profile that acts), by name.
+/// The groups in which the account may create events: (group id, handle,
+/// name, the profile that acts), by name. Remote groups too: the event is
+/// made here, its Create goes to the group's server, which checks the role
+/// again and announces it (`outbox::event_published`).
 async fn event_groups(ctx: &Ctx, state: &AppState) -> AppResult<Vec<(i64, String, String, i64)>> {
     let user = ctx.require_user()?.user_id;
     state
@@ -91,8 +93,8 @@ async fn event_groups(ctx: &Ctx, state: &AppState) -> AppResult<Vec<(i64, String
                         crate::domain::members::Role::parse(&role),
                         crate::domain::members::Action::ManageEvents,
                     );
-                    if allowed && g.is_local() && !out.iter().any(|(id, ..)| *id == g.id) {
-                        out.push((g.id, g.username.clone(), g.name.clone(), p.id));
+                    if allowed && !out.iter().any(|(id, ..)| *id == g.id) {
+                        out.push((g.id, g.handle(), g.name.clone(), p.id));
                     }
                 }
             }

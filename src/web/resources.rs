@@ -50,6 +50,14 @@ pub struct ResourcePage {
 }
 
 impl ResourcePage {
+    /// May the viewer add here (in our group, or in a remote one: its
+    /// server gets what they add).
+    pub fn may_add(&self) -> bool {
+        self.v.may(Action::WriteResources)
+    }
+
+    /// May the viewer rename, move and delete (our groups' resources only:
+    /// a remote group's change on its server).
     pub fn may_write(&self) -> bool {
         self.v.group.is_local() && self.v.may(Action::WriteResources)
     }
@@ -134,6 +142,16 @@ pub async fn viewing_group(ctx: &Ctx, state: &AppState, group_id: i64, action: A
 
 fn uuid_of(text: &str) -> AppResult<String> {
     uuid::Uuid::parse_str(text).map(|u| u.to_string()).map_err(|_| AppError::NotFound)
+}
+
+/// A resource our member may change: in our group (a remote group's are
+/// renamed, moved and deleted on its server: 403 here).
+async fn changeable(ctx: &Ctx, state: &AppState, uuid: &str) -> AppResult<(Viewing, Resource)> {
+    let (v, r) = visible(ctx, state, uuid, Action::WriteResources).await?;
+    if !v.group.is_local() {
+        return Err(AppError::Forbidden);
+    }
+    Ok((v, r))
 }
 
 /// A resource and its group, for a member (404 for anyone else; 410 once deleted).
@@ -310,7 +328,8 @@ fn said(state: &AppState, back: &str, outcome: Result<(), Refusal>, done: &'stat
     }
 }
 
-/// Adds a folder, a link, or (the buttons) a new pad, spreadsheet or call.
+/// Adds a folder, a link, or (the buttons) a new pad, spreadsheet or call,
+/// in our group or in a remote one (then sent to the group's server).
 pub async fn create(
     ctx: Ctx,
     state: web::Data<AppState>,
@@ -318,9 +337,6 @@ pub async fn create(
     form: CsrfForm<ResourceForm>,
 ) -> AppResult<HttpResponse> {
     let v = viewing_for(&ctx, &state, &handle, Action::WriteResources).await?;
-    if !v.group.is_local() {
-        return Err(AppError::NotFound);
-    }
     let form = form.0;
     let parent = folder_of(&state, &v.group, &form.parent_id).await?;
     let mut input = input_of(&form);
@@ -364,7 +380,7 @@ pub async fn rename(
     uuid: web::Path<String>,
     form: CsrfForm<ResourceForm>,
 ) -> AppResult<HttpResponse> {
-    let (v, r) = visible(&ctx, &state, &uuid, Action::WriteResources).await?;
+    let (v, r) = changeable(&ctx, &state, &uuid).await?;
     let mut input = input_of(&form.0);
     input.kind = r.kind.clone();
     let fields = match rules::validate(&input) {
@@ -392,7 +408,7 @@ pub async fn move_to(
     uuid: web::Path<String>,
     form: CsrfForm<ResourceForm>,
 ) -> AppResult<HttpResponse> {
-    let (v, r) = visible(&ctx, &state, &uuid, Action::WriteResources).await?;
+    let (v, r) = changeable(&ctx, &state, &uuid).await?;
     let target = folder_of(&state, &v.group, &form.0.parent_id).await?;
     let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
     let member = v.member.clone().ok_or(AppError::Forbidden)?;
@@ -420,7 +436,7 @@ pub async fn delete(
     uuid: web::Path<String>,
     _form: CsrfForm<EmptyForm>,
 ) -> AppResult<HttpResponse> {
-    let (v, r) = visible(&ctx, &state, &uuid, Action::WriteResources).await?;
+    let (v, r) = changeable(&ctx, &state, &uuid).await?;
     let back = match &r.parent_uuid {
         Some(parent) => urls::resource(parent),
         None => urls::group_page(&v.group.handle(), "resources"),
@@ -449,8 +465,10 @@ pub async fn signed_member(req: &HttpRequest, state: &AppState, group_id: i64) -
 }
 
 /// A resource of ours as ActivityPub JSON: to a signed fetch by a member of
-/// its group; a deleted one is an empty Tombstone (410) for anyone, as
-/// Mobilizon checks before it applies a Delete; 404 otherwise.
+/// its group (for one our member added to a remote group: also the group
+/// and its server, which fetch for their members); a deleted one is an
+/// empty Tombstone (410) for anyone, as Mobilizon checks before it applies a
+/// Delete; 404 otherwise.
 async fn object(req: &HttpRequest, state: &AppState, uuid: &str) -> AppResult<HttpResponse> {
     let uuid = uuid_of(uuid)?;
     let found = state
@@ -460,7 +478,7 @@ async fn object(req: &HttpRequest, state: &AppState, uuid: &str) -> AppResult<Ht
             Ok(crate::db::groups::find_group(conn, r.group_id)?.map(|g| (r, g)))
         })
         .await?;
-    let Some((r, group)) = found.filter(|(r, g)| r.local && g.is_local()) else {
+    let Some((r, group)) = found.filter(|(r, _)| r.local) else {
         return Err(AppError::NotFound);
     };
     if let Some(deleted) = r.deleted_at {
@@ -469,7 +487,12 @@ async fn object(req: &HttpRequest, state: &AppState, uuid: &str) -> AppResult<Ht
             tombstone(&r.ap_id, wire_type(&r.kind), deleted),
         ));
     }
-    if group.deleted || !signed_member(req, state, group.id).await? {
+    let allowed = if group.is_local() {
+        signed_member(req, state, group.id).await?
+    } else {
+        super::discussions_ap::signed_reader(req, state, &group).await?
+    };
+    if group.deleted || !allowed {
         return Err(AppError::NotFound);
     }
     let doc = resource_json(&r, &group.ap_id, &context_of(&group, r.parent_ap_id.as_deref()));

@@ -3,7 +3,9 @@
 //! allowed by their test settings). A daughter on A finds her father's event
 //! on B, asks to join, is approved, comments; the event changes and is then
 //! deleted, and A sees each step. A comment written while B is down reaches
-//! B after it restarts, even though A was killed in between.
+//! B after it restarts, even though A was killed in between. And a person on
+//! B, moderator of a group on A, makes the group's event, starts a
+//! discussion and adds a link from B; A's group has each of them.
 
 #[path = "../it/common/mod.rs"]
 #[allow(unused_imports)]
@@ -97,6 +99,13 @@ impl Instance {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Writes to the instance's database while it runs (what no page does).
+    fn execute(&self, sql: &str) {
+        let conn = rusqlite::Connection::open(self.dir.path().join("zerda.db")).expect("open db");
+        conn.busy_timeout(Duration::from_secs(5)).expect("busy timeout");
+        conn.execute_batch(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
     fn mails_to(&self, address: &str) -> Vec<String> {
@@ -299,4 +308,168 @@ fn a_daughter_on_one_instance_joins_her_fathers_event_on_another() {
     );
     assert_eq!(daughter.get(&a.url(&a_event_path)).expect("page").status, 410);
     let _ = zerda;
+}
+
+#[test]
+fn a_moderator_on_one_instance_acts_in_a_group_on_another() {
+    let a = Instance::new("founder");
+    let b = Instance::new("climber");
+    a.wait_for("A's keys", "SELECT count(*) FROM actors WHERE private_key_pem IS NULL", "0", WAIT);
+    b.wait_for("B's keys", "SELECT count(*) FROM actors WHERE private_key_pem IS NULL", "0", WAIT);
+
+    // The founder makes a moderated group on A.
+    let mut founder = log_in(&a, "founder");
+    let r = post(
+        &mut founder,
+        &a,
+        "/groups/create",
+        &[
+            ("username", "climbers"),
+            ("name", "Riverside Climbers"),
+            ("summary", "Weekly meetups."),
+            ("visibility", "public"),
+            ("openness", "moderated"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    a.wait_for("the group's key", "SELECT count(*) FROM actors WHERE private_key_pem IS NULL", "0", WAIT);
+    let group_url = a.url("/@climbers");
+    // A follower of the group on a server that is down: A's Announces queue for it.
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    a.execute(&format!(
+        "INSERT INTO actors (ap_id, kind, preferred_username, domain, inbox_url, created_at, updated_at)
+         VALUES ('{dead}/users/fan', 'Person', 'fan', '{}', '{dead}/users/fan/inbox', 0, 0);
+         INSERT INTO follows (uuid, ap_id, follower_id, target_id, approved, created_at, updated_at)
+         VALUES ('6f6f6f6f-0000-4000-8000-000000000001', '{dead}/follows/1',
+                 (SELECT id FROM actors WHERE ap_id = '{dead}/users/fan'),
+                 (SELECT id FROM actors WHERE ap_id = '{group_url}'), 1, 0, 0);",
+        dead.trim_start_matches("http://")
+    ));
+
+    // The climber on B finds the group and asks to join with its form.
+    let mut climber = log_in(&b, "climber");
+    let r = post(&mut climber, &b, "/search/lookup", &[("q", &group_url)]);
+    assert_eq!(r.status, 303, "lookup: {}", r.body);
+    let group_path = r.location.expect("B's page of the group");
+    let handle = group_path.trim_start_matches("/@").to_string();
+    assert!(handle.starts_with("climbers@127.0.0.1:"), "{handle}");
+    let r = post(&mut climber, &b, &format!("{group_path}/join"), &[("profile", "climber")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let climber_url = b.url("/@climber");
+    let member_row = format!(
+        "SELECT m.id FROM members m JOIN actors a ON a.id = m.actor_id WHERE a.ap_id = '{climber_url}' AND m.role = 'not_approved'"
+    );
+    let start = Instant::now();
+    let member_id = loop {
+        if let Some(id) = a.query(&member_row) {
+            break id;
+        }
+        assert!(start.elapsed() < WAIT, "the request on A");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+
+    // The founder approves and promotes through A's members page; B learns each.
+    let our_role = "SELECT m.role FROM members m JOIN actors a ON a.id = m.actor_id WHERE a.preferred_username = 'climber' AND a.domain IS NULL";
+    let r = post(&mut founder, &a, &format!("/@climbers/members/{member_id}/approve"), &[]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    b.wait_for("the approval on B", our_role, "member", WAIT);
+    let r = post(&mut founder, &a, &format!("/@climbers/members/{member_id}/role"), &[("role", "moderator")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    b.wait_for("the promotion on B", our_role, "moderator", WAIT);
+
+    // From B: the group's event, first a draft, then published.
+    let mut event: Vec<(&str, &str)> =
+        EVENT_FORM.iter().filter(|(k, _)| !matches!(*k, "draft" | "title")).copied().collect();
+    event.extend([("group", handle.as_str()), ("title", "Crag day at the river"), ("draft", "true")]);
+    let r = post(&mut climber, &b, "/events/create", &event);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let b_event_path = r.location.expect("the event");
+    let event_url = b.url(&b_event_path);
+    let r = post(&mut climber, &b, &format!("{b_event_path}/publish"), &[]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    a.wait_for(
+        "the group's event on A",
+        &format!(
+            "SELECT count(*) FROM events e JOIN actors g ON g.id = e.attributed_to_id
+             WHERE e.ap_id = '{event_url}' AND g.ap_id = '{group_url}' AND e.draft = 0"
+        ),
+        "1",
+        WAIT,
+    );
+    a.wait_for(
+        "A's group announcing it to its follower",
+        &format!(
+            "SELECT count(*) FROM deliveries WHERE inbox_url = '{dead}/users/fan/inbox'
+             AND body LIKE '%\"Announce\"%' AND body LIKE '%{event_url}%'"
+        ),
+        "1",
+        WAIT,
+    );
+    let a_uuid = a.query(&format!("SELECT uuid FROM events WHERE ap_id = '{event_url}'")).expect("uuid");
+    let page = founder.get(&a.url(&format!("/events/{a_uuid}"))).expect("page");
+    assert!(
+        page.body.contains("Crag day at the river") && page.body.contains("Riverside Climbers"),
+        "{}",
+        page.body
+    );
+
+    // A discussion and a link, from B.
+    let r = post(
+        &mut climber,
+        &b,
+        &format!("/@{handle}/c/new"),
+        &[("title", "Who drives on Sunday?"), ("text", "I have four seats.")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = post(
+        &mut climber,
+        &b,
+        &format!("/@{handle}/resources"),
+        &[
+            ("type", "link"),
+            ("title", "River topo"),
+            ("resource_url", "https://topos.example/river"),
+            ("parent_id", ""),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    a.wait_for(
+        "the discussion on A",
+        "SELECT count(*) FROM discussions WHERE title = 'Who drives on Sunday?' AND local = 0",
+        "1",
+        WAIT,
+    );
+    a.wait_for(
+        "the link on A",
+        "SELECT count(*) FROM resources WHERE title = 'River topo' AND url = 'https://topos.example/river' AND local = 0",
+        "1",
+        WAIT,
+    );
+    let discussions = founder.get(&a.url("/@climbers/c")).expect("page");
+    assert!(discussions.body.contains("Who drives on Sunday?"), "{}", discussions.body);
+    let slug = a.query("SELECT slug FROM discussions WHERE title = 'Who drives on Sunday?'").expect("slug");
+    let thread = founder.get(&a.url(&format!("/@climbers/c/{slug}"))).expect("page");
+    assert!(thread.body.contains("I have four seats."), "{}", thread.body);
+    let resources = founder.get(&a.url("/@climbers/resources")).expect("page");
+    assert!(resources.body.contains("River topo"), "{}", resources.body);
+
+    // The climber takes the event back: gone on A, and A's group tells its follower.
+    let r = post(&mut climber, &b, &format!("{b_event_path}/delete"), &[]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    a.wait_for(
+        "the deletion on A",
+        &format!("SELECT deleted_at IS NOT NULL FROM events WHERE ap_id = '{event_url}'"),
+        "1",
+        WAIT,
+    );
+    a.wait_for(
+        "A's group telling its follower",
+        &format!(
+            "SELECT count(*) FROM deliveries WHERE inbox_url = '{dead}/users/fan/inbox'
+             AND body LIKE '%\"Delete\"%' AND body LIKE '%{event_url}%'"
+        ),
+        "1",
+        WAIT,
+    );
+    assert_eq!(founder.get(&a.url(&format!("/events/{a_uuid}"))).expect("page").status, 410);
 }

@@ -40,6 +40,7 @@ mod profiles;
 mod queries;
 mod registration;
 mod remote_activity;
+mod remote_group_actions;
 mod resources;
 mod settings;
 mod todos;

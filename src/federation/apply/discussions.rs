@@ -9,7 +9,9 @@
 //! its own Announce, or an author from the group's own server or known to
 //! us as a member. An author changes only their own messages; moderation
 //! comes from the group's side. Nothing here ever changes an object whose
-//! id is ours (R4): our discussions are renamed and deleted by our moderators.
+//! id is ours (R4): our groups' discussions are renamed and deleted by our
+//! moderators. The one exception is a removal: what our members wrote in a
+//! REMOTE group may be deleted by that group's server, as it moderates there.
 
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
@@ -263,6 +265,11 @@ fn store(env: &Env, note: &Value, via: Via, update: bool) -> ApplyResult {
     let Some(author) = author_of(note).map(str::to_string) else {
         return refused("a Note without an author");
     };
+    // What a member sends is theirs: its id (and so a new discussion's
+    // context, which is that id) lives on their own server (R3).
+    if via == Via::Author && !parse::same_origin(&id, &author) {
+        return refused("a Note whose id is not on its author's server");
+    }
     let found = find(env, &id, note)?;
     let title =
         parse::text(note, "name").map(|n| parse::plain(n, rules::TITLE_MAX)).filter(|t| !t.is_empty());
@@ -375,7 +382,7 @@ fn change(
 
 /// Delete of a discussion or of a message: by the message's author, or by
 /// whom the group stands behind (moderators of ours by the matrix; a remote
-/// group or its server).
+/// group or its server, also for what our members wrote in it).
 pub fn delete(env: &Env) -> ApplyResult {
     let Some(id) = env.activity.get("object").and_then(parse::id_of).map(str::to_string) else {
         return refused("Delete without an object");
@@ -404,8 +411,10 @@ pub fn delete(env: &Env) -> ApplyResult {
         })?
     };
     let now = env.now;
+    // Ours are deleted by our moderators; but a discussion our member
+    // started in a remote group is that group's to delete (its server).
     if let Some((d, group)) = discussion {
-        if d.local {
+        if d.local && group.is_local() {
             return refused("a Delete of one of our discussions");
         }
         if !speaks_for(env, &group, role, Action::ManageDiscussions) {
@@ -420,7 +429,7 @@ pub fn delete(env: &Env) -> ApplyResult {
         });
     }
     let Some((c, d, group)) = message else { return ignored("an object we do not hold") };
-    if c.local {
+    if c.local && group.is_local() {
         return refused("a Delete of one of our messages");
     }
     if c.actor_id != actor_id && !speaks_for(env, &group, role, Action::ModerateReplies) {

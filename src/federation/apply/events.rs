@@ -87,7 +87,9 @@ pub fn create_or_update(env: &Env, update: bool) -> ApplyResult {
 /// An event a remote member makes (or changes) in one of our groups: only a
 /// member whose role lets them manage the group's events (F-07), and a new
 /// one only as its own organiser. Stored, then announced by the group to its
-/// remote followers and members (Mobilizon's group fan-out, b1).
+/// remote followers and members (Mobilizon's group fan-out, b1); announced
+/// again when it changes, so that servers which know it only through the
+/// group fetch it anew (the member's server does not know them).
 fn group_event(env: &Env, remote: RemoteEvent, group_ap_id: &str, update: bool) -> ApplyResult {
     let ap_id = group_ap_id.to_string();
     let actor_id = env.actor_id;
@@ -115,7 +117,7 @@ fn group_event(env: &Env, remote: RemoteEvent, group_ap_id: &str, update: bool) 
             Stored::Ignored(why) => return Ok(Applied::Ignored(why.into())),
             Stored::Refused(why) => return Ok(Applied::Refused(why.into())),
         }
-        if new {
+        if new || update {
             outbox_groups::group_announce(tx, &urls, &group, &remote.ap_id, public, now)?;
         }
         Ok(Applied::Done)
@@ -141,6 +143,13 @@ pub fn delete(env: &Env) -> ApplyResult {
     env.commit(move |tx| {
         participations::notify_change(tx, &config, &urls, &event, true, now)?;
         db::delete_event(tx, event.id, now)?;
+        // A remote member's event in one of our groups: the group announced
+        // it, the group tells the same servers it is gone.
+        if let Some(group) = event.attributed_to_id.map(|g| groups::find_group(tx, g)).transpose()?.flatten()
+        {
+            let public = event.visibility == "public";
+            outbox_groups::group_event_deleted(tx, &group, &event.ap_id, public, now)?;
+        }
         Ok(Applied::Done)
     })
 }
