@@ -6,63 +6,43 @@
 // playwright-core, prints `ok - NAME` / `not ok - NAME: REASON` per test and
 // ends with `N passed, N failed`. Exit status 1 when a test failed.
 //
-// How the accessibility check works (found by trying): in a context with
-// `javaScriptEnabled: false`, `page.evaluate` still runs (it goes through the
-// DevTools protocol, not through the page), but `addScriptTag` silently runs
-// nothing and `axe.run` never settles because timers do not fire. In a context
-// with JavaScript on, the pages' CSP (`default-src 'none'`, `script-src
-// 'none'`) blocks the injected script. So the journey stays in the JS-off context, and each page it lands on
-// is handed, as the exact HTML it received (with its status and headers, CSP
-// included), to a second context with JavaScript on and `bypassCSP: true`: the
-// page URL is answered from that copy (stylesheets and images still come from
-// the server), axe-core is injected and run there. Our pages have no scripts,
-// so the rendering is identical, and pages that are the answer to a POST (a
-// form with errors) are checked as they were, not as a fresh GET would give
-// them. The "axe self-test" runs a deliberately bad page through the same path
-// and fails unless axe reports its violations.
+// The harness (tests, pages checked with axe-core, the zerda process) is in
+// lib.mjs, which also says how axe runs on pages without JavaScript. The "axe
+// self-test" runs a deliberately bad page through the same path and fails
+// unless axe reports its violations.
 
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import {
+  TIMEOUT,
+  Zerda,
+  assert,
+  assertEqual,
+  axeCheck,
+  checkFieldErrors,
+  closeBrowser,
+  configure,
+  decodeHeader,
+  emlFiles,
+  fillEventForm,
+  flashText,
+  harness,
+  launchBrowser,
+  logInAs,
+  mimeParts,
+  runMain,
+  seenMails,
+  sleep,
+  test,
+  waitForMailLink,
+  withTimeout,
+} from './lib.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const ZERDA_BIN = process.env.ZERDA_BIN
-  ? resolve(process.env.ZERDA_BIN)
-  : resolve(HERE, '../../target/debug/zerda');
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-const ARTIFACTS = join(HERE, 'artifacts');
-const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+let zerda = null; // the one zerda of this run (harness.zerda)
 
-// Every wait is bounded.
-const TIMEOUT = {
-  serverStart: 30_000,
-  browserLaunch: 30_000,
-  action: 10_000,
-  navigation: 20_000,
-  axe: 30_000,
-  mail: 15_000,
-  test: 120_000,
-  shutdown: 10_000,
-  whole: 10 * 60_000,
-};
-const VIEWPORT = { width: 1280, height: 800 };
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ADMIN = {
   email: 'admin@example.org',
   username: 'admin_1',
@@ -113,141 +93,6 @@ const TEXT = {
     notFound: 'Page introuvable',
   },
 };
-
-// ---------------------------------------------------------------- helpers
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  const guard = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, guard]).finally(() => clearTimeout(timer));
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-function assertEqual(actual, expected, what) {
-  if (actual !== expected) {
-    throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-  }
-}
-
-function slug(text) {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-}
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-// Names of the .eml files anywhere under dir.
-function emlFiles(dir) {
-  const found = [];
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return found;
-  }
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...emlFiles(path));
-    else if (entry.name.endsWith('.eml')) found.push(path);
-  }
-  return found;
-}
-
-// A raw message split into unfolded headers (lower-case names) and body.
-function splitMessage(raw) {
-  const match = raw.match(/\r?\n\r?\n/);
-  const head = match ? raw.slice(0, match.index) : raw;
-  const body = match ? raw.slice(match.index + match[0].length) : '';
-  const headers = {};
-  for (const line of head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return { headers, body };
-}
-
-// Quoted-printable (RFC 2045 6.7): soft line breaks go, =XX are bytes.
-function decodeQuotedPrintable(text) {
-  const bytes = [];
-  const joined = text.replace(/=\r?\n/g, '');
-  for (let i = 0; i < joined.length; i++) {
-    const hex = joined[i] === '=' ? joined.slice(i + 1, i + 3) : '';
-    if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
-      bytes.push(parseInt(hex, 16));
-      i += 2;
-    } else {
-      bytes.push(...Buffer.from(joined[i], 'utf8'));
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
-
-// The leaf parts of a MIME message: [{ type, text }], bodies decoded.
-function mimeParts(raw) {
-  const { headers, body } = splitMessage(raw);
-  const contentType = headers['content-type'] || 'text/plain';
-  const type = contentType.split(';')[0].trim().toLowerCase();
-  if (type.startsWith('multipart/')) {
-    const boundary = contentType.match(/boundary="?([^";]+)"?/i)?.[1];
-    if (!boundary) return [];
-    const escaped = boundary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const sections = body.split(new RegExp(`^--${escaped}(?:--)?[ \\t]*\\r?$`, 'm'));
-    // Before the first boundary: the preamble; after the last: the epilogue.
-    return sections.slice(1, -1).flatMap((section) => mimeParts(section.replace(/^\r?\n/, '')));
-  }
-  const encoding = (headers['content-transfer-encoding'] || '7bit').toLowerCase();
-  let text = body;
-  if (encoding === 'quoted-printable') text = decodeQuotedPrintable(body);
-  else if (encoding === 'base64') text = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-  return [{ type, headers, text }];
-}
-
-// Waits (bounded) for a new mail to `to` whose text part holds a link to
-// base + prefix + token; files in `seen` are old. Returns { link, file, subject }.
-async function waitForMailLink(seen, to, prefix) {
-  const wanted = new RegExp(`${zerda.base.replace(/[.]/g, '\\.')}${prefix}[A-Za-z0-9_-]+`);
-  const deadline = Date.now() + TIMEOUT.mail;
-  const looked = [];
-  for (;;) {
-    for (const file of emlFiles(zerda.outbox)) {
-      if (seen.has(file)) continue;
-      const raw = readFileSync(file, 'utf8');
-      const { headers } = splitMessage(raw);
-      // A file being written may not parse yet: look again next round.
-      if (!(headers.to || '').includes(to)) continue;
-      const plain = mimeParts(raw).find((p) => p.type === 'text/plain');
-      const link = plain?.text.match(wanted)?.[0];
-      if (link) {
-        const encoding = plain.headers['content-transfer-encoding'] || '7bit';
-        return { link, file, subject: headers.subject || '', encoding };
-      }
-      looked.push(file);
-    }
-    if (Date.now() >= deadline) {
-      throw new Error(
-        `no mail to ${to} with a ${prefix} link in ${zerda.outbox} within ${TIMEOUT.mail} ms` +
-          (looked.length ? ` (looked at ${[...new Set(looked)].length} other new file(s))` : ''),
-      );
-    }
-    await sleep(200);
-  }
-}
 
 // A small valid PNG (8-bit RGB, no alpha), built at run time: no binary
 // fixture in the repository. Chunks are length, type, data, CRC-32 of type+data.
@@ -319,316 +164,6 @@ async function fetchPicture(path) {
   const magic = type === 'image/jpeg' ? [0xff, 0xd8, 0xff] : [0x89, 0x50, 0x4e, 0x47];
   assert(magic.every((b, i) => bytes[i] === b), `${path} is served as ${type} but its bytes are not`);
   return { type, size: bytes.length, headers: response.headers };
-}
-
-// ---------------------------------------------------------------- zerda
-
-class Zerda {
-  constructor() {
-    this.log = '';
-    this.proc = null;
-    this.exit = null; // { code, signal } once it stopped
-    this.base = null;
-    this.setupUrl = null;
-    this.dataDir = null;
-  }
-
-  async start() {
-    this.dataDir = mkdtempSync(join(tmpdir(), 'zerda-browser-'));
-    const port = await freePort();
-    this.base = `http://127.0.0.1:${port}`;
-    // A clean configuration: no ZERDA_* setting from the caller's environment
-    // (zerda refuses unknown ZERDA_* names, ZERDA_BIN among them).
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(([name]) => !name.startsWith('ZERDA_')),
-    );
-    env.ZERDA_LOG = 'info';
-    env.NO_COLOR = '1';
-    this.proc = spawn(
-      ZERDA_BIN,
-      ['serve', '--data-dir', this.dataDir, '--listen', `127.0.0.1:${port}`, '--public-url', this.base],
-      { env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    this.exited = new Promise((resolveExit) => {
-      this.proc.on('exit', (code, signal) => {
-        this.exit = { code, signal };
-        resolveExit(this.exit);
-      });
-      // Not started at all (no such file): nothing to wait for.
-      this.proc.on('error', () => {
-        this.exit ??= { code: null, signal: null, spawnFailed: true };
-        resolveExit(this.exit);
-      });
-    });
-    const ready = new Promise((resolveReady, reject) => {
-      this.proc.on('error', (e) => reject(new Error(`cannot start ${ZERDA_BIN}: ${e.message}`)));
-      this.exited.then((e) =>
-        reject(new Error(`zerda exited (code ${e.code}, signal ${e.signal}) before listening`)),
-      );
-      const onData = (chunk) => {
-        // eslint-disable-next-line no-control-regex
-        this.log += chunk.toString('utf8').replace(/\x1b\[[0-9;]*m/g, '');
-        const setup = this.log.match(/open (http:\/\/\S+\/setup\/[A-Za-z0-9_-]+) to create the first one/);
-        if (setup) this.setupUrl = setup[1];
-        if (this.log.includes(`listening on ${this.base}`)) resolveReady();
-      };
-      this.proc.stderr.on('data', onData);
-      this.proc.stdout.on('data', onData);
-    });
-    await withTimeout(ready, TIMEOUT.serverStart, 'waiting for zerda to listen');
-  }
-
-  get outbox() {
-    return join(this.dataDir, 'outbox');
-  }
-
-  // SIGTERM, then SIGKILL if it does not stop in time. Returns how it ended.
-  async stop() {
-    if (!this.proc) return null;
-    if (this.exit) return this.exit;
-    this.proc.kill('SIGTERM');
-    try {
-      return await withTimeout(this.exited, TIMEOUT.shutdown, 'waiting for zerda to stop');
-    } catch {
-      this.proc.kill('SIGKILL');
-      await withTimeout(this.exited, 5_000, 'waiting for zerda to die').catch(() => {});
-      return { code: null, signal: 'SIGKILL', forced: true };
-    }
-  }
-
-  cleanup() {
-    try {
-      mkdirSync(ARTIFACTS, { recursive: true });
-      writeFileSync(join(ARTIFACTS, 'zerda.log'), this.log);
-    } catch {
-      /* the log is a convenience */
-    }
-    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
-    this.dataDir = null;
-  }
-}
-
-// ---------------------------------------------------------------- tests
-
-const results = [];
-let browser = null;
-let axeContext = null;
-let zerda = null;
-
-let aborting = null; // set when the run is interrupted or out of time
-
-// One test: its own contexts, closed at the end; a bounded run time.
-async function test(name, fn) {
-  if (aborting) return false;
-  const t = new TestRun(name);
-  let error = null;
-  try {
-    await withTimeout(fn(t), TIMEOUT.test, 'test');
-  } catch (e) {
-    error = e;
-  } finally {
-    await t.close();
-  }
-  if (!error && t.a11y.length > 0) {
-    const rules = [...new Set(t.a11y.map((v) => `${v.id} (${v.impact}) on ${v.page}`))];
-    error = new Error(`accessibility violations: ${rules.join('; ')}`);
-  }
-  if (aborting) return false; // the run is ending: this test's fate is moot
-  const ok = !error;
-  results.push({ name, ok });
-  if (ok) {
-    console.log(`ok - ${name}`);
-  } else {
-    const [reason, ...details] = String(error.message || error).split('\n');
-    console.log(`not ok - ${name}: ${reason}`);
-    // Playwright's call log says what a timed-out action was waiting for.
-    for (const line of details.filter((l) => l.trim()).slice(0, 12)) {
-      // eslint-disable-next-line no-control-regex
-      console.log(`#   ${line.replace(/\x1b\[[0-9;]*m/g, '').trim()}`);
-    }
-  }
-  for (const line of t.notes) console.log(`# ${line}`);
-  return ok;
-}
-
-class TestRun {
-  constructor(name) {
-    this.name = name;
-    this.slug = slug(name.split(' ')[0]);
-    this.contexts = [];
-    this.a11y = []; // serious and critical violations
-    this.notes = [];
-  }
-
-  // A browser context with JavaScript off, the way the journeys run.
-  async context({ locale = 'en', storageState } = {}) {
-    const context = await browser.newContext({
-      javaScriptEnabled: false,
-      locale,
-      viewport: VIEWPORT,
-      storageState,
-    });
-    context.setDefaultTimeout(TIMEOUT.action);
-    context.setDefaultNavigationTimeout(TIMEOUT.navigation);
-    this.contexts.push(context);
-    const page = await context.newPage();
-    page.locale = locale;
-    page.failedSubresources = [];
-    page.on('requestfailed', (req) => {
-      const why = req.failure()?.errorText || '';
-      // ERR_ABORTED: cancelled by the next navigation (the favicon often is).
-      if (!req.isNavigationRequest() && !why.includes('ERR_ABORTED')) {
-        page.failedSubresources.push(`${req.url()} (${why})`);
-      }
-    });
-    page.on('response', (res) => {
-      if (!res.request().isNavigationRequest() && res.status() >= 400) {
-        page.failedSubresources.push(`${res.url()} (HTTP ${res.status()})`);
-      }
-    });
-    return page;
-  }
-
-  async close() {
-    for (const context of this.contexts) {
-      await withTimeout(context.close(), 10_000, 'closing a context').catch(() => {});
-    }
-    this.contexts = [];
-  }
-
-  // Opens a path and checks the page; returns the response.
-  async visit(page, path, pageName, expect = {}) {
-    page.failedSubresources.length = 0;
-    const response = await page.goto(zerda.base + path, { waitUntil: 'load' });
-    assert(response, `no response for ${path}`);
-    await this.check(page, response, pageName, expect);
-    return response;
-  }
-
-  // Clicks a submit button (a real form submission: no JavaScript) and waits
-  // for the page it ends on, after redirects. Returns that page's response.
-  async submit(page, button, pageName, expect = {}) {
-    const isFinalDocument = (res) =>
-      res.request().isNavigationRequest() &&
-      res.request().frame() === page.mainFrame() &&
-      !(res.status() >= 300 && res.status() < 400);
-    page.failedSubresources.length = 0;
-    const [response] = await Promise.all([
-      page.waitForResponse(isFinalDocument, { timeout: TIMEOUT.navigation }),
-      button.click(),
-    ]);
-    await page.waitForLoadState('load', { timeout: TIMEOUT.navigation });
-    await this.check(page, response, pageName, expect);
-    return response;
-  }
-
-  // The checks for every page: status, language and direction, no script,
-  // the stylesheet applied, no failed subresource, a screenshot, axe.
-  async check(page, response, pageName, { status = 200, path } = {}) {
-    const where = `${pageName} (${new URL(page.url()).pathname})`;
-    assertEqual(response.status(), status, `HTTP status of ${where}`);
-    if (path !== undefined) assertEqual(new URL(page.url()).pathname, path, `path after ${pageName}`);
-    const html = page.locator('html');
-    assertEqual(await html.getAttribute('lang'), page.locale, `<html lang> of ${where}`);
-    assertEqual(await html.getAttribute('dir'), 'ltr', `<html dir> of ${where}`);
-    // Data blocks (JSON-LD on event pages) are not scripts: browsers never run them.
-    const scripts = await page.evaluate(
-      () =>
-        Array.from(document.scripts).filter((s) => {
-          const type = s.type.trim().toLowerCase();
-          return (
-            type === '' ||
-            ['module', 'importmap', 'speculationrules'].includes(type) ||
-            /^(application|text)\/(x-)?(javascript|ecmascript|jscript|livescript)(1\.[0-5])?$/.test(type)
-          );
-        }).length,
-    );
-    assertEqual(scripts, 0, `executable <script> elements in ${where}`);
-    // page.evaluate works with JavaScript off (it goes through the DevTools protocol).
-    const bodyDisplay = await page.evaluate(() => getComputedStyle(document.body).display);
-    assertEqual(bodyDisplay, 'flex', `body display in ${where} (is style.css applied?)`);
-    assert(
-      page.failedSubresources.length === 0,
-      `subresources failed on ${where}: ${page.failedSubresources.join(', ')}`,
-    );
-    // Not failing, reported: the content column should line up with the header's.
-    const edges = await page.evaluate(() => ({
-      header: document.querySelector('.site-header .wrap')?.getBoundingClientRect().left,
-      main: document.querySelector('main')?.getBoundingClientRect().left,
-    }));
-    if (edges.header !== undefined && edges.main !== undefined && Math.abs(edges.header - edges.main) > 1) {
-      this.notes.push(
-        `(not failing) layout on ${where}: <main> starts at x=${Math.round(edges.main)}, the header's .wrap at x=${Math.round(edges.header)}`,
-      );
-    }
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const file = join(ARTIFACTS, `${this.slug}-${page.locale}-${slug(pageName)}.png`);
-    await page.screenshot({ path: file, fullPage: true, timeout: TIMEOUT.action });
-    const violations = await axeCheck(page, response);
-    this.report(violations, where);
-  }
-
-  report(violations, where) {
-    for (const v of violations) {
-      const targets = v.nodes.map((n) => n.target.join(' ')).join(', ');
-      const line = `axe ${v.impact} ${v.id} on ${where}: ${targets} — ${v.help}`;
-      if (v.impact === 'serious' || v.impact === 'critical') {
-        this.a11y.push({ id: v.id, impact: v.impact, page: where });
-        this.notes.push(line);
-      } else {
-        this.notes.push(`(not failing) ${line}`);
-      }
-    }
-  }
-}
-
-// Runs axe-core on the page the journey is on: its HTML, as received, is
-// served again to a JavaScript-enabled, CSP-bypassing page of the same URL.
-async function axeCheck(page, response) {
-  const url = page.url();
-  const html = await page.content();
-  const headers = { ...(await response.allHeaders()) };
-  delete headers['content-length'];
-  delete headers['content-encoding'];
-  delete headers['set-cookie'];
-  headers['x-axe-copy'] = '1';
-  return runAxe(url, { status: response.status(), headers, body: html });
-}
-
-async function runAxe(url, document) {
-  const page = await axeContext.newPage();
-  try {
-    const documentUrl = url.split('#')[0];
-    await page.route(
-      (u) => u.href.split('#')[0] === documentUrl,
-      (route) =>
-        route.request().isNavigationRequest() ? route.fulfill(document) : route.continue(),
-    );
-    const response = await page.goto(url, { waitUntil: 'load', timeout: TIMEOUT.navigation });
-    // Make sure axe looks at the copy, not at a fresh answer from the server.
-    assert(
-      response && response.status() === document.status && response.headers()['x-axe-copy'] === '1',
-      `the axe page for ${url} was not served from the journey's copy`,
-    );
-    await page.addScriptTag({ content: AXE_SOURCE });
-    const violations = await withTimeout(
-      page.evaluate(async () => {
-        // eslint-disable-next-line no-undef
-        const result = await axe.run(document, { resultTypes: ['violations'] });
-        return result.violations.map((v) => ({
-          id: v.id,
-          impact: v.impact,
-          help: v.help,
-          nodes: v.nodes.map((n) => ({ target: n.target.map(String) })),
-        }));
-      }),
-      TIMEOUT.axe,
-      `axe on ${url}`,
-    );
-    return violations;
-  } finally {
-    await withTimeout(page.close(), 10_000, 'closing the axe page').catch(() => {});
-  }
 }
 
 // ---------------------------------------------------------------- journeys
@@ -840,36 +375,6 @@ async function languagePicker(t) {
 }
 
 // Field errors of a form made with partials/fields.html: shown, tied to
-// their input, and only on the fields expected.
-// A missing error summary fails unless `notes` is given (then it is noted).
-async function checkFieldErrors(page, expected, fieldsWithout = [], notes = null) {
-  if (!(await page.locator('.form-error[role="alert"]').isVisible())) {
-    if (!notes) throw new Error('no error summary');
-    const path = new URL(page.url()).pathname.replace(/[A-Za-z0-9_-]{20,}/g, '<token>');
-    notes.push(`(not failing) no error summary (.form-error[role="alert"]) on ${path}`);
-  }
-  for (const [field, message] of Object.entries(expected)) {
-    const error = page.locator(`#${field}-error`);
-    assert(await error.isVisible(), `no error shown for ${field}`);
-    if (message !== null) assertEqual((await error.textContent()).trim(), message, `error for ${field}`);
-    assertEqual(await page.getAttribute(`#${field}`, 'aria-invalid'), 'true', `aria-invalid of ${field}`);
-    const describedBy = (await page.getAttribute(`#${field}`, 'aria-describedby')) || '';
-    assert(describedBy.split(' ').includes(`${field}-error`), `${field} is not described by its error`);
-  }
-  for (const field of fieldsWithout) {
-    assertEqual(await page.locator(`#${field}-error`).count(), 0, `errors shown for ${field}`);
-    assertEqual(await page.getAttribute(`#${field}`, 'aria-invalid'), null, `aria-invalid of ${field}`);
-  }
-}
-
-async function flashText(page, where) {
-  const flash = page.locator('.flash[role="status"]');
-  assertEqual(await flash.count(), 1, `flash messages on ${where}`);
-  assert(await flash.isVisible(), `the flash on ${where} is not visible`);
-  return (await flash.textContent()).trim();
-}
-
-const seenMails = () => new Set(emlFiles(zerda.outbox));
 
 let userState = null; // the browser state the registration journey ends with
 
@@ -1263,17 +768,6 @@ const EVENT_PATH = /^\/events\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[
 // What the events journey passes from one test to the next.
 const events = { organiserState: null, guestState: null, path: null, approvalPath: null };
 
-// A header of a mail, RFC 2047 encoded words decoded (UTF-8, B or Q).
-function decodeHeader(value) {
-  return value
-    .replace(/\?=\s+=\?/g, '?==?')
-    .replace(/=\?utf-8\?([BbQq])\?([^?]*)\?=/gi, (_, kind, text) =>
-      kind.toUpperCase() === 'B'
-        ? Buffer.from(text, 'base64').toString('utf8')
-        : decodeQuotedPrintable(text.replace(/_/g, ' ')),
-    );
-}
-
 // A folder for downloaded files, removed afterwards.
 async function withTempDir(fn) {
   const dir = mkdtempSync(join(tmpdir(), 'zerda-downloads-'));
@@ -1300,28 +794,6 @@ function runTool(file, args, what) {
   } catch (e) {
     throw new Error(`${what} failed: ${String(e.stderr || e.message).trim().split('\n').slice(-1)[0]}`);
   }
-}
-
-async function logInAs(t, page, who, pageName) {
-  await t.visit(page, '/login', `${pageName} form`);
-  await page.fill('#email', who.email);
-  await page.fill('#password', who.password);
-  await t.submit(page, page.locator('main form button[type="submit"]'), pageName, { path: '/' });
-  assertEqual(await flashText(page, `/ after logging in as ${who.email}`), 'You are now logged in.', 'flash');
-}
-
-// Fills templates/events/form.html; the page is on /events/create.
-async function fillEventForm(page, event) {
-  await page.fill('#title', event.title);
-  await page.fill('#description', event.description);
-  await page.fill('#begins_on', event.begins);
-  await page.fill('#ends_on', event.ends);
-  await page.selectOption('#timezone', event.timezone);
-  for (const [field, value] of Object.entries(event.address || {})) await page.fill(`#${field}`, value);
-  if (event.latitude) await page.fill('#latitude', event.latitude);
-  if (event.longitude) await page.fill('#longitude', event.longitude);
-  if (event.joinOptions) await page.selectOption('#join_options', event.joinOptions);
-  if (event.anonymous) await page.check('#anonymous_participation');
 }
 
 // Publishes the filled form; returns the new event's path.
@@ -1819,43 +1291,11 @@ function serverLogClean() {
 
 // ---------------------------------------------------------------- main
 
-async function cleanup() {
-  if (browser) {
-    const closing = browser;
-    browser = null;
-    await withTimeout(closing.close(), 15_000, 'closing the browser').catch(() => {});
-  }
-  if (zerda) {
-    await zerda.stop().catch(() => {});
-    zerda.cleanup();
-  }
-}
-
-// Ends the run once, whichever way it ends: cleanup, the closing line, exit.
-let finishing = null;
-function finish(problem) {
-  if (!finishing) {
-    finishing = (async () => {
-      if (problem) {
-        console.log(`not ok - run: ${problem}`);
-        results.push({ name: 'run', ok: false });
-      }
-      await withTimeout(cleanup(), 40_000, 'cleanup').catch((e) => console.log(`# ${e.message}`));
-      console.log(`# ${((Date.now() - STARTED) / 1000).toFixed(1)} s; screenshots in ${ARTIFACTS}`);
-      const passed = results.filter((r) => r.ok).length;
-      const failed = results.length - passed;
-      console.log(`${passed} passed, ${failed} failed`);
-      process.exit(failed > 0 ? 1 : 0);
-    })();
-  }
-  return finishing;
-}
-
 async function main() {
-  rmSync(ARTIFACTS, { recursive: true, force: true });
-  mkdirSync(ARTIFACTS, { recursive: true });
+  configure();
 
   zerda = new Zerda();
+  harness.zerda = zerda;
   let startError = null;
   try {
     await zerda.start();
@@ -1866,25 +1306,7 @@ async function main() {
     if (startError) throw startError;
   });
   if (startError) return;
-  browser = await withTimeout(
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      timeout: TIMEOUT.browserLaunch,
-      // Our own handlers close the browser *and* zerda (Playwright's would exit at once).
-      handleSIGINT: false,
-      handleSIGTERM: false,
-      handleSIGHUP: false,
-    }),
-    TIMEOUT.browserLaunch + 5_000,
-    'launching Chromium',
-  );
-  axeContext = await browser.newContext({
-    javaScriptEnabled: true,
-    bypassCSP: true,
-    viewport: VIEWPORT,
-  });
-  axeContext.setDefaultTimeout(TIMEOUT.action);
+  await launchBrowser();
   await test('axe self-test', axeSelfTest);
   for (const locale of ['en', 'fr']) await publicPages(locale);
   await test('setup journey', setupJourney);
@@ -1900,34 +1322,10 @@ async function main() {
   await test('events journey: approval', eventsApproval);
   await test('events journey: calendar file', eventsCalendarFile);
   await test('groups journey: a moderated group and its first event', groupsJourney);
-  if (aborting) return;
-  const closing = browser;
-  browser = null;
-  await withTimeout(closing.close(), 15_000, 'closing the browser').catch(() => {});
+  if (harness.aborting) return;
+  await closeBrowser();
   await test('server stops on SIGTERM', serverStops);
   await test('server log has no errors', serverLogClean);
 }
 
-const STARTED = Date.now();
-const watchdog = setTimeout(() => {
-  aborting = 'timeout';
-  finish(`did not finish within ${TIMEOUT.whole / 1000} s`);
-}, TIMEOUT.whole);
-
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => {
-    if (aborting) return;
-    aborting = signal;
-    finish(`interrupted by ${signal}`);
-  });
-}
-
-main()
-  .then(() => {
-    clearTimeout(watchdog);
-    return finish(null);
-  })
-  .catch((e) => {
-    clearTimeout(watchdog);
-    return finish(String(e && e.message ? e.message : e).split('\n')[0]);
-  });
+runMain(main);
