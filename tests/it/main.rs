@@ -23,6 +23,7 @@ mod group_federation;
 mod group_objects;
 mod group_objects_federation;
 mod group_permissions;
+mod group_permissions_remote;
 mod groups;
 mod inbox;
 mod inbox_attacks;
