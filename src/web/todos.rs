@@ -480,27 +480,52 @@ pub async fn delete_todo(
     Ok(said(&state, &back, outcome, msg!("Deleted.")))
 }
 
-/// A list of ours as ActivityPub JSON: to a signed member fetch; an empty
-/// Tombstone (410) once deleted; 404 otherwise.
+/// A todo list or todo as the ActivityPub answer needs it.
+struct Found {
+    group: crate::db::groups::Group,
+    local: bool,
+    ap_id: String,
+    former_type: &'static str,
+    deleted_at: Option<crate::time::Timestamp>,
+    document: serde_json::Value,
+}
+
+/// One of our group's lists or todos as ActivityPub JSON: to a signed
+/// member fetch; an empty Tombstone (410) once deleted; 404 otherwise.
+async fn members_only_object(
+    req: &HttpRequest,
+    state: &AppState,
+    found: Option<Found>,
+) -> AppResult<HttpResponse> {
+    let Some(f) = found.filter(|f| f.local && f.group.is_local()) else {
+        return Err(AppError::NotFound);
+    };
+    if let Some(deleted) = f.deleted_at {
+        return Ok(document(StatusCode::GONE, tombstone(&f.ap_id, f.former_type, deleted)));
+    }
+    if f.group.deleted || !signed_member(req, state, f.group.id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(document(StatusCode::OK, f.document))
+}
+
 async fn list_object(req: &HttpRequest, state: &AppState, uuid: &str) -> AppResult<HttpResponse> {
     let uuid = uuid_of(uuid)?;
     let found = state
         .db
         .read(move |conn| {
             let Some(l) = db::find_list_by_uuid(conn, &uuid)? else { return Ok(None) };
-            Ok(crate::db::groups::find_group(conn, l.group_id)?.map(|g| (l, g)))
+            Ok(crate::db::groups::find_group(conn, l.group_id)?.map(|group| Found {
+                document: todo_list_json(&l, &group.ap_id),
+                local: l.local,
+                ap_id: l.ap_id.clone(),
+                former_type: "TodoList",
+                deleted_at: l.deleted_at,
+                group,
+            }))
         })
         .await?;
-    let Some((list, group)) = found.filter(|(l, g)| l.local && g.is_local()) else {
-        return Err(AppError::NotFound);
-    };
-    if let Some(deleted) = list.deleted_at {
-        return Ok(document(StatusCode::GONE, tombstone(&list.ap_id, "TodoList", deleted)));
-    }
-    if group.deleted || !signed_member(req, state, group.id).await? {
-        return Err(AppError::NotFound);
-    }
-    Ok(document(StatusCode::OK, todo_list_json(&list, &group.ap_id)))
+    members_only_object(req, state, found).await
 }
 
 async fn todo_object(req: &HttpRequest, state: &AppState, uuid: &str) -> AppResult<HttpResponse> {
@@ -509,17 +534,15 @@ async fn todo_object(req: &HttpRequest, state: &AppState, uuid: &str) -> AppResu
         .db
         .read(move |conn| {
             let Some(t) = db::find_todo_by_uuid(conn, &uuid)? else { return Ok(None) };
-            Ok(crate::db::groups::find_group(conn, t.group_id)?.map(|g| (t, g)))
+            Ok(crate::db::groups::find_group(conn, t.group_id)?.map(|group| Found {
+                document: todo_json(&t, &group.ap_id),
+                local: t.local,
+                ap_id: t.ap_id.clone(),
+                former_type: "Todo",
+                deleted_at: t.deleted_at,
+                group,
+            }))
         })
         .await?;
-    let Some((todo, group)) = found.filter(|(t, g)| t.local && g.is_local()) else {
-        return Err(AppError::NotFound);
-    };
-    if let Some(deleted) = todo.deleted_at {
-        return Ok(document(StatusCode::GONE, tombstone(&todo.ap_id, "Todo", deleted)));
-    }
-    if group.deleted || !signed_member(req, state, group.id).await? {
-        return Err(AppError::NotFound);
-    }
-    Ok(document(StatusCode::OK, todo_json(&todo, &group.ap_id)))
+    members_only_object(req, state, found).await
 }

@@ -12,10 +12,10 @@ use crate::groups::group_form;
 
 /// One action as a page or form, the weakest role Mobilizon allows it to
 /// (written out here, not read from the code under test), and its name.
-struct Case {
-    action: Action,
-    weakest: Role,
-    name: &'static str,
+pub struct Case {
+    pub action: Action,
+    pub weakest: Role,
+    pub name: &'static str,
 }
 
 const CASES: &[Case] = &[
@@ -34,7 +34,8 @@ const CASES: &[Case] = &[
     Case { action: Action::DeleteGroup, weakest: Role::Administrator, name: "delete the group" },
 ];
 
-const ROLES: [Option<Role>; 8] = [
+/// Every role a person may hold in a group, and none (an outsider).
+pub const ROLES: [Option<Role>; 8] = [
     None,
     Some(Role::Rejected),
     Some(Role::Invited),

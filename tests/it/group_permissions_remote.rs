@@ -15,17 +15,12 @@ use zerda::domain::members::{Action, Role, allows};
 use crate::common::remote::{Remote, key, wrap};
 use crate::common::{self, world};
 use crate::group_objects::{GROUP, MEMBERS, membership, signed_get, store};
+use crate::group_permissions::{Case, ROLES};
 use crate::groups::group_form;
 use crate::todos::new_list;
 
-/// One action as the federation carries it, the weakest role Mobilizon
-/// allows it to (written out here, not read from the code under test).
-struct Case {
-    action: Action,
-    weakest: Role,
-    name: &'static str,
-}
-
+/// Each action as the federation carries it, with the weakest role
+/// Mobilizon allows it to (written out here, not read from the code under test).
 const CASES: &[Case] = &[
     Case {
         action: Action::SeeMembersOnly,
@@ -44,17 +39,6 @@ const CASES: &[Case] = &[
     Case { action: Action::DecideRequests, weakest: Role::Moderator, name: "Accept a join request" },
     Case { action: Action::ChangeRoles, weakest: Role::Administrator, name: "Update a Member's role" },
     Case { action: Action::RemoveMembers, weakest: Role::Moderator, name: "Remove a member" },
-];
-
-const ROLES: [Option<Role>; 8] = [
-    None,
-    Some(Role::Rejected),
-    Some(Role::Invited),
-    Some(Role::NotApproved),
-    Some(Role::Member),
-    Some(Role::Moderator),
-    Some(Role::Administrator),
-    Some(Role::Creator),
 ];
 
 /// The tables an action of a group's member could change (every row of
