@@ -237,9 +237,19 @@ pub fn receive(
         .filter(|a| parse::url(a).is_some())
         .ok_or_else(|| Refused::Malformed("no actor".into()))?
         .to_string();
-    let activity_id =
-        parse::text(&activity, "id").ok_or_else(|| Refused::Malformed("no id".into()))?.to_string();
     let kind = parse::type_of(&activity).ok_or_else(|| Refused::Malformed("no type".into()))?.to_string();
+    let activity_id = match parse::text(&activity, "id") {
+        Some(id) => id.to_string(),
+        // Mobilizon's Leave of a group carries no id. It is known here by its
+        // actor, its body and the moment it was signed: a retry may then be
+        // applied twice, which leaving allows (the second finds no member).
+        None if kind == "Leave" => {
+            let moment = header(incoming, "date").unwrap_or_default();
+            let digest = crate::secrets::sha256(&[incoming.body, moment.as_bytes()].concat());
+            format!("{actor_id}#leave-{}", crate::secrets::hex(&digest))
+        }
+        None => return Err(Refused::Malformed("no id".into())),
+    };
     check_shape(&activity, &kind).map_err(Refused::Malformed)?;
     // Rule R4: nothing from outside may speak for an id of ours.
     if parse::origin(&actor_id).is_some_and(|h| h == our_host)
