@@ -146,6 +146,18 @@ pub fn list_remote_member_inboxes(conn: &Connection, group_id: i64) -> AppResult
     Ok(rows)
 }
 
+/// Whether one of our profiles belongs to the group (a remote group
+/// matters here only while one does).
+pub fn has_local_member(conn: &Connection, group_id: i64) -> AppResult<bool> {
+    let sql = format!(
+        "SELECT 1 FROM members m JOIN actors a ON a.id = m.actor_id
+         WHERE m.group_id = ?1 AND a.domain IS NULL AND m.role IN {} LIMIT 1",
+        super::groups::MEMBER_ROLES
+    );
+    Ok(rusqlite::OptionalExtension::optional(conn.prepare_cached(&sql)?.query_row([group_id], |_| Ok(())))?
+        .is_some())
+}
+
 pub struct NewMember<'a> {
     pub uuid: &'a str,
     pub ap_id: &'a str,

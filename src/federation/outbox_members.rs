@@ -1,9 +1,11 @@
 //! What changes of membership say to other servers, in Mobilizon's shapes
 //! (mobilizon-features.md b4, b6): our profiles' Join, Leave and answers to
 //! invitations for remote groups; our groups' Accept, Reject, Invite,
-//! Update(Member) and Remove for remote people. Each function runs inside
+//! Update(Member) and Remove. Accept, Update(Member) and Remove go to the
+//! person concerned and to every remote member. Each function runs inside
 //! the write transaction of the change and queues its deliveries there.
-//! Changes between our own group and our own people send nothing.
+//! A change between our own group and our own people goes to nobody unless
+//! the group has remote members.
 
 use rusqlite::Transaction;
 use serde_json::{Value, json};
@@ -41,6 +43,43 @@ fn speaker<'a>(group: &'a Group, acting: Option<&'a Member>) -> (i64, &'a str) {
         Some(m) if m.is_local() => (m.actor_id, m.actor_ap_id.as_str()),
         _ => (group.id, group.ap_id.as_str()),
     }
+}
+
+/// Who hears of a change of membership in one of our groups: the person
+/// concerned (when remote) and every remote member. Each member's server
+/// then knows who belongs and with which role, which decides whose signed
+/// fetches of members-only documents it answers and whose changes it takes
+/// (Mobilizon's servers learn the same from the members collection).
+fn membership_audience(tx: &Transaction, group: &Group, m: &Member) -> AppResult<Vec<String>> {
+    let mut inboxes = crate::db::members::list_remote_member_inboxes(tx, group.id)?;
+    if !m.is_local() {
+        for inbox in delivery::inboxes_of(tx, &[m.actor_id])? {
+            if !inboxes.contains(&inbox) {
+                inboxes.push(inbox);
+            }
+        }
+    }
+    Ok(inboxes)
+}
+
+fn queue_to_members(
+    tx: &Transaction,
+    activity: Value,
+    signer: i64,
+    group: &Group,
+    m: &Member,
+    now: Timestamp,
+) -> AppResult<()> {
+    let inboxes = membership_audience(tx, group, m)?;
+    if !inboxes.is_empty() {
+        delivery::enqueue(tx, &with_context(activity), signer, &inboxes, now)?;
+    }
+    Ok(())
+}
+
+/// The group's members collection, the audience of every membership change.
+fn members_of(group: &Group) -> String {
+    format!("{}/members", group.ap_id)
 }
 
 /// Our profile asks a remote group to let it in (the id is our Member's).
@@ -87,7 +126,7 @@ pub fn membership_accepted(
     moderator: Option<&Member>,
     now: Timestamp,
 ) -> AppResult<()> {
-    if !group.is_local() || m.is_local() {
+    if !group.is_local() {
         return Ok(());
     }
     let (signer, actor) = speaker(group, moderator);
@@ -96,13 +135,13 @@ pub fn membership_accepted(
         "id": urls.member_answer("accept", "member", &m.uuid),
         "actor": actor,
         "object": member_json(group, m),
-        "to": [m.actor_ap_id],
+        "to": [m.actor_ap_id, members_of(group)],
         "cc": [group.ap_id],
     });
     if signer != group.id {
         activity["attributedTo"] = json!(group.ap_id);
     }
-    queue(tx, activity, signer, &[m.actor_id], now)
+    queue_to_members(tx, activity, signer, group, m, now)
 }
 
 /// Our group declines a remote person's request.
@@ -187,7 +226,7 @@ pub fn membership_updated(
     m: &Member,
     now: Timestamp,
 ) -> AppResult<()> {
-    if !group.is_local() || m.is_local() {
+    if !group.is_local() {
         return Ok(());
     }
     let (signer, actor) = speaker(group, Some(admin));
@@ -206,10 +245,10 @@ pub fn membership_updated(
         "actor": actor,
         "object": member_json(group, m),
         "attributedTo": [group.ap_id],
-        "to": [m.actor_ap_id],
+        "to": [m.actor_ap_id, members_of(group)],
         "cc": [group.ap_id],
     });
-    queue(tx, activity, signer, &[m.actor_id], now)
+    queue_to_members(tx, activity, signer, group, m, now)
 }
 
 /// A moderator of our group removed a remote member.
@@ -221,7 +260,7 @@ pub fn send_remove(
     m: &Member,
     now: Timestamp,
 ) -> AppResult<()> {
-    if !group.is_local() || m.is_local() {
+    if !group.is_local() {
         return Ok(());
     }
     let (signer, actor) = speaker(group, Some(moderator));
@@ -232,10 +271,10 @@ pub fn send_remove(
         "actor": actor,
         "object": m.ap_id,
         "origin": group.ap_id,
-        "to": [m.actor_ap_id],
+        "to": [m.actor_ap_id, members_of(group)],
         "cc": [group.ap_id],
     });
-    queue(tx, activity, signer, &[m.actor_id], now)
+    queue_to_members(tx, activity, signer, group, m, now)
 }
 
 /// Our group refuses a remote person's Join without storing anything (an

@@ -308,7 +308,7 @@ async fn remote_people_join_our_groups_as_their_openness_says() {
     assert_eq!(accept.body["actor"], open.ap_id);
     assert_eq!(text(&accept.body["id"]), format!("http://zerda.test/accept/member/{}", m.uuid));
     assert_eq!(accept.body["object"], member_json(&m.ap_id, &sam, &open.ap_id, "member"));
-    assert_eq!(accept.body["to"], json!([sam]));
+    assert_eq!(accept.body["to"], json!([sam, format!("{}/members", open.ap_id)]));
     // Asked again (another Join id): nothing changes, nothing is sent.
     app.receive_and_apply(&join(2, &open)).await;
     assert_eq!(app.member_row(open.id, sam_row).map(|m| m.ap_id), Some(m.ap_id.clone()));
@@ -1028,7 +1028,7 @@ async fn our_membership_changes_reach_the_other_server_in_mobilizons_shapes() {
     assert_eq!(accept.body["actor"], "http://zerda.test/@alice");
     assert_eq!(accept.body["attributedTo"], group.ap_id);
     assert_eq!(accept.body["object"], member_json(&sams.ap_id, &sam, &group.ap_id, "member"));
-    assert_eq!(accept.body["to"], json!([sam]));
+    assert_eq!(accept.body["to"], json!([sam, format!("{}/members", group.ap_id)]));
     assert_eq!((accept.signer_id, accept.inbox.as_str()), (w.alice.actor_id, remote.id("/inbox").as_str()));
     assert!(accept.body.get("@context").is_some());
 
@@ -1114,4 +1114,113 @@ async fn every_activitypub_only_route_reads_without_changing_anything_and_sends_
         assert!(csp.contains("default-src 'none'"), "GET {path}: {csp}");
         assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "GET {path}");
     }
+}
+
+#[actix_web::test]
+async fn every_members_server_hears_who_belongs_and_keeps_what_the_group_says() {
+    let (one, two) = (Remote::start(&[]), Remote::start(&[]));
+    let (mut app, w) = common::federated_app().await;
+    // Our open group: Sam (on one) is a member; Tom (on two) joins.
+    let group = app.our_group(w.alice.actor_id, "climbers", |g| g.openness = "open".into());
+    let alice = app.member_row(group.id, w.alice.actor_id).expect("creator");
+    let (sam, sam_row) = app.remote_person(&one, "sam");
+    app.put_member(group.id, sam_row, "member", &format!("{sam}/join/1"));
+    let tom = two.serve_actor_as("/@tom", "Person", "Tom");
+    let inboxes = |new: &[Delivery]| {
+        let mut inboxes: Vec<String> = new.iter().map(|d| d.inbox.clone()).collect();
+        inboxes.sort();
+        inboxes
+    };
+    let both = {
+        let mut b = vec![one.id("/inbox"), two.id("/inbox")];
+        b.sort();
+        b
+    };
+    let sent = app.deliveries().len();
+    app.receive_and_apply(
+        &json!({ "type": "Join", "id": format!("{tom}/join/1"), "actor": tom, "object": group.ap_id }),
+    )
+    .await;
+    let new = app.sent_since(sent);
+    assert_eq!(inboxes(&new), both, "Tom's Accept reaches Sam's server too: {new:?}");
+    assert!(new.iter().all(|d| d.body["type"] == "Accept" && d.body["object"]["actor"] == tom));
+    // A change about one of our own people reaches the remote members.
+    let bob = app.put_member(group.id, w.bob.actor_id, "member", "http://zerda.test/member/bob-1");
+    let sent = app.deliveries().len();
+    app.change(|tx, _, _| members::change_role(tx, &group, &alice, &bob, Role::Moderator, T0))
+        .expect("promoted");
+    let new = app.sent_since(sent);
+    assert_eq!(inboxes(&new), both, "{new:?}");
+    assert_eq!(
+        new[0].body["object"],
+        member_json(&bob.ap_id, "http://zerda.test/@bob", &group.ap_id, "moderator")
+    );
+    assert_eq!(new[0].body["to"], json!(["http://zerda.test/@bob", format!("{}/members", group.ap_id)]));
+    // Tom is removed: his server and Sam's hear it.
+    let toms = app.member_row(group.id, app.actor_row(&tom)).expect("Tom is in");
+    let sent = app.deliveries().len();
+    app.change(|tx, config, urls| members::remove(tx, config, urls, &group, &alice, &toms, T0))
+        .expect("removed");
+    let new = app.sent_since(sent);
+    assert_eq!(inboxes(&new), both, "{new:?}");
+    assert!(new.iter().all(|d| d.body["type"] == "Remove" && d.body["object"] == toms.ap_id));
+
+    // A remote group Alice belongs to tells its members about Tom and Zed.
+    let doc = remote_group_doc(&one, "hikers", "open", 4);
+    one.serve(&doc);
+    let hikers = app.group_row(app.store_doc(&doc));
+    let zed = two.serve_actor_as("/@zed", "Person", "Zed");
+    let toms_id = one.id("/member/tom-1");
+    let update = |actor: &str, n: u32, role: &str| {
+        wrap(
+            "Update",
+            &format!("{actor}/updates/{n}"),
+            actor,
+            member_json(&toms_id, &tom, &hikers.ap_id, role),
+        )
+    };
+    // Before anyone here belongs, nothing is kept.
+    app.receive_and_apply(&update(&hikers.ap_id, 1, "moderator")).await;
+    assert!(app.outcome(&format!("{}/updates/1", hikers.ap_id)).contains("nobody here"));
+    let tom_row = app.actor_row(&tom);
+    assert_eq!(app.role_in(hikers.id, tom_row), None);
+    app.put_member(hikers.id, w.alice.actor_id, "member", &one.id("/member/alice-1"));
+    // A third party's word changes nothing.
+    let (eve, _) = app.remote_person(&two, "eve");
+    app.receive_and_apply(&update(&eve, 2, "moderator")).await;
+    assert!(app.outcome(&format!("{eve}/updates/2")).starts_with("refused"));
+    assert_eq!(app.role_in(hikers.id, tom_row), None);
+    // The group's word is kept: Tom is a moderator there, Zed a member.
+    app.receive_and_apply(&update(&hikers.ap_id, 3, "moderator")).await;
+    assert_eq!(
+        app.role_in(hikers.id, tom_row).as_deref(),
+        Some("moderator"),
+        "{}",
+        app.outcome(&format!("{}/updates/3", hikers.ap_id))
+    );
+    assert_eq!(app.member_row(hikers.id, tom_row).map(|m| m.ap_id), Some(toms_id.clone()));
+    let accept = wrap(
+        "Accept",
+        &one.id("/accept/zed"),
+        &hikers.ap_id,
+        member_json(&one.id("/member/zed-1"), &zed, &hikers.ap_id, "member"),
+    );
+    app.receive_and_apply(&accept).await;
+    assert_eq!(app.role_in(hikers.id, app.actor_row(&zed)).as_deref(), Some("member"));
+    // A request or an invitation of someone else is not kept.
+    let ann = two.serve_actor_as("/@ann", "Person", "Ann");
+    let invited = wrap(
+        "Update",
+        &one.id("/updates/ann"),
+        &hikers.ap_id,
+        member_json(&one.id("/member/ann-1"), &ann, &hikers.ap_id, "invited"),
+    );
+    app.receive_and_apply(&invited).await;
+    assert!(app.outcome(&one.id("/updates/ann")).contains("not a member we know"));
+    // Removed by the group: gone. Alice's own membership is untouched throughout.
+    let mut remove = wrap("Remove", &one.id("/remove/tom"), &hikers.ap_id, json!(toms_id));
+    remove["origin"] = json!(hikers.ap_id);
+    app.receive_and_apply(&remove).await;
+    assert_eq!(app.role_in(hikers.id, tom_row), None, "{}", app.outcome(&one.id("/remove/tom")));
+    assert_eq!(app.role_in(hikers.id, w.alice.actor_id).as_deref(), Some("member"));
 }

@@ -15,9 +15,15 @@
 //!   accept, reject, invite, change a role or remove (R10). A third party's
 //!   word changes nothing.
 //!
-//! Leave without an id: our inbox refuses every activity without an id (it
-//! could not be deduplicated), and Mobilizon sends its group Leave without
-//! one. The rule stays; such a member stays listed until removed here.
+//! - About OTHER people in a remote group one of our profiles belongs to:
+//!   the group (or its server) tells its members who is in and with which
+//!   role (Accept and Update of a Member, Remove). We keep that list, for
+//!   the same reason Mobilizon reads the members collection: a member's
+//!   signed fetch of what our people wrote there, and their changes, are
+//!   judged by it.
+//!
+//! Mobilizon's group Leave carries no id; the inbox takes it all the same
+//! (see `inbox::receive`).
 
 use serde_json::Value;
 
@@ -161,14 +167,114 @@ pub fn leave(env: &Env) -> ApplyResult {
 /// made it).
 pub fn answer(env: &Env, accept: bool) -> ApplyResult {
     let inner = object(env).clone();
-    let Some((m, group)) = named(env, &inner)? else { return ignored("a membership we do not hold") };
+    let Some((m, group)) = named(env, &inner)? else {
+        return if accept {
+            learn(env, &inner, Learnt::Role)
+        } else {
+            ignored("a membership we do not hold")
+        };
+    };
     if group.is_local() {
         answer_in_our_group(env, m, group, accept)
     } else if m.is_local() {
         answer_from_remote_group(env, m, group, &inner, accept)
+    } else if accept {
+        learn(env, &inner, Learnt::Role)
     } else {
-        ignored("a membership of someone elsewhere in a group elsewhere")
+        ignored("a refusal of someone elsewhere in a group elsewhere")
     }
+}
+
+/// What a remote group told its members about someone else.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Learnt {
+    /// In, with the Member's role (an Accept without one: member).
+    Role,
+    Removed,
+}
+
+/// Keeps the list of who belongs to a remote group that one of our profiles
+/// belongs to, as the group (or its server) tells it. Never about our own
+/// profiles (their memberships are answered above), never from a third party.
+fn learn(env: &Env, inner: &Value, learnt: Learnt) -> ApplyResult {
+    let person = inner.get("actor").and_then(parse::id_of).map(str::to_string);
+    let group_ap_id = inner
+        .get("object")
+        .and_then(parse::id_of)
+        .or_else(|| env.activity.get("origin").and_then(parse::id_of));
+    let (Some(person), Some(group)) = (person, group_ap_id.map(|g| group(env, g)).transpose()?.flatten())
+    else {
+        return ignored("a membership we do not hold");
+    };
+    if group.is_local() || group.deleted || env.is_local(&person) {
+        return ignored("a membership we do not hold");
+    }
+    if !speaks_for(env, &group) {
+        return refused("only the group or its own server may say who belongs to it");
+    }
+    let group_id = group.id;
+    if !env.ctx.db.read_blocking(move |conn| db::has_local_member(conn, group_id))? {
+        return ignored("nobody here belongs to this group");
+    }
+    let role = match learnt {
+        Learnt::Removed => None,
+        Learnt::Role => match parse::text(inner, "role") {
+            None => Some(Role::Member),
+            Some(r) => {
+                Some(Role::parse(r).ok_or_else(|| ApplyError::Refused("a role we do not know".into()))?)
+            }
+        },
+    };
+    // Only members are kept: requests and invitations are the group's business.
+    let role = role.filter(|r| r.is_member());
+    let known: Option<i64> = {
+        let person = person.clone();
+        env.ctx.db.read_blocking(move |conn| {
+            Ok(rusqlite::OptionalExtension::optional(
+                conn.prepare_cached("SELECT id FROM actors WHERE ap_id = ?1")?
+                    .query_row([&person], |r| r.get(0)),
+            )?)
+        })?
+    };
+    let person_id = match (known, role) {
+        (Some(id), _) => id,
+        (None, None) => return ignored("not a member we know"),
+        (None, Some(_)) => env.actor(&person)?,
+    };
+    let member_ap_id = parse::id_of(inner)
+        .filter(|id| parse::url(id).is_some() && parse::same_origin(id, &group.ap_id))
+        .map(str::to_string);
+    let now = env.now;
+    env.commit(move |tx| {
+        let existing = db::find_between(tx, group.id, person_id)?;
+        match (existing, role) {
+            (Some(m), None) => db::delete_member(tx, m.id)?,
+            (None, None) => return Ok(Applied::Ignored("not a member we know".into())),
+            (Some(m), Some(role)) if role_of(&m) == Some(role) => {
+                return Ok(Applied::Ignored("no change".into()));
+            }
+            (Some(m), Some(role)) => db::update_role(tx, m.id, role.as_str(), now)?,
+            (None, Some(role)) => {
+                let uuid = uuid::Uuid::new_v4().to_string();
+                // The group's id for the membership when it gives a fresh
+                // one on its server, else one of ours.
+                let ap_id = match member_ap_id {
+                    Some(id) if db::find_by_ap_id(tx, &id)?.is_none() => id,
+                    _ => format!("{}#member-{uuid}", group.ap_id),
+                };
+                let new = NewMember {
+                    uuid: &uuid,
+                    ap_id: &ap_id,
+                    group_id: group.id,
+                    actor_id: person_id,
+                    role: role.as_str(),
+                    invited_by_id: None,
+                };
+                db::insert_member(tx, &new, now)?;
+            }
+        }
+        Ok(Applied::Done)
+    })
 }
 
 /// In one of our groups: the invitee answers our invitation, or a remote
@@ -323,7 +429,8 @@ pub fn remove(env: &Env) -> ApplyResult {
     let (config, urls, now) = (env.ctx.config.clone(), env.ctx.urls.clone(), env.now);
     if !group.is_local() {
         if !m.is_local() {
-            return ignored("a membership of someone elsewhere in a group elsewhere");
+            let about = serde_json::json!({ "actor": m.actor_ap_id, "object": group.ap_id });
+            return learn(env, &about, Learnt::Removed);
         }
         if !speaks_for(env, &group) {
             return refused("only the group or its own server may remove a member from it");
@@ -355,11 +462,11 @@ pub fn update(env: &Env) -> ApplyResult {
     let Some(role) = parse::text(&inner, "role").and_then(Role::parse) else {
         return refused("a Member without a role we know");
     };
-    let Some((m, group)) = named(env, &inner)? else { return ignored("a membership we do not hold") };
+    let Some((m, group)) = named(env, &inner)? else { return learn(env, &inner, Learnt::Role) };
     let now = env.now;
     if !group.is_local() {
         if !m.is_local() {
-            return ignored("a membership of someone elsewhere in a group elsewhere");
+            return learn(env, &inner, Learnt::Role);
         }
         if !speaks_for(env, &group) {
             return refused("only the group or its own server may change a role in it");
