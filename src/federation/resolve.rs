@@ -7,7 +7,7 @@ use std::cell::Cell;
 use rusqlite::OptionalExtension;
 use serde_json::Value;
 
-use super::fetch::signed_get;
+use super::fetch::{signed_get, signed_get_as_member};
 use super::http::{FetchError, HttpClient};
 use super::objects::remote_actor::parse_actor;
 use super::parse;
@@ -54,11 +54,13 @@ pub struct Resolver<'a> {
     pub urls: &'a Urls,
     pub now: Timestamp,
     fetches_left: Cell<u32>,
+    /// Fetch as a member of this group (see [`Resolver::fetch_as_member_of`]).
+    member_of: Cell<Option<i64>>,
 }
 
 impl<'a> Resolver<'a> {
     pub fn new(db: &'a Db, http: &'a HttpClient, urls: &'a Urls, now: Timestamp) -> Resolver<'a> {
-        Resolver { db, http, urls, now, fetches_left: Cell::new(FETCH_BUDGET) }
+        Resolver { db, http, urls, now, fetches_left: Cell::new(FETCH_BUDGET), member_of: Cell::new(None) }
     }
 
     pub fn is_local(&self, id: &str) -> bool {
@@ -72,7 +74,17 @@ impl<'a> Resolver<'a> {
             return Err(FetchError::Network("fetch budget spent".into()));
         }
         self.fetches_left.set(left - 1);
-        signed_get(self.db, self.http, self.urls, url, self.now)
+        match self.member_of.get() {
+            Some(group_id) => signed_get_as_member(self.db, self.http, self.urls, url, group_id, self.now),
+            None => signed_get(self.db, self.http, self.urls, url, self.now),
+        }
+    }
+
+    /// From now on, documents are fetched signed by one of our profiles
+    /// that belongs to the group (when one does): what a group passes on may
+    /// be for its members only.
+    pub fn fetch_as_member_of(&self, group_id: i64) {
+        self.member_of.set(Some(group_id));
     }
 
     /// The row of an actor by id: ours, known and fresh, or fetched now and

@@ -479,3 +479,38 @@ async fn a_remote_groups_objects_reach_our_members_only() {
     // Nothing about a remote group's objects is ever sent on from here.
     assert_eq!(app.count("SELECT count(*) FROM deliveries"), 0);
 }
+
+#[actix_web::test]
+async fn what_a_remote_group_passes_on_is_fetched_as_one_of_our_members() {
+    let (mut app, w) = common::federated_app().await;
+    let c = club(&mut app, w).await;
+    // The group lives on one server, the member who added the link on another.
+    let home = Remote::start(&[]);
+    let elsewhere = Remote::start(&["ann"]);
+    let club_ap_id = home.serve_actor_as("/@club", "Group", "The club");
+    let club_id = store(app.db(), &home.actor_doc("/@club", "Group", "The club"));
+    membership(app.db(), club_id, c.w.bob.actor_id, "member");
+    let ann = elsewhere.actor("ann");
+    let link_id = elsewhere.id("/resource/d9");
+    let link = json!({ "type": "Document", "id": link_id, "name": "Minutes", "url": "https://club.example/minutes",
+                       "actor": ann, "attributedTo": club_ap_id, "context": format!("{club_ap_id}/resources") });
+    elsewhere.serve(&link);
+    // Mobilizon's fan-out: the group announces the object itself, whose
+    // embedded copy is not the group's to vouch for: it is fetched.
+    let mut forged = link.clone();
+    forged["name"] = json!("Forged by the relay");
+    app.receive_and_apply(&wrap("Announce", &home.id("/announces/9"), &club_ap_id, forged)).await;
+    assert_eq!(app.outcome(&home.id("/announces/9")), "applied");
+    assert_eq!(app.count_text(&format!("SELECT title FROM resources WHERE ap_id = '{link_id}'")), "Minutes");
+    let fetch = elsewhere
+        .peer
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/resource/d9")
+        .expect("the link was fetched from its own server");
+    let signature = fetch.header("signature").unwrap_or_default().to_string();
+    assert!(
+        signature.contains("keyId=\"http://zerda.test/@bob#main-key\""),
+        "signed by Bob, a member: {signature}"
+    );
+}

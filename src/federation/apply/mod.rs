@@ -238,11 +238,25 @@ fn process(ctx: &JobContext, row_id: i64, actor_ap_id: String, body: &str) -> Ap
         return actors::delete_self(&env);
     }
     env.actor_id = env.actor(&env.actor_ap_id.clone())?;
+    // A group passing on its members' work: what it names is fetched as
+    // one of our members of it (Mobilizon serves members-only documents to
+    // members only, and fetches the same way).
+    if is_remote_group(&env)? {
+        env.resolver.fetch_as_member_of(env.actor_id);
+    }
     let result = dispatch(&env);
     match result {
         Ok(Applied::Ignored(why)) => env.commit(|_| Ok(Applied::Ignored(why))),
         other => other,
     }
+}
+
+/// Whether the activity's actor is a remote group.
+fn is_remote_group(env: &Env) -> Result<bool, ApplyError> {
+    let actor_id = env.actor_id;
+    Ok(env.ctx.db.read_blocking(move |conn| {
+        Ok(crate::db::groups::find_group(conn, actor_id)?.is_some_and(|g| !g.is_local()))
+    })?)
 }
 
 /// The type of an activity's object (embedded), if it says.
