@@ -7,7 +7,8 @@
 //!
 //! A change made here by one of our profiles is sent by that profile. A
 //! change a remote member sent us is applied, then announced by the group to
-//! the other remote members (`/announces/<uuid>`, Mobilizon's group fan-out),
+//! the other remote members (`/announces/<uuid>` of the object as it now is,
+//! Mobilizon's group fan-out; a deletion is the group's own Delete),
 //! the sender's own server excepted. Each function runs inside the write
 //! transaction of the change.
 
@@ -28,8 +29,8 @@ use crate::urls::Urls;
 #[derive(Clone, Copy)]
 pub struct By<'a> {
     pub member: &'a Member,
-    /// The activity a remote member sent, which the group passes on; None
-    /// for a change made here.
+    /// The activity a remote member sent (the group then passes the change
+    /// on, see `passed_on`); None for a change made here.
     pub relayed: Option<&'a Value>,
 }
 
@@ -79,25 +80,41 @@ pub fn send(
             delivery::enqueue(tx, &with_context(activity), by.member.actor_id, &inboxes, now)?;
         }
         None => {}
-        Some(original) => {
+        Some(_) => {
             let theirs = delivery::inboxes_of(tx, &[by.member.actor_id])?;
             inboxes.retain(|i| !theirs.contains(i));
-            let mut object = original.clone();
-            if let Some(map) = object.as_object_mut() {
-                map.remove("@context");
+            if inboxes.is_empty() {
+                return Ok(());
             }
-            let announce = json!({
-                "type": "Announce",
-                "id": urls.announce(&uuid::Uuid::new_v4().to_string()),
-                "actor": group.ap_id,
-                "object": object,
-                "to": [members_collection(group)],
-                "cc": [],
-            });
-            delivery::enqueue(tx, &with_context(announce), group.id, &inboxes, now)?;
+            delivery::enqueue(tx, &with_context(passed_on(urls, group, &activity)), group.id, &inboxes, now)?;
         }
     }
     Ok(())
+}
+
+/// How our group passes a remote member's change on to the other members,
+/// in Mobilizon's fan-out shape: an Announce of the object as it now is
+/// (receivers fetch it from its own server, signed as a member, or take it
+/// from the group when it is ours). A Mobilizon receiver fetches the id of
+/// whatever is announced, so an announced activity (which has no document
+/// of its own) would reach nobody. A deletion is said by the group itself:
+/// an Announce of a gone object carries nothing to apply.
+fn passed_on(urls: &Urls, group: &Group, activity: &Value) -> Value {
+    let object = activity.get("object").cloned().unwrap_or(Value::Null);
+    let kind =
+        if activity.get("type").and_then(Value::as_str) == Some("Delete") { "Delete" } else { "Announce" };
+    let id = match kind {
+        "Delete" => format!("{}/deletes/{}", group.ap_id, uuid::Uuid::new_v4()),
+        _ => urls.announce(&uuid::Uuid::new_v4().to_string()),
+    };
+    json!({
+        "type": kind,
+        "id": id,
+        "actor": group.ap_id,
+        "object": object,
+        "to": [members_collection(group)],
+        "cc": [],
+    })
 }
 
 /// The activity common to every change: who, about which group, for its members.

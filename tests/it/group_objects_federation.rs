@@ -181,11 +181,13 @@ async fn a_remote_members_changes_are_applied_and_announced() {
     assert_eq!(announce["type"], "Announce");
     assert_eq!(announce["actor"], GROUP);
     assert!(announce["id"].as_str().is_some_and(|id| id.starts_with("http://zerda.test/announces/")));
+    // Mobilizon's fan-out: the object as it now is, not the member's activity.
     assert_eq!(
-        (&announce["object"]["type"], &announce["object"]["object"]["id"]),
-        (&json!("Create"), &json!(doc_id))
+        (&announce["object"]["type"], &announce["object"]["id"]),
+        (&json!("Document"), &json!(doc_id))
     );
-    assert!(announce["object"].get("@context").is_none());
+    assert_eq!(announce["object"]["name"], "Topo by Sam");
+    assert_eq!(announce["to"], json!([MEMBERS]));
     let timeline = {
         login_as(&mut app, &c.w.bob).await;
         app.get("/@climbers/timeline").await.body
@@ -252,13 +254,32 @@ async fn a_remote_members_changes_are_applied_and_announced() {
         app.count(&format!("SELECT deleted_at IS NOT NULL FROM resources WHERE uuid = '{folder}'")),
         1
     );
-    let announced: Vec<String> = app
+    let passed_on: Vec<String> = app
         .deliveries()
         .iter()
-        .filter(|d| d.body["type"] == "Announce")
-        .map(|d| d.body["object"]["type"].as_str().unwrap_or("").to_string())
+        .map(|d| {
+            assert_eq!((d.signer_id, &d.body["actor"]), (f.group_id, &json!(GROUP)), "{d:?}");
+            format!(
+                "{} {}",
+                d.body["type"].as_str().unwrap_or(""),
+                d.body["object"]["type"].as_str().unwrap_or("")
+            )
+        })
         .collect();
-    assert_eq!(announced, ["Create", "Update", "Move", "Move", "Create", "Update", "Delete"]);
+    assert_eq!(
+        passed_on,
+        [
+            "Announce Document",
+            "Announce ResourceCollection",
+            "Announce Document",
+            "Announce Document",
+            "Announce Todo",
+            "Announce Todo",
+            "Delete Tombstone"
+        ]
+    );
+    let moved_back = &app.deliveries()[3].body["object"];
+    assert_eq!(moved_back["context"], json!(folder_id), "a move is announced as the object in its new place");
     assert_eq!(
         app.count(&format!("SELECT deleted_at IS NOT NULL FROM resources WHERE ap_id = '{doc_id}'")),
         1,
