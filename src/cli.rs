@@ -114,6 +114,9 @@ pub enum DevCommand {
         /// participants and comments.
         #[arg(long, default_value_t = 0)]
         events: u32,
+        /// How many groups to create, each with members, events and posts.
+        #[arg(long, default_value_t = 0)]
+        groups: u32,
     },
     /// Measure delivery throughput (bench/deliveries): queue COUNT signed
     /// deliveries, spread over the inboxes given, and time the delivery
@@ -202,7 +205,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode, String> {
         Command::Admin { command: AdminCommand::TestMail { to, send_now } } => {
             test_mail(&config, &to, send_now)
         }
-        Command::Dev { command: DevCommand::Seed { users, events } } => seed(&config, users, events),
+        Command::Dev { command: DevCommand::Seed { users, events, groups } } => {
+            seed(&config, users, events, groups)
+        }
         Command::Dev { command: DevCommand::BenchDeliveries { count, inboxes } } => {
             bench_deliveries(&config, count, &inboxes)
         }
@@ -390,7 +395,7 @@ fn test_mail(config: &Config, to: &str, send_now: bool) -> Result<ExitCode, Stri
     Ok(ExitCode::SUCCESS)
 }
 
-fn seed(config: &Config, count: u32, events: u32) -> Result<ExitCode, String> {
+fn seed(config: &Config, count: u32, events: u32, groups: u32) -> Result<ExitCode, String> {
     let db = migrated_db(config)?;
     let urls = crate::urls::Urls::new(&config.public_base());
     // One real hash reused: hashing thousands of passwords would dominate the run.
@@ -419,18 +424,7 @@ fn seed(config: &Config, count: u32, events: u32) -> Result<ExitCode, String> {
                     now,
                 )?;
             }
-            // One key pair shared by every seeded profile: generating thousands
-            // would keep the workers busy and skew what the benchmarks measure.
-            tx.execute(
-                "UPDATE actors SET public_key_pem = ?1, private_key_pem = ?2
-                 WHERE domain IS NULL AND public_key_pem IS NULL AND preferred_username LIKE 'seed\\_%' ESCAPE '\\'",
-                [&pair.public_pem, &pair.private_pem],
-            )?;
-            tx.execute(
-                "DELETE FROM jobs WHERE kind = 'actor_keys' AND state = 'pending'
-                 AND json_extract(payload, '$.actor_id') IN (SELECT id FROM actors WHERE public_key_pem IS NOT NULL)",
-                [],
-            )?;
+            share_key(tx, &pair)?;
             Ok(count)
         })
         .map_err(|e| e.to_string())?;
@@ -439,7 +433,34 @@ fn seed(config: &Config, count: u32, events: u32) -> Result<ExitCode, String> {
         let sample = crate::domain::seed::events(&db, &urls, events, now).map_err(|e| e.to_string())?;
         println!("seeded {events} event(s); sample event: {sample}");
     }
+    if groups > 0 {
+        let sample = crate::domain::seed::groups(&db, &urls, groups, now).map_err(|e| e.to_string())?;
+        db.write_blocking(|tx| share_key(tx, &pair)).map_err(|e| e.to_string())?;
+        println!(
+            "seeded {groups} group(s); sample group: {}; sample post: {}",
+            sample.handle, sample.post_slug
+        );
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One key pair shared by every seeded profile and group: generating
+/// thousands would keep the workers busy and skew what the benchmarks measure.
+fn share_key(
+    tx: &rusqlite::Transaction,
+    pair: &crate::federation::keys::KeyPair,
+) -> crate::error::AppResult<()> {
+    tx.execute(
+        "UPDATE actors SET public_key_pem = ?1, private_key_pem = ?2
+         WHERE domain IS NULL AND public_key_pem IS NULL AND preferred_username LIKE 'seed\\_%' ESCAPE '\\'",
+        [&pair.public_pem, &pair.private_pem],
+    )?;
+    tx.execute(
+        "DELETE FROM jobs WHERE kind = 'actor_keys' AND state = 'pending'
+         AND json_extract(payload, '$.actor_id') IN (SELECT id FROM actors WHERE public_key_pem IS NOT NULL)",
+        [],
+    )?;
+    Ok(())
 }
 
 /// Queues `count` Create activities signed by the instance actor, spread
