@@ -221,3 +221,28 @@ fn migrate_status_lists_migrations_and_a_newer_database_is_refused() {
         assert!(stderr.contains("newer than this zerda"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn dev_seed_fills_a_database_whose_group_pages_serve() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = zerda(dir.path(), &["dev", "seed", "--users", "30", "--events", "5", "--groups", "2"], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    let after = |marker: &str| {
+        said.split(marker)
+            .nth(1)
+            .and_then(|rest| rest.split([';', '\n']).next())
+            .map(str::trim)
+            .map(str::to_string)
+    };
+    let group = after("sample group: ").expect("a sample group is named");
+    let post = after("sample post: ").expect("a sample post is named");
+    let server = ZerdaProcess::start(dir.path(), &[]);
+    let mut browser = Browser::new();
+    let page = browser.get(&server.url(&format!("/@{group}"))).expect("group page");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("News from") && page.body.contains("/events/"), "posts and events are shown");
+    assert_eq!(browser.get(&server.url(&format!("/p/{post}"))).expect("post").status, 200);
+    let atom = browser.get(&server.url(&format!("/@{group}/feed/atom"))).expect("atom");
+    assert_eq!(atom.body.matches("<entry>").count(), 10 + 5, "ten posts and five events: {}", atom.body);
+}
