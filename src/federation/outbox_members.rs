@@ -98,9 +98,42 @@ pub fn send_join(tx: &Transaction, group: &Group, m: &Member, now: Timestamp) ->
     queue(tx, activity, m.actor_id, &[group.id], now)
 }
 
-/// Our profile leaves a remote group (or withdraws its request).
+/// Someone leaves (or withdraws a request): our profile leaving a remote
+/// group tells the group; in our group, the remote members hear of it — our
+/// profile's own Leave, or the group's Remove for a remote member's (we
+/// cannot speak for them), so that no server keeps counting them in.
 pub fn send_leave(tx: &Transaction, urls: &Urls, group: &Group, m: &Member, now: Timestamp) -> AppResult<()> {
-    if group.is_local() || !m.is_local() {
+    if group.is_local() {
+        let inboxes = crate::db::members::list_remote_member_inboxes(tx, group.id)?;
+        if inboxes.is_empty() {
+            return Ok(());
+        }
+        let (activity, signer) = if m.is_local() {
+            let leave = json!({
+                "type": "Leave",
+                "id": urls.absolute(&format!("/leave/group/{}", m.uuid)),
+                "actor": m.actor_ap_id,
+                "object": group.ap_id,
+                "to": [members_of(group)],
+                "cc": [group.ap_id],
+            });
+            (leave, m.actor_id)
+        } else {
+            let remove = json!({
+                "type": "Remove",
+                "id": urls.absolute(&format!("/remove/member/{}", m.uuid)),
+                "actor": group.ap_id,
+                "object": m.ap_id,
+                "origin": group.ap_id,
+                "to": [members_of(group)],
+                "cc": [group.ap_id],
+            });
+            (remove, group.id)
+        };
+        delivery::enqueue(tx, &with_context(activity), signer, &inboxes, now)?;
+        return Ok(());
+    }
+    if !m.is_local() {
         return Ok(());
     }
     let activity = json!({

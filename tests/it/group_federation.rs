@@ -1164,6 +1164,30 @@ async fn every_members_server_hears_who_belongs_and_keeps_what_the_group_says() 
     let new = app.sent_since(sent);
     assert_eq!(inboxes(&new), both, "{new:?}");
     assert!(new.iter().all(|d| d.body["type"] == "Remove" && d.body["object"] == toms.ap_id));
+    // Pat (on two) joins; Sam leaves: the group tells Pat's server with a Remove
+    // (it cannot speak for Sam), and Bob's own Leave goes there too.
+    let (pat, pat_row) = app.remote_person(&two, "pat");
+    app.put_member(group.id, pat_row, "member", &format!("{pat}/join/1"));
+    let sent = app.deliveries().len();
+    app.receive_and_apply(&json!({ "type": "Leave", "actor": sam, "object": group.ap_id })).await;
+    assert_eq!(app.role_in(group.id, sam_row), None);
+    let new = app.sent_since(sent);
+    assert_eq!(new.len(), 1, "{new:?}");
+    assert_eq!((new[0].inbox.as_str(), new[0].signer_id), (two.id("/inbox").as_str(), group.id));
+    assert_eq!(
+        (&new[0].body["type"], &new[0].body["object"]),
+        (&json!("Remove"), &json!(format!("{sam}/join/1")))
+    );
+    let bob = app.member_row(group.id, w.bob.actor_id).expect("Bob is in");
+    let sent = app.deliveries().len();
+    app.change(|tx, _, urls| members::leave(tx, urls, &group, &bob, T0)).expect("left");
+    let new = app.sent_since(sent);
+    assert_eq!(new.len(), 1, "{new:?}");
+    assert_eq!((new[0].inbox.as_str(), new[0].signer_id), (two.id("/inbox").as_str(), w.bob.actor_id));
+    assert_eq!(
+        (&new[0].body["type"], &new[0].body["actor"]),
+        (&json!("Leave"), &json!("http://zerda.test/@bob"))
+    );
 
     // A remote group Alice belongs to tells its members about Tom and Zed.
     let doc = remote_group_doc(&one, "hikers", "open", 4);
@@ -1207,6 +1231,12 @@ async fn every_members_server_hears_who_belongs_and_keeps_what_the_group_says() 
     );
     app.receive_and_apply(&accept).await;
     assert_eq!(app.role_in(hikers.id, app.actor_row(&zed)).as_deref(), Some("member"));
+    // Zed says he left: anyone may say that of themselves.
+    app.receive_and_apply(
+        &json!({ "type": "Leave", "id": two.id("/leave/zed"), "actor": zed, "object": hikers.ap_id }),
+    )
+    .await;
+    assert_eq!(app.role_in(hikers.id, app.actor_row(&zed)), None, "{}", app.outcome(&two.id("/leave/zed")));
     // A request or an invitation of someone else is not kept.
     let ann = two.serve_actor_as("/@ann", "Person", "Ann");
     let invited = wrap(

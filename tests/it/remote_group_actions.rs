@@ -545,17 +545,13 @@ async fn our_group_takes_a_remote_members_event_discussion_and_link_and_announce
     let announces: Vec<&Delivery> = sent.iter().filter(|d| d.body["type"] == "Announce").collect();
     assert!(announces.iter().all(|d| d.signer_id == group_id && d.body["actor"] == group), "{announces:?}");
     // What the group announced to the other member's server: the event (by
-    // id), the discussion's Note, the Create of the link.
+    // id), the discussion's Note, the link's Document.
     let objects: Vec<String> = announces
         .iter()
         .filter(|d| d.inbox == c.id("/inbox"))
         .map(|d| {
             let o = &d.body["object"];
-            let id = match o["type"].as_str() {
-                None => o,
-                Some("Note") => &o["id"],
-                Some(_) => &o["object"]["id"],
-            };
+            let id = if o.is_string() { o } else { &o["id"] };
             id.as_str().unwrap_or_default().to_string()
         })
         .collect();

@@ -153,7 +153,15 @@ pub fn leave(env: &Env) -> ApplyResult {
         return ignored("a group we do not have");
     };
     if !group.is_local() {
-        return ignored("a Leave of a group that is not ours");
+        // Someone we counted in a remote group says they left: anyone may
+        // say that of themselves.
+        let Some(m) = membership(env, group.id, env.actor_id)? else {
+            return ignored("a Leave of a group that is not ours");
+        };
+        return env.commit(move |tx| {
+            db::delete_member(tx, m.id)?;
+            Ok(Applied::Done)
+        });
     }
     let Some(m) = membership(env, group.id, env.actor_id)? else { return ignored("not a member") };
     let (urls, now) = (env.ctx.urls.clone(), env.now);
