@@ -26,7 +26,7 @@ pub fn group_form<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str
 }
 
 /// The event form, organised by `group`.
-fn event_form<'a>(title: &'a str, group: &'a str, draft: &'a str) -> Vec<(&'a str, &'a str)> {
+pub fn event_form<'a>(title: &'a str, group: &'a str, draft: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("group", group),
         ("title", title),

@@ -401,3 +401,41 @@ async fn a_deleted_members_only_post_stays_hidden_from_outsiders() {
     app.logout_browser();
     assert_eq!(app.get(&format!("/p/{public}")).await.status, StatusCode::GONE);
 }
+
+#[actix_web::test]
+async fn the_moderator_of_another_group_touches_nothing_of_this_ones() {
+    let mut app = common::app().await;
+    let c = club(&mut app).await;
+    as_(&mut app, &c.carol).await;
+    let slug = slug_of(app.post("/@climbers/p/new", &post_form(&[])).await.location());
+    let draft = slug_of(
+        app.post("/@climbers/p/new", &post_form(&[("title", "Draft news"), ("draft", "true")]))
+            .await
+            .location(),
+    );
+    let event = app.post("/events/create", &crate::groups::event_form("Crag day", "climbers", "true")).await;
+    let event = event.location().expect("an event").trim_start_matches("/events/").to_string();
+    // Dave founds his own group: he is its creator, and nothing of climbers is his.
+    as_(&mut app, &c.dave).await;
+    let r = app.post("/groups/create", &group_form(&[("username", "runners"), ("name", "Runners")])).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let before = app.fingerprint();
+    for path in [
+        format!("/p/{slug}/edit"),
+        format!("/p/{draft}"),
+        format!("/events/{event}"),
+        format!("/events/{event}/edit"),
+    ] {
+        assert_eq!(app.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let edit = app.post(&format!("/p/{slug}/edit"), &post_form(&[("title", "Hijacked")])).await;
+    assert_eq!(edit.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.post(&format!("/p/{slug}/delete"), &[]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.post(&format!("/events/{event}/publish"), &[]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.post(&format!("/events/{event}/delete"), &[]).await.status, StatusCode::NOT_FOUND);
+    // Creating in climbers' name from his own group's forms is refused too.
+    let r = app.post("/events/create", &crate::groups::event_form("Fake crag", "climbers", "false")).await;
+    assert_ne!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(app.post("/@climbers/p/new", &post_form(&[])).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.fingerprint(), before, "nothing changed");
+}
