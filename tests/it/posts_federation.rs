@@ -477,3 +477,97 @@ fn without_inbox(fingerprint: &str) -> String {
     }
     out
 }
+
+/// A remote group served by `remote` at `/@<name>` and stored here (as a
+/// fetch would); its id.
+fn remote_group(db: &zerda::db::Db, remote: &Remote, name: &str) -> String {
+    let doc = remote.actor_doc(&format!("/@{name}"), "Group", name);
+    remote.serve(&doc);
+    let actor = zerda::federation::objects::remote_actor::parse_actor(&doc).expect("a group");
+    db.write_blocking(|tx| zerda::db::remote_actors::upsert_remote_actor(tx, &actor, T0)).expect("group");
+    remote.id(&format!("/@{name}"))
+}
+
+/// What we hold of a post, by its id: (title, deleted).
+fn post_state(db: &zerda::db::Db, ap_id: &str) -> (String, bool) {
+    let ap_id = ap_id.to_string();
+    db.read_blocking(move |conn| {
+            Ok(conn.query_row(
+                "SELECT title, deleted_at IS NOT NULL FROM posts WHERE ap_id = ?1",
+                [&ap_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .expect("a post")
+}
+
+#[actix_web::test]
+async fn a_remote_groups_announces_of_its_posts_are_stored_refreshed_and_deleted() {
+    let (mut app, w) = common::federated_app().await;
+    let mz = Remote::start(&["ann"]);
+    let group = mz.serve_actor_as("/@club", "Group", "Club");
+    let ann = mz.actor("ann");
+    // Mobilizon's fan-out: the Article embedded, on the group's own host.
+    let post = article(&mz, "/p/news-1", &ann, &group, json!({}));
+    let announce = json!({
+        "@context": ["https://www.w3.org/ns/activitystreams"], "type": "Announce",
+        "id": mz.id("/announces/1"), "actor": group, "object": post,
+        "to": [format!("{group}/members"), format!("{group}/followers")], "cc": [PUBLIC],
+    });
+    app.receive_and_apply(&announce).await;
+    assert_eq!(app.outcome(&mz.id("/announces/1")), "applied");
+    assert_eq!(post_state(app.db(), &mz.id("/p/news-1")), ("Club news".to_string(), false));
+    // Bob belongs to the group: an announce by id alone reaches the group's path.
+    add_member(app.db(), &group, w.bob.actor_id, "member");
+
+    // Older zerda: the Update the author sent, passed on.
+    let edited = article(&mz, "/p/news-1", &ann, &group, json!({"name": "Club news, edited"}));
+    let update = wrap("Update", &mz.id("/p/news-1/updates/1"), &ann, edited);
+    let mut relayed = wrap("Announce", &mz.id("/announces/2"), &group, update);
+    relayed["object"].as_object_mut().expect("object").remove("@context");
+    app.receive_and_apply(&relayed).await;
+    assert_eq!(app.outcome(&mz.id("/announces/2")), "applied");
+    assert_eq!(post_state(app.db(), &mz.id("/p/news-1")).0, "Club news, edited");
+
+    // By id alone: fetched from its origin (a member's server), whatever the announce says.
+    let home = Remote::start(&["rita"]);
+    let rita = home.actor("rita");
+    let theirs = article(&home, "/p/rita-1", &rita, &group, json!({"name": "From the origin"}));
+    home.serve(&theirs);
+    app.receive_and_apply(&wrap("Announce", &mz.id("/announces/3"), &group, json!(home.id("/p/rita-1"))))
+        .await;
+    assert_eq!(app.outcome(&mz.id("/announces/3")), "applied");
+    assert_eq!(post_state(app.db(), &home.id("/p/rita-1")), ("From the origin".to_string(), false));
+    // Embedded but hosted elsewhere: the origin's copy counts, not the announce's.
+    let forged = article(&home, "/p/rita-1", &rita, &group, json!({"name": "Rewritten in passing"}));
+    let create = wrap("Create", &home.id("/p/rita-1/activity"), &rita, forged);
+    app.receive_and_apply(&wrap("Announce", &mz.id("/announces/4"), &group, create)).await;
+    assert_eq!(post_state(app.db(), &home.id("/p/rita-1")).0, "From the origin");
+
+    // Refusals change nothing: another group's post, an Article whose
+    // attributedTo is not the announcing group, a deletion of another group's post.
+    let other = Remote::start(&[]);
+    let rival = remote_group(app.db(), &other, "rival");
+    let before = app.fingerprint();
+    let stolen = article(&other, "/p/stolen", &ann, &group, json!({"name": "Stolen"}));
+    app.receive_and_apply(&wrap("Announce", &other.id("/announces/1"), &rival, stolen)).await;
+    let mismatch = article(&mz, "/p/mismatch", &ann, &rival, json!({"name": "Mismatch"}));
+    app.receive_and_apply(&wrap("Announce", &mz.id("/announces/5"), &group, mismatch)).await;
+    let rival_delete = wrap("Delete", &other.id("/delete/1"), &rival, json!(mz.id("/p/news-1")));
+    app.receive_and_apply(&wrap("Announce", &other.id("/announces/2"), &rival, rival_delete)).await;
+    for id in [other.id("/announces/1"), mz.id("/announces/5"), other.id("/announces/2")] {
+        assert!(app.outcome(&id).starts_with("refused"), "{id}: {}", app.outcome(&id));
+    }
+    assert_eq!(without_inbox(&app.fingerprint()), without_inbox(&before), "only the refusals were recorded");
+
+    // Deleted: the announce names the post, whose origin answers 410.
+    mz.peer.respond("/p/news-1", 410, "application/activity+json", b"{}");
+    app.receive_and_apply(&wrap("Announce", &mz.id("/announces/6"), &group, json!(mz.id("/p/news-1")))).await;
+    assert_eq!(app.outcome(&mz.id("/announces/6")), "applied");
+    assert!(post_state(app.db(), &mz.id("/p/news-1")).1, "a tombstone now");
+    // Or the group passes the Delete on.
+    let delete = wrap("Delete", &home.id("/p/rita-1/delete"), &rita, json!(home.id("/p/rita-1")));
+    app.receive_and_apply(&wrap("Announce", &mz.id("/announces/7"), &group, delete)).await;
+    assert_eq!(app.outcome(&mz.id("/announces/7")), "applied");
+    assert!(post_state(app.db(), &home.id("/p/rita-1")).1);
+}
