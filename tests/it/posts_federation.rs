@@ -571,3 +571,139 @@ async fn a_remote_groups_announces_of_its_posts_are_stored_refreshed_and_deleted
     assert_eq!(app.outcome(&mz.id("/announces/7")), "applied");
     assert!(post_state(app.db(), &home.id("/p/rita-1")).1);
 }
+
+/// A post row of ours: (ap_id, slug, author, source_ap_id, title, deleted).
+fn our_post_by_source(
+    db: &zerda::db::Db,
+    source: &str,
+) -> Option<(String, String, Option<i64>, String, bool, bool)> {
+    let source = source.to_string();
+    db.read_blocking(move |conn| {
+        use rusqlite::OptionalExtension;
+        Ok(conn
+            .query_row(
+                "SELECT ap_id, slug, author_id, title, local, deleted_at IS NOT NULL FROM posts
+                 WHERE source_ap_id = ?1",
+                [&source],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            )
+            .optional()?)
+    })
+    .expect("read")
+}
+
+#[actix_web::test]
+async fn a_remote_moderators_post_in_our_group_becomes_ours_and_the_group_passes_it_on() {
+    let mut app = common::open_app().await;
+    club(&mut app).await;
+    zerda::jobs::run_due(&app.jobs()).expect("keys");
+    let group_row = app.actor_row(GROUP);
+    // Rita moderates from her server; Pat is a plain member on another;
+    // Max, a member on a third; a follower on a fourth.
+    let (home, plain, third, fans) =
+        (Remote::start(&["rita"]), Remote::start(&["pat"]), Remote::start(&[]), Remote::start(&[]));
+    let (rita, rita_ap) = remote_person(app.db(), &home, "rita");
+    add_member(app.db(), GROUP, rita, "moderator");
+    let (pat, pat_ap) = remote_person(app.db(), &plain, "pat");
+    add_member(app.db(), GROUP, pat, "member");
+    let (max, _) = remote_person(app.db(), &third, "max");
+    add_member(app.db(), GROUP, max, "member");
+    let (fan, _) = remote_person(app.db(), &fans, "fan");
+    follow(app.db(), fan, GROUP);
+    let inbox = |r: &Remote| format!("{}/inbox", r.base());
+    clear_deliveries(app.db());
+
+    // Rita publishes: the post is ours (our id, our slug), she is its author.
+    let post = article(&home, "/p/rita-news", &rita_ap, GROUP, json!({"name": "News from Rita"}));
+    app.receive_and_apply(&wrap("Create", &home.id("/p/rita-news/activity"), &rita_ap, post)).await;
+    assert_eq!(app.outcome(&home.id("/p/rita-news/activity")), "applied");
+    let (ap_id, slug, author, title, local, _) =
+        our_post_by_source(app.db(), &home.id("/p/rita-news")).expect("stored");
+    assert_eq!(ap_id, format!("http://zerda.test/p/{slug}"));
+    assert_eq!((author, title.as_str(), local), (Some(rita), "News from Rita", true));
+    let shown = app.get(&format!("/p/{slug}")).await;
+    assert!(shown.body.contains("News from Rita") && !shown.body.contains("<script>alert"), "{}", shown.body);
+    // The group passes it on, as we serve it, to members and followers but Rita's server.
+    let sent = app.deliveries();
+    let mut inboxes: Vec<&str> = sent.iter().map(|d| d.inbox.as_str()).collect();
+    inboxes.sort_unstable();
+    let mut expected = vec![inbox(&plain), inbox(&third), inbox(&fans)];
+    expected.sort_unstable();
+    assert_eq!(inboxes, expected.iter().map(String::as_str).collect::<Vec<_>>());
+    let announce = &sent[0].body;
+    assert_eq!(sent[0].signer_id, group_row, "signed by the group");
+    assert_eq!(announce["type"], "Announce");
+    assert!(announce["id"].as_str().is_some_and(|id| id.starts_with("http://zerda.test/announces/")));
+    assert_eq!(announce["actor"], GROUP);
+    assert_eq!(announce["object"]["type"], "Article");
+    assert_eq!(announce["object"]["id"], ap_id.as_str());
+    assert_eq!(announce["object"]["actor"], rita_ap.as_str());
+    assert_eq!(announce["object"]["attributedTo"], GROUP);
+    // Served from here, as any post of ours.
+    let doc: Value =
+        serde_json::from_str(&fetch(&mut app, &format!("/p/{slug}"), None).await.body).expect("json");
+    assert_eq!(doc["id"], ap_id.as_str());
+
+    // Members only: announced to the members' servers, never to a mere follower's.
+    clear_deliveries(app.db());
+    let secret = article(
+        &home,
+        "/p/rita-secret",
+        &rita_ap,
+        GROUP,
+        json!({"name": "Members' secret", "to": [format!("{GROUP}/members")], "cc": []}),
+    );
+    app.receive_and_apply(&wrap("Create", &home.id("/p/rita-secret/activity"), &rita_ap, secret)).await;
+    assert_eq!(app.outcome(&home.id("/p/rita-secret/activity")), "applied");
+    let mut inboxes: Vec<String> = app.deliveries().into_iter().map(|d| d.inbox).collect();
+    inboxes.sort_unstable();
+    let mut expected = vec![inbox(&plain), inbox(&third)];
+    expected.sort_unstable();
+    assert_eq!(inboxes, expected, "never to the follower");
+
+    // Refusals change nothing: a plain member's post; someone else's post
+    // sent by a moderator; an edit or a deletion by a plain member.
+    clear_deliveries(app.db());
+    let before = app.fingerprint();
+    let by_pat = article(&plain, "/p/pat", &pat_ap, GROUP, json!({"name": "Forged"}));
+    app.receive_and_apply(&wrap("Create", &plain.id("/p/pat/activity"), &pat_ap, by_pat)).await;
+    let not_hers = article(&home, "/p/not-hers", &home.actor("ann"), GROUP, json!({"name": "Forged"}));
+    app.receive_and_apply(&wrap("Create", &home.id("/p/not-hers/activity"), &rita_ap, not_hers)).await;
+    let pat_edit = article(&home, "/p/rita-news", &rita_ap, GROUP, json!({"name": "Forged"}));
+    app.receive_and_apply(&wrap("Update", &plain.id("/updates/1"), &pat_ap, pat_edit)).await;
+    let pat_delete = wrap("Delete", &plain.id("/deletes/1"), &pat_ap, json!(ap_id));
+    app.receive_and_apply(&pat_delete).await;
+    for id in [
+        plain.id("/p/pat/activity"),
+        home.id("/p/not-hers/activity"),
+        plain.id("/updates/1"),
+        plain.id("/deletes/1"),
+    ] {
+        assert!(app.outcome(&id).starts_with("refused"), "{id}: {}", app.outcome(&id));
+    }
+    assert_eq!(without_inbox(&app.fingerprint()), without_inbox(&before), "only the refusals were recorded");
+    assert_eq!(app.count("SELECT count(*) FROM posts WHERE title = 'Forged'"), 0);
+
+    // Rita edits it (naming her own id): our post changes, the group passes it on.
+    let edited = article(&home, "/p/rita-news", &rita_ap, GROUP, json!({"name": "News from Rita, edited"}));
+    app.receive_and_apply(&wrap("Update", &home.id("/p/rita-news/updates/1"), &rita_ap, edited)).await;
+    assert_eq!(app.outcome(&home.id("/p/rita-news/updates/1")), "applied");
+    assert_eq!(our_post_by_source(app.db(), &home.id("/p/rita-news")).expect("post").3, "News from Rita, edited");
+    let sent = app.deliveries();
+    assert_eq!(sent.len(), 3);
+    assert!(sent.iter().all(|d| d.body["type"] == "Announce" && d.body["object"]["name"] == "News from Rita, edited"));
+    // And deletes it: the group's Delete goes to whoever had it.
+    clear_deliveries(app.db());
+    let delete = wrap("Delete", &home.id("/p/rita-news/delete"), &rita_ap, json!(home.id("/p/rita-news")));
+    app.receive_and_apply(&delete).await;
+    assert_eq!(app.outcome(&home.id("/p/rita-news/delete")), "applied");
+    assert!(our_post_by_source(app.db(), &home.id("/p/rita-news")).expect("post").5, "deleted");
+    assert_eq!(app.get(&format!("/p/{slug}")).await.status, StatusCode::GONE);
+    let sent = app.deliveries();
+    assert!(!sent.is_empty());
+    for d in &sent {
+        assert_eq!((d.body["type"].as_str(), d.body["actor"].as_str()), (Some("Delete"), Some(GROUP)));
+        assert_eq!(d.body["object"]["id"], ap_id.as_str());
+        assert_eq!(d.signer_id, group_row);
+    }
+}
