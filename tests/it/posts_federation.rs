@@ -707,3 +707,78 @@ async fn a_remote_moderators_post_in_our_group_becomes_ours_and_the_group_passes
         assert_eq!(d.signer_id, group_row);
     }
 }
+
+#[actix_web::test]
+async fn our_moderator_writes_posts_in_a_remote_group_sent_to_its_server() {
+    let (mut app, w) = common::federated_app().await;
+    let mz = Remote::start(&[]);
+    let group = remote_group(app.db(), &mz, "club");
+    let handle = format!("club@{}", mz.host());
+    add_member(app.db(), &group, w.alice.actor_id, "moderator");
+    add_member(app.db(), &group, w.bob.actor_id, "member");
+    let alice_ap = format!("http://zerda.test/@{}", w.alice.username);
+    let group_inbox = mz.id("/inbox");
+
+    // Bob, a plain member, may not: 403 and nothing changes.
+    app.login(&w.bob.email, world::PASSWORD).await;
+    assert!(!app.get(&format!("/@{handle}")).await.body.contains(&format!("/@{handle}/p/new")));
+    assert_eq!(app.get(&format!("/@{handle}/p/new")).await.status, StatusCode::FORBIDDEN);
+    let before = app.fingerprint();
+    let r = app.post(&format!("/@{handle}/p/new"), &post_form(&[])).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.fingerprint(), before);
+    app.logout_browser();
+
+    // Alice, a moderator there: the post is ours, sent to the group's server alone.
+    app.login(&w.alice.email, world::PASSWORD).await;
+    assert!(app.get(&format!("/@{handle}")).await.body.contains(&format!("/@{handle}/p/new")));
+    assert_eq!(app.get(&format!("/@{handle}/p/new")).await.status, StatusCode::OK);
+    let r = app.post(&format!("/@{handle}/p/new"), &post_form(&[("title", "From here")])).await;
+    let slug = r.location().expect("to the post").trim_start_matches("/p/").to_string();
+    let url = format!("http://zerda.test/p/{slug}");
+    let sent = app.deliveries();
+    assert_eq!(sent.len(), 1, "to the group's server, which passes it on");
+    assert_eq!(sent[0].inbox, group_inbox);
+    assert_eq!(sent[0].signer_id, w.alice.actor_id);
+    let create = &sent[0].body;
+    assert_eq!((create["type"].as_str(), create["actor"].as_str()), (Some("Create"), Some(alice_ap.as_str())));
+    assert_eq!(create["object"]["id"], url.as_str());
+    assert_eq!(create["object"]["actor"], alice_ap.as_str());
+    assert_eq!(create["object"]["attributedTo"], group.as_str());
+    assert_eq!(strings(&create["object"]["to"]), vec![PUBLIC]);
+    assert!(app.get(&format!("/@{handle}/p")).await.body.contains("From here"));
+    // Served from here (the group's server may fetch it); not on our group timeline.
+    assert_eq!(fetch(&mut app, &format!("/p/{slug}"), None).await.status, StatusCode::OK);
+    assert_eq!(app.count("SELECT count(*) FROM group_activities"), 0);
+
+    // The group passes it back: already ours, nothing new.
+    let mut article_back = create["object"].clone();
+    article_back.as_object_mut().expect("object").remove("@context");
+    let announce = wrap("Announce", &mz.id("/announces/1"), &group, article_back);
+    app.receive_and_apply(&announce).await;
+    assert!(app.outcome(&mz.id("/announces/1")).starts_with("ignored"), "{}", app.outcome(&mz.id("/announces/1")));
+    assert_eq!(app.count("SELECT count(*) FROM posts"), 1);
+
+    // Edited, then members only, then deleted: each to the group's server alone.
+    clear_deliveries(app.db());
+    app.post(&format!("/p/{slug}/edit"), &post_form(&[("title", "From here, again"), ("visibility", "private")]))
+        .await;
+    let sent = app.deliveries();
+    assert_eq!(sent.len(), 1, "no withdrawal: the group's server sees to its followers");
+    assert_eq!((sent[0].inbox.as_str(), sent[0].body["type"].as_str()), (group_inbox.as_str(), Some("Update")));
+    assert_eq!(strings(&sent[0].body["object"]["to"]), vec![format!("{group}/members")]);
+    clear_deliveries(app.db());
+    app.post(&format!("/p/{slug}/delete"), &[]).await;
+    let sent = app.deliveries();
+    assert_eq!(sent.len(), 1);
+    assert_eq!((sent[0].inbox.as_str(), sent[0].body["type"].as_str()), (group_inbox.as_str(), Some("Delete")));
+    assert_eq!(sent[0].body["object"]["id"], url.as_str());
+
+    // What she writes there the group may remove (its moderation).
+    let r = app.post(&format!("/@{handle}/p/new"), &post_form(&[("title", "Second")])).await;
+    let second = format!("http://zerda.test{}", r.location().expect("post"));
+    let removal = wrap("Delete", &mz.id("/deletes/1"), &group, json!(second));
+    app.receive_and_apply(&removal).await;
+    assert_eq!(app.outcome(&mz.id("/deletes/1")), "applied");
+    assert!(post_state(app.db(), &second).1);
+}
