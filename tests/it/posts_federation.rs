@@ -492,13 +492,13 @@ fn remote_group(db: &zerda::db::Db, remote: &Remote, name: &str) -> String {
 fn post_state(db: &zerda::db::Db, ap_id: &str) -> (String, bool) {
     let ap_id = ap_id.to_string();
     db.read_blocking(move |conn| {
-            Ok(conn.query_row(
-                "SELECT title, deleted_at IS NOT NULL FROM posts WHERE ap_id = ?1",
-                [&ap_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?)
-        })
-        .expect("a post")
+        Ok(conn.query_row(
+            "SELECT title, deleted_at IS NOT NULL FROM posts WHERE ap_id = ?1",
+            [&ap_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    })
+    .expect("a post")
 }
 
 #[actix_web::test]
@@ -627,7 +627,7 @@ async fn a_remote_moderators_post_in_our_group_becomes_ours_and_the_group_passes
     let sent = app.deliveries();
     let mut inboxes: Vec<&str> = sent.iter().map(|d| d.inbox.as_str()).collect();
     inboxes.sort_unstable();
-    let mut expected = vec![inbox(&plain), inbox(&third), inbox(&fans)];
+    let mut expected = [inbox(&plain), inbox(&third), inbox(&fans)];
     expected.sort_unstable();
     assert_eq!(inboxes, expected.iter().map(String::as_str).collect::<Vec<_>>());
     let announce = &sent[0].body;
@@ -688,10 +688,16 @@ async fn a_remote_moderators_post_in_our_group_becomes_ours_and_the_group_passes
     let edited = article(&home, "/p/rita-news", &rita_ap, GROUP, json!({"name": "News from Rita, edited"}));
     app.receive_and_apply(&wrap("Update", &home.id("/p/rita-news/updates/1"), &rita_ap, edited)).await;
     assert_eq!(app.outcome(&home.id("/p/rita-news/updates/1")), "applied");
-    assert_eq!(our_post_by_source(app.db(), &home.id("/p/rita-news")).expect("post").3, "News from Rita, edited");
+    assert_eq!(
+        our_post_by_source(app.db(), &home.id("/p/rita-news")).expect("post").3,
+        "News from Rita, edited"
+    );
     let sent = app.deliveries();
     assert_eq!(sent.len(), 3);
-    assert!(sent.iter().all(|d| d.body["type"] == "Announce" && d.body["object"]["name"] == "News from Rita, edited"));
+    assert!(
+        sent.iter()
+            .all(|d| d.body["type"] == "Announce" && d.body["object"]["name"] == "News from Rita, edited")
+    );
     // And deletes it: the group's Delete goes to whoever had it.
     clear_deliveries(app.db());
     let delete = wrap("Delete", &home.id("/p/rita-news/delete"), &rita_ap, json!(home.id("/p/rita-news")));
@@ -741,7 +747,10 @@ async fn our_moderator_writes_posts_in_a_remote_group_sent_to_its_server() {
     assert_eq!(sent[0].inbox, group_inbox);
     assert_eq!(sent[0].signer_id, w.alice.actor_id);
     let create = &sent[0].body;
-    assert_eq!((create["type"].as_str(), create["actor"].as_str()), (Some("Create"), Some(alice_ap.as_str())));
+    assert_eq!(
+        (create["type"].as_str(), create["actor"].as_str()),
+        (Some("Create"), Some(alice_ap.as_str()))
+    );
     assert_eq!(create["object"]["id"], url.as_str());
     assert_eq!(create["object"]["actor"], alice_ap.as_str());
     assert_eq!(create["object"]["attributedTo"], group.as_str());
@@ -756,22 +765,35 @@ async fn our_moderator_writes_posts_in_a_remote_group_sent_to_its_server() {
     article_back.as_object_mut().expect("object").remove("@context");
     let announce = wrap("Announce", &mz.id("/announces/1"), &group, article_back);
     app.receive_and_apply(&announce).await;
-    assert!(app.outcome(&mz.id("/announces/1")).starts_with("ignored"), "{}", app.outcome(&mz.id("/announces/1")));
+    assert!(
+        app.outcome(&mz.id("/announces/1")).starts_with("ignored"),
+        "{}",
+        app.outcome(&mz.id("/announces/1"))
+    );
     assert_eq!(app.count("SELECT count(*) FROM posts"), 1);
 
     // Edited, then members only, then deleted: each to the group's server alone.
     clear_deliveries(app.db());
-    app.post(&format!("/p/{slug}/edit"), &post_form(&[("title", "From here, again"), ("visibility", "private")]))
-        .await;
+    app.post(
+        &format!("/p/{slug}/edit"),
+        &post_form(&[("title", "From here, again"), ("visibility", "private")]),
+    )
+    .await;
     let sent = app.deliveries();
     assert_eq!(sent.len(), 1, "no withdrawal: the group's server sees to its followers");
-    assert_eq!((sent[0].inbox.as_str(), sent[0].body["type"].as_str()), (group_inbox.as_str(), Some("Update")));
+    assert_eq!(
+        (sent[0].inbox.as_str(), sent[0].body["type"].as_str()),
+        (group_inbox.as_str(), Some("Update"))
+    );
     assert_eq!(strings(&sent[0].body["object"]["to"]), vec![format!("{group}/members")]);
     clear_deliveries(app.db());
     app.post(&format!("/p/{slug}/delete"), &[]).await;
     let sent = app.deliveries();
     assert_eq!(sent.len(), 1);
-    assert_eq!((sent[0].inbox.as_str(), sent[0].body["type"].as_str()), (group_inbox.as_str(), Some("Delete")));
+    assert_eq!(
+        (sent[0].inbox.as_str(), sent[0].body["type"].as_str()),
+        (group_inbox.as_str(), Some("Delete"))
+    );
     assert_eq!(sent[0].body["object"]["id"], url.as_str());
 
     // What she writes there the group may remove (its moderation).
