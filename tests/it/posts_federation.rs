@@ -2,7 +2,10 @@
 //! posts send (Create, Update, Delete of an Article, to whom by visibility),
 //! what `/p/<slug>` serves to ActivityPub clients (members-only posts only
 //! to a GET signed by a member), and remote groups' posts received — from
-//! the group's server or a moderator — while forged ones change nothing.
+//! the group's server or a moderator, or announced by the group — while
+//! forged ones change nothing; a remote moderator's post in our group
+//! (ours, passed on by the group), and our moderator's post in a remote
+//! group (sent to its server).
 
 use actix_web::http::StatusCode;
 use serde_json::{Value, json};
