@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0011_posts", include_str!("../../migrations/0011_posts.sql")),
     ("0012_resources_todos", include_str!("../../migrations/0012_resources_todos.sql")),
     ("0013_discussions", include_str!("../../migrations/0013_discussions.sql")),
+    ("0014_post_sources", include_str!("../../migrations/0014_post_sources.sql")),
 ];
 
 pub fn latest_version() -> i64 {

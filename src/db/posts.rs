@@ -154,6 +154,19 @@ pub fn find_by_ap_id(conn: &Connection, ap_id: &str) -> AppResult<Option<Post>> 
     Ok(conn.prepare_cached(&sql)?.query_row([ap_id], from_row).optional()?)
 }
 
+/// The post of one of our groups that a remote member wrote, by the id
+/// their server gave it (`ap_id` is ours).
+pub fn find_by_source(conn: &Connection, source_ap_id: &str) -> AppResult<Option<Post>> {
+    let sql = format!("SELECT {COLUMNS} {FROM} WHERE p.source_ap_id = ?1");
+    Ok(conn.prepare_cached(&sql)?.query_row([source_ap_id], from_row).optional()?)
+}
+
+/// Records the id a remote member's server gave a post of ours.
+pub fn update_source(tx: &Transaction, id: i64, source_ap_id: &str) -> AppResult<()> {
+    tx.execute("UPDATE posts SET source_ap_id = ?2 WHERE id = ?1", params![id, source_ap_id])?;
+    Ok(())
+}
+
 pub fn slug_taken(conn: &Connection, slug: &str) -> AppResult<bool> {
     Ok(conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM posts WHERE slug = ?1)")?

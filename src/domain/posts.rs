@@ -199,8 +199,9 @@ pub enum Access {
 
 /// THE visibility rule of a post, from the viewer's role in its group (None:
 /// not in it): drafts for those who see drafts, members-only posts for
-/// members, public and unlisted ones for all. Only our own posts are managed
-/// here; a remote group's are written on its server.
+/// members, public and unlisted ones for all. Only posts written here are
+/// managed here (in a remote group too: ours are served from here); the
+/// others are written on their own servers.
 pub fn access(post: &Post, role: Option<Role>) -> Access {
     let visible = if post.draft {
         allows(role, Action::SeeDrafts)
@@ -218,7 +219,11 @@ pub fn access(post: &Post, role: Option<Role>) -> Access {
     }
 }
 
+/// Our group's timeline tells members what happened (a remote group keeps its own).
 fn record(tx: &Transaction, post: &Post, by: i64, subject: &str, now: Timestamp) -> AppResult<()> {
+    if post.group_domain.is_some() {
+        return Ok(());
+    }
     let path = if subject == "post_deleted" { String::new() } else { crate::urls::post(&post.slug) };
     crate::db::group_activities::insert_activity(
         tx,
@@ -235,9 +240,12 @@ fn reload(tx: &Transaction, id: i64) -> AppResult<Post> {
     db::find_post(tx, id)?.ok_or_else(|| AppError::internal("post row vanished"))
 }
 
-/// Creates a post of one of our groups, written by the member `author_id`
-/// (whose role the caller checked), with its picture (a media row) if any.
-/// A published one goes on the timeline and to other servers.
+/// Creates a post, with our id and slug, written by the member `author_id`
+/// (whose role the caller checked), with its picture (a media row) if any:
+/// in one of our groups (by one of our profiles, or at a remote member's
+/// request), or by one of our profiles in a remote group (the group's
+/// server gets it and passes it on). A published one goes on the timeline
+/// and to other servers.
 #[allow(clippy::too_many_arguments)]
 pub fn create(
     tx: &Transaction,
@@ -249,9 +257,6 @@ pub fn create(
     picture: Option<i64>,
     now: Timestamp,
 ) -> AppResult<Post> {
-    if !group.is_local() {
-        return Err(AppError::internal("posts of a remote group are written on its server"));
-    }
     let slug = fresh_slug(tx, &fields.title)?;
     let id = db::insert_post(
         tx,

@@ -150,13 +150,11 @@ fn input_of(parts: &CsrfParts) -> PostInput {
     }
 }
 
-/// A group of ours whose posts the viewer manages, and the membership they act through.
+/// A group whose posts the viewer manages, and the membership they act
+/// through. In a remote group, the role we know (our `members` row) decides
+/// here; the group's server, which gets the post, checks it again.
 async fn managing(ctx: &Ctx, state: &AppState, handle: &str) -> AppResult<(Group, Member)> {
     let v = viewing_for(ctx, state, handle, Action::ManagePosts).await?;
-    // A remote group's posts are written on its own server.
-    if !v.group.is_local() {
-        return Err(AppError::NotFound);
-    }
     let member = v.member.ok_or(AppError::NotFound)?;
     Ok((v.group, member))
 }
@@ -210,6 +208,8 @@ pub async fn create(
         .await?;
     let message = if draft {
         msg!("The draft is saved. Only the group's moderators see it until it is published.")
+    } else if post.group_domain.is_some() {
+        msg!("The post is published. It is sent to the group's server, which passes it on.")
     } else {
         msg!("The post is published.")
     };

@@ -2,7 +2,10 @@
 //! posts send (Create, Update, Delete of an Article, to whom by visibility),
 //! what `/p/<slug>` serves to ActivityPub clients (members-only posts only
 //! to a GET signed by a member), and remote groups' posts received — from
-//! the group's server or a moderator — while forged ones change nothing.
+//! the group's server or a moderator, or announced by the group — while
+//! forged ones change nothing; a remote moderator's post in our group
+//! (ours, passed on by the group), and our moderator's post in a remote
+//! group (sent to its server).
 
 use actix_web::http::StatusCode;
 use serde_json::{Value, json};
@@ -476,4 +479,331 @@ fn without_inbox(fingerprint: &str) -> String {
         }
     }
     out
+}
+
+/// A remote group served by `remote` at `/@<name>` and stored here (as a
+/// fetch would); its id.
+fn remote_group(db: &zerda::db::Db, remote: &Remote, name: &str) -> String {
+    let doc = remote.actor_doc(&format!("/@{name}"), "Group", name);
+    remote.serve(&doc);
+    let actor = zerda::federation::objects::remote_actor::parse_actor(&doc).expect("a group");
+    db.write_blocking(|tx| zerda::db::remote_actors::upsert_remote_actor(tx, &actor, T0)).expect("group");
+    remote.id(&format!("/@{name}"))
+}
+
+/// What we hold of a post, by its id: (title, deleted).
+fn post_state(db: &zerda::db::Db, ap_id: &str) -> (String, bool) {
+    let ap_id = ap_id.to_string();
+    db.read_blocking(move |conn| {
+        Ok(conn.query_row(
+            "SELECT title, deleted_at IS NOT NULL FROM posts WHERE ap_id = ?1",
+            [&ap_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    })
+    .expect("a post")
+}
+
+#[actix_web::test]
+async fn a_remote_groups_announces_of_its_posts_are_stored_refreshed_and_deleted() {
+    let (mut app, w) = common::federated_app().await;
+    let mz = Remote::start(&["ann"]);
+    let group = mz.serve_actor_as("/@club", "Group", "Club");
+    let ann = mz.actor("ann");
+    // Mobilizon's fan-out: the Article embedded, on the group's own host.
+    let post = article(&mz, "/p/news-1", &ann, &group, json!({}));
+    let announce = json!({
+        "@context": ["https://www.w3.org/ns/activitystreams"], "type": "Announce",
+        "id": mz.id("/announces/1"), "actor": group, "object": post,
+        "to": [format!("{group}/members"), format!("{group}/followers")], "cc": [PUBLIC],
+    });
+    app.receive_and_apply(&announce).await;
+    assert_eq!(app.outcome(&mz.id("/announces/1")), "applied");
+    assert_eq!(post_state(app.db(), &mz.id("/p/news-1")), ("Club news".to_string(), false));
+    // Bob belongs to the group: an announce by id alone reaches the group's path.
+    add_member(app.db(), &group, w.bob.actor_id, "member");
+
+    // Older zerda: the Update the author sent, passed on.
+    let edited = article(&mz, "/p/news-1", &ann, &group, json!({"name": "Club news, edited"}));
+    let update = wrap("Update", &mz.id("/p/news-1/updates/1"), &ann, edited);
+    let mut relayed = wrap("Announce", &mz.id("/announces/2"), &group, update);
+    relayed["object"].as_object_mut().expect("object").remove("@context");
+    app.receive_and_apply(&relayed).await;
+    assert_eq!(app.outcome(&mz.id("/announces/2")), "applied");
+    assert_eq!(post_state(app.db(), &mz.id("/p/news-1")).0, "Club news, edited");
+
+    // By id alone: fetched from its origin (a member's server), whatever the announce says.
+    let home = Remote::start(&["rita"]);
+    let rita = home.actor("rita");
+    let theirs = article(&home, "/p/rita-1", &rita, &group, json!({"name": "From the origin"}));
+    home.serve(&theirs);
+    app.receive_and_apply(&wrap("Announce", &mz.id("/announces/3"), &group, json!(home.id("/p/rita-1"))))
+        .await;
+    assert_eq!(app.outcome(&mz.id("/announces/3")), "applied");
+    assert_eq!(post_state(app.db(), &home.id("/p/rita-1")), ("From the origin".to_string(), false));
+    // Embedded but hosted elsewhere: the origin's copy counts, not the announce's.
+    let forged = article(&home, "/p/rita-1", &rita, &group, json!({"name": "Rewritten in passing"}));
+    let create = wrap("Create", &home.id("/p/rita-1/activity"), &rita, forged);
+    app.receive_and_apply(&wrap("Announce", &mz.id("/announces/4"), &group, create)).await;
+    assert_eq!(post_state(app.db(), &home.id("/p/rita-1")).0, "From the origin");
+
+    // Refusals change nothing: another group's post, an Article whose
+    // attributedTo is not the announcing group, a deletion of another group's post.
+    let other = Remote::start(&[]);
+    let rival = remote_group(app.db(), &other, "rival");
+    let before = app.fingerprint();
+    let stolen = article(&other, "/p/stolen", &ann, &group, json!({"name": "Stolen"}));
+    app.receive_and_apply(&wrap("Announce", &other.id("/announces/1"), &rival, stolen)).await;
+    let mismatch = article(&mz, "/p/mismatch", &ann, &rival, json!({"name": "Mismatch"}));
+    app.receive_and_apply(&wrap("Announce", &mz.id("/announces/5"), &group, mismatch)).await;
+    let rival_delete = wrap("Delete", &other.id("/delete/1"), &rival, json!(mz.id("/p/news-1")));
+    app.receive_and_apply(&wrap("Announce", &other.id("/announces/2"), &rival, rival_delete)).await;
+    for id in [other.id("/announces/1"), mz.id("/announces/5"), other.id("/announces/2")] {
+        assert!(app.outcome(&id).starts_with("refused"), "{id}: {}", app.outcome(&id));
+    }
+    assert_eq!(without_inbox(&app.fingerprint()), without_inbox(&before), "only the refusals were recorded");
+
+    // Deleted: the announce names the post, whose origin answers 410.
+    mz.peer.respond("/p/news-1", 410, "application/activity+json", b"{}");
+    app.receive_and_apply(&wrap("Announce", &mz.id("/announces/6"), &group, json!(mz.id("/p/news-1")))).await;
+    assert_eq!(app.outcome(&mz.id("/announces/6")), "applied");
+    assert!(post_state(app.db(), &mz.id("/p/news-1")).1, "a tombstone now");
+    // Or the group passes the Delete on.
+    let delete = wrap("Delete", &home.id("/p/rita-1/delete"), &rita, json!(home.id("/p/rita-1")));
+    app.receive_and_apply(&wrap("Announce", &mz.id("/announces/7"), &group, delete)).await;
+    assert_eq!(app.outcome(&mz.id("/announces/7")), "applied");
+    assert!(post_state(app.db(), &home.id("/p/rita-1")).1);
+}
+
+/// A post row of ours: (ap_id, slug, author, source_ap_id, title, deleted).
+fn our_post_by_source(
+    db: &zerda::db::Db,
+    source: &str,
+) -> Option<(String, String, Option<i64>, String, bool, bool)> {
+    let source = source.to_string();
+    db.read_blocking(move |conn| {
+        use rusqlite::OptionalExtension;
+        Ok(conn
+            .query_row(
+                "SELECT ap_id, slug, author_id, title, local, deleted_at IS NOT NULL FROM posts
+                 WHERE source_ap_id = ?1",
+                [&source],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            )
+            .optional()?)
+    })
+    .expect("read")
+}
+
+#[actix_web::test]
+async fn a_remote_moderators_post_in_our_group_becomes_ours_and_the_group_passes_it_on() {
+    let mut app = common::open_app().await;
+    club(&mut app).await;
+    zerda::jobs::run_due(&app.jobs()).expect("keys");
+    let group_row = app.actor_row(GROUP);
+    // Rita moderates from her server; Pat is a plain member on another;
+    // Max, a member on a third; a follower on a fourth.
+    let (home, plain, third, fans) =
+        (Remote::start(&["rita"]), Remote::start(&["pat"]), Remote::start(&[]), Remote::start(&[]));
+    let (rita, rita_ap) = remote_person(app.db(), &home, "rita");
+    add_member(app.db(), GROUP, rita, "moderator");
+    let (pat, pat_ap) = remote_person(app.db(), &plain, "pat");
+    add_member(app.db(), GROUP, pat, "member");
+    let (max, _) = remote_person(app.db(), &third, "max");
+    add_member(app.db(), GROUP, max, "member");
+    let (fan, _) = remote_person(app.db(), &fans, "fan");
+    follow(app.db(), fan, GROUP);
+    let inbox = |r: &Remote| format!("{}/inbox", r.base());
+    clear_deliveries(app.db());
+
+    // Rita publishes: the post is ours (our id, our slug), she is its author.
+    let post = article(&home, "/p/rita-news", &rita_ap, GROUP, json!({"name": "News from Rita"}));
+    app.receive_and_apply(&wrap("Create", &home.id("/p/rita-news/activity"), &rita_ap, post)).await;
+    assert_eq!(app.outcome(&home.id("/p/rita-news/activity")), "applied");
+    let (ap_id, slug, author, title, local, _) =
+        our_post_by_source(app.db(), &home.id("/p/rita-news")).expect("stored");
+    assert_eq!(ap_id, format!("http://zerda.test/p/{slug}"));
+    assert_eq!((author, title.as_str(), local), (Some(rita), "News from Rita", true));
+    let shown = app.get(&format!("/p/{slug}")).await;
+    assert!(shown.body.contains("News from Rita") && !shown.body.contains("<script>alert"), "{}", shown.body);
+    // The group passes it on, as we serve it, to members and followers but Rita's server.
+    let sent = app.deliveries();
+    let mut inboxes: Vec<&str> = sent.iter().map(|d| d.inbox.as_str()).collect();
+    inboxes.sort_unstable();
+    let mut expected = [inbox(&plain), inbox(&third), inbox(&fans)];
+    expected.sort_unstable();
+    assert_eq!(inboxes, expected.iter().map(String::as_str).collect::<Vec<_>>());
+    let announce = &sent[0].body;
+    assert_eq!(sent[0].signer_id, group_row, "signed by the group");
+    assert_eq!(announce["type"], "Announce");
+    assert!(announce["id"].as_str().is_some_and(|id| id.starts_with("http://zerda.test/announces/")));
+    assert_eq!(announce["actor"], GROUP);
+    assert_eq!(announce["object"]["type"], "Article");
+    assert_eq!(announce["object"]["id"], ap_id.as_str());
+    assert_eq!(announce["object"]["actor"], rita_ap.as_str());
+    assert_eq!(announce["object"]["attributedTo"], GROUP);
+    // Served from here, as any post of ours.
+    let doc: Value =
+        serde_json::from_str(&fetch(&mut app, &format!("/p/{slug}"), None).await.body).expect("json");
+    assert_eq!(doc["id"], ap_id.as_str());
+
+    // Members only: announced to the members' servers, never to a mere follower's.
+    clear_deliveries(app.db());
+    let secret = article(
+        &home,
+        "/p/rita-secret",
+        &rita_ap,
+        GROUP,
+        json!({"name": "Members' secret", "to": [format!("{GROUP}/members")], "cc": []}),
+    );
+    app.receive_and_apply(&wrap("Create", &home.id("/p/rita-secret/activity"), &rita_ap, secret)).await;
+    assert_eq!(app.outcome(&home.id("/p/rita-secret/activity")), "applied");
+    let mut inboxes: Vec<String> = app.deliveries().into_iter().map(|d| d.inbox).collect();
+    inboxes.sort_unstable();
+    let mut expected = vec![inbox(&plain), inbox(&third)];
+    expected.sort_unstable();
+    assert_eq!(inboxes, expected, "never to the follower");
+
+    // Refusals change nothing: a plain member's post; someone else's post
+    // sent by a moderator; an edit or a deletion by a plain member.
+    clear_deliveries(app.db());
+    let before = app.fingerprint();
+    let by_pat = article(&plain, "/p/pat", &pat_ap, GROUP, json!({"name": "Forged"}));
+    app.receive_and_apply(&wrap("Create", &plain.id("/p/pat/activity"), &pat_ap, by_pat)).await;
+    let not_hers = article(&home, "/p/not-hers", &home.actor("ann"), GROUP, json!({"name": "Forged"}));
+    app.receive_and_apply(&wrap("Create", &home.id("/p/not-hers/activity"), &rita_ap, not_hers)).await;
+    let pat_edit = article(&home, "/p/rita-news", &rita_ap, GROUP, json!({"name": "Forged"}));
+    app.receive_and_apply(&wrap("Update", &plain.id("/updates/1"), &pat_ap, pat_edit)).await;
+    let pat_delete = wrap("Delete", &plain.id("/deletes/1"), &pat_ap, json!(ap_id));
+    app.receive_and_apply(&pat_delete).await;
+    for id in [
+        plain.id("/p/pat/activity"),
+        home.id("/p/not-hers/activity"),
+        plain.id("/updates/1"),
+        plain.id("/deletes/1"),
+    ] {
+        assert!(app.outcome(&id).starts_with("refused"), "{id}: {}", app.outcome(&id));
+    }
+    assert_eq!(without_inbox(&app.fingerprint()), without_inbox(&before), "only the refusals were recorded");
+    assert_eq!(app.count("SELECT count(*) FROM posts WHERE title = 'Forged'"), 0);
+
+    // Rita edits it (naming her own id): our post changes, the group passes it on.
+    let edited = article(&home, "/p/rita-news", &rita_ap, GROUP, json!({"name": "News from Rita, edited"}));
+    app.receive_and_apply(&wrap("Update", &home.id("/p/rita-news/updates/1"), &rita_ap, edited)).await;
+    assert_eq!(app.outcome(&home.id("/p/rita-news/updates/1")), "applied");
+    assert_eq!(
+        our_post_by_source(app.db(), &home.id("/p/rita-news")).expect("post").3,
+        "News from Rita, edited"
+    );
+    let sent = app.deliveries();
+    assert_eq!(sent.len(), 3);
+    assert!(
+        sent.iter()
+            .all(|d| d.body["type"] == "Announce" && d.body["object"]["name"] == "News from Rita, edited")
+    );
+    // And deletes it: the group's Delete goes to whoever had it.
+    clear_deliveries(app.db());
+    let delete = wrap("Delete", &home.id("/p/rita-news/delete"), &rita_ap, json!(home.id("/p/rita-news")));
+    app.receive_and_apply(&delete).await;
+    assert_eq!(app.outcome(&home.id("/p/rita-news/delete")), "applied");
+    assert!(our_post_by_source(app.db(), &home.id("/p/rita-news")).expect("post").5, "deleted");
+    assert_eq!(app.get(&format!("/p/{slug}")).await.status, StatusCode::GONE);
+    let sent = app.deliveries();
+    assert!(!sent.is_empty());
+    for d in &sent {
+        assert_eq!((d.body["type"].as_str(), d.body["actor"].as_str()), (Some("Delete"), Some(GROUP)));
+        assert_eq!(d.body["object"]["id"], ap_id.as_str());
+        assert_eq!(d.signer_id, group_row);
+    }
+}
+
+#[actix_web::test]
+async fn our_moderator_writes_posts_in_a_remote_group_sent_to_its_server() {
+    let (mut app, w) = common::federated_app().await;
+    let mz = Remote::start(&[]);
+    let group = remote_group(app.db(), &mz, "club");
+    let handle = format!("club@{}", mz.host());
+    add_member(app.db(), &group, w.alice.actor_id, "moderator");
+    add_member(app.db(), &group, w.bob.actor_id, "member");
+    let alice_ap = format!("http://zerda.test/@{}", w.alice.username);
+    let group_inbox = mz.id("/inbox");
+
+    // Bob, a plain member, may not: 403 and nothing changes.
+    app.login(&w.bob.email, world::PASSWORD).await;
+    assert!(!app.get(&format!("/@{handle}")).await.body.contains(&format!("/@{handle}/p/new")));
+    assert_eq!(app.get(&format!("/@{handle}/p/new")).await.status, StatusCode::FORBIDDEN);
+    let before = app.fingerprint();
+    let r = app.post(&format!("/@{handle}/p/new"), &post_form(&[])).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.fingerprint(), before);
+    app.logout_browser();
+
+    // Alice, a moderator there: the post is ours, sent to the group's server alone.
+    app.login(&w.alice.email, world::PASSWORD).await;
+    assert!(app.get(&format!("/@{handle}")).await.body.contains(&format!("/@{handle}/p/new")));
+    assert_eq!(app.get(&format!("/@{handle}/p/new")).await.status, StatusCode::OK);
+    let r = app.post(&format!("/@{handle}/p/new"), &post_form(&[("title", "From here")])).await;
+    let slug = r.location().expect("to the post").trim_start_matches("/p/").to_string();
+    let url = format!("http://zerda.test/p/{slug}");
+    let sent = app.deliveries();
+    assert_eq!(sent.len(), 1, "to the group's server, which passes it on");
+    assert_eq!(sent[0].inbox, group_inbox);
+    assert_eq!(sent[0].signer_id, w.alice.actor_id);
+    let create = &sent[0].body;
+    assert_eq!(
+        (create["type"].as_str(), create["actor"].as_str()),
+        (Some("Create"), Some(alice_ap.as_str()))
+    );
+    assert_eq!(create["object"]["id"], url.as_str());
+    assert_eq!(create["object"]["actor"], alice_ap.as_str());
+    assert_eq!(create["object"]["attributedTo"], group.as_str());
+    assert_eq!(strings(&create["object"]["to"]), vec![PUBLIC]);
+    assert!(app.get(&format!("/@{handle}/p")).await.body.contains("From here"));
+    // Served from here (the group's server may fetch it); not on our group timeline.
+    assert_eq!(fetch(&mut app, &format!("/p/{slug}"), None).await.status, StatusCode::OK);
+    assert_eq!(app.count("SELECT count(*) FROM group_activities"), 0);
+
+    // The group passes it back: already ours, nothing new.
+    let mut article_back = create["object"].clone();
+    article_back.as_object_mut().expect("object").remove("@context");
+    let announce = wrap("Announce", &mz.id("/announces/1"), &group, article_back);
+    app.receive_and_apply(&announce).await;
+    assert!(
+        app.outcome(&mz.id("/announces/1")).starts_with("ignored"),
+        "{}",
+        app.outcome(&mz.id("/announces/1"))
+    );
+    assert_eq!(app.count("SELECT count(*) FROM posts"), 1);
+
+    // Edited, then members only, then deleted: each to the group's server alone.
+    clear_deliveries(app.db());
+    app.post(
+        &format!("/p/{slug}/edit"),
+        &post_form(&[("title", "From here, again"), ("visibility", "private")]),
+    )
+    .await;
+    let sent = app.deliveries();
+    assert_eq!(sent.len(), 1, "no withdrawal: the group's server sees to its followers");
+    assert_eq!(
+        (sent[0].inbox.as_str(), sent[0].body["type"].as_str()),
+        (group_inbox.as_str(), Some("Update"))
+    );
+    assert_eq!(strings(&sent[0].body["object"]["to"]), vec![format!("{group}/members")]);
+    clear_deliveries(app.db());
+    app.post(&format!("/p/{slug}/delete"), &[]).await;
+    let sent = app.deliveries();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (sent[0].inbox.as_str(), sent[0].body["type"].as_str()),
+        (group_inbox.as_str(), Some("Delete"))
+    );
+    assert_eq!(sent[0].body["object"]["id"], url.as_str());
+
+    // What she writes there the group may remove (its moderation).
+    let r = app.post(&format!("/@{handle}/p/new"), &post_form(&[("title", "Second")])).await;
+    let second = format!("http://zerda.test{}", r.location().expect("post"));
+    let removal = wrap("Delete", &mz.id("/deletes/1"), &group, json!(second));
+    app.receive_and_apply(&removal).await;
+    assert_eq!(app.outcome(&mz.id("/deletes/1")), "applied");
+    assert!(post_state(app.db(), &second).1);
 }

@@ -121,6 +121,9 @@ pub fn announced(env: &Env) -> ApplyResult {
         return ignored("an announce of one of our messages");
     }
     let note = env.trusted_object(&object)?;
+    if parse::is_type(&note, "Article") || parse::is_type(&note, "Tombstone") {
+        return super::posts::announced_document(env, note);
+    }
     if !parse::is_type(&note, "Note") {
         return super::events::share(env);
     }

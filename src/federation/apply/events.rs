@@ -184,6 +184,10 @@ pub fn share(env: &Env) -> ApplyResult {
         return ignored("an announce from an actor nobody here follows");
     }
     let document = env.fetch(&id).map_err(|e| super::fetch_failure(&id, e))?;
+    // A group's post announced by id alone.
+    if parse::is_type(&document, "Article") {
+        return super::posts::announced_document(env, document);
+    }
     if !parse::is_type(&document, "Event") {
         return ignored("an announce of something other than an event");
     }

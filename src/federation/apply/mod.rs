@@ -19,6 +19,7 @@ mod group_objects;
 mod members;
 mod notes;
 mod participations;
+mod post_requests;
 mod posts;
 mod resources;
 mod todos;
@@ -308,6 +309,7 @@ fn dispatch(env: &Env) -> ApplyResult {
             Some(t) => ignored(format!("Undo of {t} is not supported")),
             None => ignored("Undo of something unknown"),
         },
+        "Announce" if posts::is_announced(env)? => posts::announced(env),
         "Announce" if discussions::is_group_announce(env)? => discussions::announced(env),
         "Add" | "Move" => group_objects::apply(env, &env.activity),
         "Announce" if group_objects::is_announced(env) => group_objects::announced(env),
