@@ -131,6 +131,19 @@ impl Urls {
         self.absolute(&format!("/announces/{uuid}"))
     }
 
+    /// The id of an activity of ours about `object`: Mobilizon's
+    /// `<object>/<suffix>` when the object is ours; about an object of
+    /// another server (a remote group's resource, discussion or message our
+    /// member changes there), a fresh id on our host, since an activity's id
+    /// must live on its actor's server.
+    pub fn activity_about(&self, object: &str, suffix: &str) -> String {
+        if object.starts_with(&format!("{}/", self.base)) {
+            format!("{object}/{suffix}")
+        } else {
+            self.absolute(&format!("/activities/{}/{suffix}", uuid::Uuid::new_v4()))
+        }
+    }
+
     /// A resource (folder or link) of one of our groups.
     pub fn resource(&self, uuid: &str) -> String {
         self.absolute(&resource(uuid))

@@ -393,21 +393,6 @@ async fn our_member_adds_links_folders_and_pads_to_a_remote_groups_resources() {
     );
     assert!(sent[0].body["object"].get("url").is_none());
 
-    // A remote group's resources change on its server: no renaming here, nothing sent.
-    let topo_uuid = app.count_text(&format!("SELECT uuid FROM resources WHERE ap_id = '{}'", made[1]));
-    let page = app.get(&format!("/resource/{topo_uuid}")).await;
-    assert!(page.body.contains("Topo") && !page.body.contains("/rename"), "{}", page.body);
-    let before = (app.fingerprint(), app.deliveries().len());
-    let r = app
-        .post(
-            &format!("/resource/{topo_uuid}/rename"),
-            &[("title", "X"), ("resource_url", "https://x.example/")],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.post(&format!("/resource/{topo_uuid}/delete"), &[]).await.status, StatusCode::FORBIDDEN);
-    assert_eq!((app.fingerprint(), app.deliveries().len()), before);
-
     // The group's server may fetch what we made; nobody else.
     let path = made[1].trim_start_matches(OURS).to_string();
     let fetched = app.request(signed_get(&path, &home.group, key())).await;
@@ -599,4 +584,174 @@ async fn our_group_takes_a_remote_members_event_discussion_and_link_and_announce
     );
     assert!(d["id"].as_str().is_some_and(|id| id.starts_with(&format!("{group}/deletes/"))));
     assert_eq!(to_c[0].signer_id, group_id);
+}
+
+/// The uuid (our row) of a resource, todo list or todo held here.
+fn uuid_in<S, B>(app: &common::TestApp<S>, table: &str, ap_id: &str) -> String
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    app.count_text(&format!("SELECT uuid FROM {table} WHERE ap_id = '{ap_id}'"))
+}
+
+/// An activity id of ours about someone else's object: fresh, on our host.
+fn ours_fresh(id: &Value) -> bool {
+    id.as_str().is_some_and(|id| id.starts_with(&format!("{OURS}/activities/")))
+}
+
+#[actix_web::test]
+async fn our_member_renames_moves_and_deletes_a_remote_groups_resources() {
+    let (mut app, w) = common::federated_app().await;
+    let home = Home::start(app.db());
+    membership(app.db(), home.group_id, w.bob.actor_id, "member");
+    membership(app.db(), home.group_id, w.alice.actor_id, "not_approved");
+    let root = format!("{}/resources", home.group);
+    // The group's own folder and link, received from its server.
+    let (papers, bylaws) = (home.remote.id("/resource/papers"), home.remote.id("/resource/bylaws"));
+    for (id, kind, name) in [(&papers, "ResourceCollection", "Papers"), (&bylaws, "Document", "Bylaws")] {
+        let mut doc = json!({"type": kind, "id": id, "name": name, "actor": home.group,
+            "attributedTo": home.group, "context": root});
+        if kind == "Document" {
+            doc["url"] = json!("https://club.example/bylaws");
+        }
+        app.receive_and_apply(&wrap("Create", &format!("{id}/activity"), &home.group, doc)).await;
+        assert_eq!(app.outcome(&format!("{id}/activity")), "applied");
+    }
+    let (papers_uuid, bylaws_uuid) =
+        (uuid_in(&app, "resources", &papers), uuid_in(&app, "resources", &bylaws));
+
+    // Alice only asked to join: 404 on every change, nothing changed or sent.
+    app.login(&w.alice.email, world::PASSWORD).await;
+    let before = app.fingerprint();
+    let rename = [("title", "Hers"), ("resource_url", "https://x.example/")];
+    assert_eq!(
+        app.post(&format!("/resource/{bylaws_uuid}/rename"), &rename).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let into_papers = [("parent_id", papers_uuid.as_str())];
+    assert_eq!(
+        app.post(&format!("/resource/{bylaws_uuid}/move"), &into_papers).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.post(&format!("/resource/{bylaws_uuid}/delete"), &[]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.fingerprint(), before);
+
+    // Bob, a member, is offered the forms; each change is made here at once
+    // and sent, signed by him, to the group's server.
+    app.logout_browser();
+    app.login(&w.bob.email, world::PASSWORD).await;
+    let page = app.get(&format!("/resource/{bylaws_uuid}")).await;
+    assert!(page.body.contains("/rename") && page.body.contains("/move"), "{}", page.body);
+    let skip = app.deliveries().len();
+    let r = app
+        .post(
+            &format!("/resource/{bylaws_uuid}/rename"),
+            &[("title", "Statutes"), ("summary", "2020"), ("resource_url", "https://club.example/statutes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app.post(&format!("/resource/{bylaws_uuid}/move"), &into_papers).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.count_text(&format!(
+            "SELECT r.title || '|' || r.summary || '|' || r.url || '|' || p.ap_id || '|' || r.local
+             FROM resources r JOIN resources p ON p.id = r.parent_id WHERE r.ap_id = '{bylaws}'"
+        )),
+        format!("Statutes|2020|https://club.example/statutes|{papers}|0"),
+        "our copy changes at once"
+    );
+    // His own link, made here, moved to the root: Mobilizon's `<id>/move`.
+    let r = app
+        .post(
+            &format!("/@{}/resources", home.handle()),
+            &[
+                ("type", "link"),
+                ("title", "Map"),
+                ("resource_url", "https://maps.example/"),
+                ("parent_id", &papers_uuid),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let map = app.count_text("SELECT ap_id FROM resources WHERE local = 1 ORDER BY id DESC LIMIT 1");
+    let r =
+        app.post(&format!("/resource/{}/move", uuid_in(&app, "resources", &map)), &[("parent_id", "")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count("SELECT count(*) FROM group_activities"),
+        0,
+        "a remote group keeps its own timeline"
+    );
+
+    let sent = since(&app, skip);
+    let kinds: Vec<&str> = sent.iter().map(|d| d.body["type"].as_str().unwrap_or_default()).collect();
+    assert_eq!(kinds, ["Update", "Move", "Create", "Move"], "{sent:?}");
+    assert!(sent.iter().all(|d| d.inbox == home.inbox() && d.signer_id == w.bob.actor_id), "{sent:?}");
+    for d in &sent {
+        let a = &d.body;
+        assert_eq!((&a["actor"], &a["attributedTo"]), (&json!(format!("{OURS}/@bob")), &json!(home.group)));
+        assert_eq!((&a["to"], &a["cc"]), (&json!([home.members()]), &json!([])));
+        assert!(a["@context"].is_array());
+    }
+    let (update, moved, moved_ours) = (&sent[0].body, &sent[1].body, &sent[3].body);
+    assert!(ours_fresh(&update["id"]), "an id of ours about their object: {update}");
+    let o = &update["object"];
+    assert_eq!((&o["type"], &o["id"], &o["name"]), (&json!("Document"), &json!(bylaws), &json!("Statutes")));
+    assert_eq!(
+        (&o["url"], &o["summary"], &o["context"]),
+        (&json!("https://club.example/statutes"), &json!("2020"), &json!(root))
+    );
+    assert!(ours_fresh(&moved["id"]), "{moved}");
+    assert_eq!((&moved["object"]["id"], &moved["object"]["context"]), (&json!(bylaws), &json!(papers)));
+    assert_eq!((&moved["origin"], &moved["target"]), (&json!(root), &json!(papers)));
+    assert_eq!(moved_ours["id"], format!("{map}/move"), "Mobilizon's id for our own resource");
+    assert_eq!((&moved_ours["origin"], &moved_ours["target"]), (&json!(papers), &json!(root)));
+
+    // The group passes Bob's first rename back to its members, us too,
+    // after a second one: it is his own, made here already, and changes nothing.
+    let r = app
+        .post(
+            &format!("/resource/{bylaws_uuid}/rename"),
+            &[("title", "Rules"), ("resource_url", "https://club.example/statutes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mut original = update.clone();
+    original.as_object_mut().map(|m| m.remove("@context"));
+    let back = wrap("Announce", &home.remote.id("/announces/r1"), &home.group, original);
+    app.receive_and_apply(&back).await;
+    assert!(app.outcome(&home.remote.id("/announces/r1")).starts_with("ignored"));
+    assert_eq!(app.count_text(&format!("SELECT title FROM resources WHERE ap_id = '{bylaws}'")), "Rules");
+
+    // The folder deleted, with what it holds; the group's Delete coming back changes nothing.
+    let skip = app.deliveries().len();
+    let r = app.post(&format!("/resource/{papers_uuid}/delete"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.count(&format!("SELECT deleted_at IS NOT NULL FROM resources WHERE ap_id = '{papers}'")),
+        1
+    );
+    let sent = since(&app, skip);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!((sent[0].inbox.as_str(), sent[0].signer_id), (home.inbox().as_str(), w.bob.actor_id));
+    let deleted = &sent[0].body;
+    assert_eq!((&deleted["type"], &deleted["actor"]), (&json!("Delete"), &json!(format!("{OURS}/@bob"))));
+    assert!(ours_fresh(&deleted["id"]), "{deleted}");
+    let t = &deleted["object"];
+    assert_eq!(
+        (&t["type"], &t["id"], &t["formerType"]),
+        (&json!("Tombstone"), &json!(papers), &json!("ResourceCollection"))
+    );
+    let snapshot = "SELECT group_concat(title || coalesce(deleted_at, '-'), ',') FROM resources";
+    let before = app.count_text(snapshot);
+    let again = json!({"type": "Delete", "id": home.remote.id("/delete/p"), "actor": home.group,
+        "object": {"type": "Tombstone", "id": papers}, "to": [home.members()]});
+    app.receive_and_apply(&again).await;
+    assert!(app.outcome(&home.remote.id("/delete/p")).starts_with("ignored"));
+    assert_eq!(app.count_text(snapshot), before);
 }
