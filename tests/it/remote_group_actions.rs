@@ -755,3 +755,163 @@ async fn our_member_renames_moves_and_deletes_a_remote_groups_resources() {
     assert!(app.outcome(&home.remote.id("/delete/p")).starts_with("ignored"));
     assert_eq!(app.count_text(snapshot), before);
 }
+
+#[actix_web::test]
+async fn our_member_makes_and_changes_todos_in_a_remote_group() {
+    let (mut app, w) = common::federated_app().await;
+    let home = Home::start(app.db());
+    membership(app.db(), home.group_id, w.bob.actor_id, "member");
+    membership(app.db(), home.group_id, w.alice.actor_id, "not_approved");
+    let sam = home.remote.actor("sam");
+    let sam_row = app.actor_row(&sam);
+    membership(app.db(), home.group_id, sam_row, "member");
+    let handle = home.handle();
+    // The group's list, with a todo of Sam's, received from its server.
+    let (chores, paint) = (home.remote.id("/todo-list/chores"), home.remote.id("/todo/paint"));
+    app.receive_and_apply(&wrap(
+        "Create",
+        &format!("{chores}/activity"),
+        &home.group,
+        json!({"type": "TodoList", "id": chores, "name": "Chores", "actor": home.group, "attributedTo": home.group}),
+    ))
+    .await;
+    app.receive_and_apply(&wrap(
+        "Create",
+        &format!("{paint}/activity"),
+        &sam,
+        json!({"type": "Todo", "id": paint, "name": "Paint", "status": false, "todoList": chores,
+            "actor": sam, "attributedTo": home.group}),
+    ))
+    .await;
+    assert_eq!(app.outcome(&format!("{paint}/activity")), "applied");
+    let (chores_uuid, paint_uuid) = (uuid_in(&app, "todo_lists", &chores), uuid_in(&app, "todos", &paint));
+
+    // Alice only asked to join: 404 on every form, nothing changed or sent.
+    app.login(&w.alice.email, world::PASSWORD).await;
+    let before = app.fingerprint();
+    for (path, form) in [
+        (format!("/@{handle}/todos"), vec![("title", "Hers")]),
+        (format!("/todo-list/{chores_uuid}"), vec![("title", "Hers")]),
+        (format!("/todo-list/{chores_uuid}/rename"), vec![("title", "Hers")]),
+        (format!("/todo-list/{chores_uuid}/delete"), vec![]),
+        (format!("/todo/{paint_uuid}"), vec![("title", "Hers")]),
+        (format!("/todo/{paint_uuid}/done"), vec![("status", "true")]),
+        (format!("/todo/{paint_uuid}/delete"), vec![]),
+    ] {
+        assert_eq!(app.post(&path, &form).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    assert_eq!(app.fingerprint(), before);
+
+    app.logout_browser();
+    app.login(&w.bob.email, world::PASSWORD).await;
+    assert!(app.get(&format!("/@{handle}/todos")).await.body.contains("New todo list"));
+    let skip = app.deliveries().len();
+    let r = app.post(&format!("/@{handle}/todos"), &[("title", "Trip")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let trip = app.count_text("SELECT ap_id FROM todo_lists WHERE local = 1");
+    assert!(trip.starts_with(&format!("{OURS}/todo-list/")), "{trip}");
+    let r = app.post(&format!("/todo-list/{chores_uuid}"), &[("title", "Buy rope")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let rope = app.count_text("SELECT ap_id FROM todos WHERE local = 1");
+    let rope_uuid = uuid_in(&app, "todos", &rope);
+    let r = app.post(&format!("/todo/{paint_uuid}/done"), &[("status", "true")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // A due date and an assignee stay here (Mobilizon does not federate them): nothing sent.
+    let sam_id = sam_row.to_string();
+    let r = app
+        .post(
+            &format!("/todo/{rope_uuid}"),
+            &[("title", "Buy rope"), ("due_date", "2027-03-01"), ("assigned_to_id", &sam_id)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.count_text(&format!("SELECT due_date || ',' || assignee_id FROM todos WHERE ap_id = '{rope}'")),
+        format!("2027-03-01,{sam_row}")
+    );
+    let r = app.post(&format!("/todo-list/{chores_uuid}/rename"), &[("title", "Club chores")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = app.post(&format!("/todo/{rope_uuid}/delete"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // Our copy changed at once.
+    assert_eq!(
+        app.count_text(&format!(
+            "SELECT (SELECT done FROM todos WHERE ap_id = '{paint}') || '|' ||
+                    (SELECT title FROM todo_lists WHERE ap_id = '{chores}') || '|' ||
+                    (SELECT deleted_at IS NOT NULL FROM todos WHERE ap_id = '{rope}')"
+        )),
+        "1|Club chores|1"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM group_activities"), 0);
+
+    let sent = since(&app, skip);
+    let kinds: Vec<(&str, &str)> = sent
+        .iter()
+        .map(|d| {
+            (
+                d.body["type"].as_str().unwrap_or_default(),
+                d.body["object"]["type"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("Create", "TodoList"),
+            ("Create", "Todo"),
+            ("Update", "Todo"),
+            ("Update", "TodoList"),
+            ("Delete", "Tombstone")
+        ],
+        "{sent:?}"
+    );
+    for d in &sent {
+        assert_eq!((d.inbox.as_str(), d.signer_id), (home.inbox().as_str(), w.bob.actor_id));
+        let a = &d.body;
+        assert_eq!(a["actor"], format!("{OURS}/@bob"), "our member asks, never as the group: {a}");
+        assert_eq!((&a["to"], &a["cc"]), (&json!([home.members()]), &json!([])));
+    }
+    let o = |i: usize| &sent[i].body["object"];
+    assert_eq!(sent[0].body["id"], format!("{trip}/activity"));
+    assert_eq!(
+        (&o(0)["id"], &o(0)["name"], &o(0)["actor"]),
+        (&json!(trip), &json!("Trip"), &json!(home.group))
+    );
+    assert_eq!(sent[1].body["id"], format!("{rope}/activity"));
+    assert_eq!(
+        (&o(1)["id"], &o(1)["todoList"], &o(1)["status"]),
+        (&json!(rope), &json!(chores), &json!(false))
+    );
+    assert_eq!((&o(1)["actor"], &o(1)["attributedTo"]), (&json!(format!("{OURS}/@bob")), &json!(home.group)));
+    assert!(o(1).get("dueDate").is_none());
+    assert!(ours_fresh(&sent[2].body["id"]));
+    assert_eq!((&o(2)["id"], &o(2)["status"], &o(2)["actor"]), (&json!(paint), &json!(true), &json!(sam)));
+    assert!(ours_fresh(&sent[3].body["id"]));
+    assert_eq!((&o(3)["id"], &o(3)["name"]), (&json!(chores), &json!("Club chores")));
+    assert_eq!(sent[4].body["id"], format!("{rope}/delete"));
+    assert_eq!((&o(4)["id"], &o(4)["formerType"]), (&json!(rope), &json!("Todo")));
+
+    // The group's server fetches Bob's list for its members; nobody else may.
+    let path = trip.trim_start_matches(OURS).to_string();
+    let fetched = app.request(signed_get(&path, &home.group, key())).await;
+    assert_eq!(fetched.status, StatusCode::OK, "{}", fetched.body);
+    let stranger = Remote::start(&["eve"]);
+    let eve = stranger.actor("eve");
+    store(app.db(), &stranger.actor_doc("/@eve", "Person", "eve"));
+    assert_eq!(app.request(signed_get(&path, &eve, key())).await.status, StatusCode::NOT_FOUND);
+
+    // There, a member renames Bob's list: taken as the group's word; a stranger's changes nothing.
+    let rename = |actor: &str, id: String, name: &str| {
+        wrap(
+            "Update",
+            &id,
+            actor,
+            json!({"type": "TodoList", "id": trip, "name": name, "actor": home.group, "attributedTo": home.group}),
+        )
+    };
+    app.receive_and_apply(&rename(&eve, stranger.id("/updates/1"), "Spam")).await;
+    assert!(app.outcome(&stranger.id("/updates/1")).starts_with("refused"));
+    app.receive_and_apply(&rename(&sam, home.remote.id("/updates/2"), "Trip 2027")).await;
+    assert_eq!(app.outcome(&home.remote.id("/updates/2")), "applied");
+    assert_eq!(app.count_text(&format!("SELECT title FROM todo_lists WHERE ap_id = '{trip}'")), "Trip 2027");
+}
