@@ -915,3 +915,174 @@ async fn our_member_makes_and_changes_todos_in_a_remote_group() {
     assert_eq!(app.outcome(&home.remote.id("/updates/2")), "applied");
     assert_eq!(app.count_text(&format!("SELECT title FROM todo_lists WHERE ap_id = '{trip}'")), "Trip 2027");
 }
+
+/// A remote group's discussion started by Sam and his answer in it, both
+/// announced by the group: (discussion id, its path here, Sam's answer's id).
+async fn sams_discussion<S, B>(app: &mut common::TestApp<S>, home: &Home) -> (String, String, String)
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let (sam, url) = (home.remote.actor("sam"), home.remote.id("/@riverside/c/plans-1"));
+    let answer = home.remote.id("/comments/sam-2");
+    let notes = [
+        json!({"type": "Note", "id": url, "name": "Plans", "context": url, "actor": sam,
+            "attributedTo": home.group, "content": "<p>Where to?</p>", "to": [home.members()], "cc": []}),
+        json!({"type": "Note", "id": answer, "context": url, "inReplyTo": url, "actor": sam,
+            "attributedTo": home.group, "content": "<p>The river.</p>", "to": [home.members()], "cc": []}),
+    ];
+    for (i, note) in notes.into_iter().enumerate() {
+        let id = home.remote.id(&format!("/announces/d{i}"));
+        app.receive_and_apply(&json!({"type": "Announce", "id": id, "actor": home.group, "object": note,
+            "to": [home.members()], "cc": []}))
+            .await;
+        assert_eq!(app.outcome(&id), "applied");
+    }
+    (url, format!("/@{}/c/plans-1", home.handle()), answer)
+}
+
+#[actix_web::test]
+async fn our_moderators_rename_and_delete_a_remote_groups_discussions_and_messages() {
+    let (mut app, w) = common::federated_app().await;
+    let home = Home::start(app.db());
+    let carol = person(app.db(), &app.state.urls, "carol");
+    membership(app.db(), home.group_id, w.alice.actor_id, "member");
+    membership(app.db(), home.group_id, w.bob.actor_id, "moderator");
+    membership(app.db(), home.group_id, carol.actor_id, "administrator");
+    let (url, path, answer) = sams_discussion(&mut app, &home).await;
+    let answer_uuid =
+        app.count_text(&format!("SELECT uuid FROM discussion_comments WHERE ap_id = '{answer}'"));
+    let (reply_path, delete_path) =
+        (format!("{path}/replies/{answer_uuid}"), format!("{path}/replies/{answer_uuid}/delete"));
+
+    // Alice, a member, answers (her message goes to the group) but may not
+    // rename, delete or moderate: 403, nothing changed or sent.
+    app.login(&w.alice.email, world::PASSWORD).await;
+    let page = app.get(&path).await;
+    assert!(
+        !page.body.contains(&format!("{path}/rename")) && !page.body.contains(&delete_path),
+        "{}",
+        page.body
+    );
+    let before = app.fingerprint();
+    for (target, form) in [
+        (format!("{path}/rename"), vec![("title", "Hers")]),
+        (format!("{path}/delete"), vec![]),
+        (delete_path.clone(), vec![]),
+        (reply_path.clone(), vec![("text", "Rewritten")]),
+    ] {
+        assert_eq!(app.post(&target, &form).await.status, StatusCode::FORBIDDEN, "{target}");
+    }
+    assert_eq!(app.get(&format!("{path}/rename")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.fingerprint(), before);
+    let skip = app.deliveries().len();
+    let r = app.post(&format!("{path}/reply"), &[("text", "Count me in.")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let hers = app.count_text("SELECT ap_id FROM discussion_comments WHERE local = 1");
+    let hers_uuid = app.count_text(&format!("SELECT uuid FROM discussion_comments WHERE ap_id = '{hers}'"));
+    // She edits and deletes her own message.
+    let r = app.post(&format!("{path}/replies/{hers_uuid}"), &[("text", "Count me in, twice.")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app.post(&format!("{path}/replies/{hers_uuid}/delete"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let sent = since(&app, skip);
+    let kinds: Vec<&str> = sent.iter().map(|d| d.body["type"].as_str().unwrap_or_default()).collect();
+    assert_eq!(kinds, ["Create", "Update", "Delete"], "{sent:?}");
+    assert!(sent.iter().all(|d| d.inbox == home.inbox() && d.signer_id == w.alice.actor_id), "{sent:?}");
+    let (create, update, delete) = (&sent[0].body, &sent[1].body, &sent[2].body);
+    assert_eq!((&create["id"], &create["object"]["id"]), (&json!(format!("{hers}/activity")), &json!(hers)));
+    assert_eq!((&create["object"]["context"], &create["object"]["inReplyTo"]), (&json!(url), &json!(answer)));
+    assert_eq!(update["object"]["content"], "<p>Count me in, twice.</p>\n");
+    assert_eq!((&delete["id"], &delete["object"]["id"]), (&json!(format!("{hers}/delete")), &json!(hers)));
+
+    // Bob, a moderator, renames the discussion: made here, sent to the group's server.
+    app.logout_browser();
+    app.login(&w.bob.email, world::PASSWORD).await;
+    let page = app.get(&path).await;
+    assert!(page.body.contains(&format!("{path}/rename")), "{}", page.body);
+    assert!(!page.body.contains(&delete_path), "deleting others' messages is for administrators");
+    assert_eq!(app.post(&delete_path, &[]).await.status, StatusCode::FORBIDDEN);
+    let skip = app.deliveries().len();
+    let r = app.post(&format!("{path}/rename"), &[("title", "Plans for May")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.count_text(&format!("SELECT title FROM discussions WHERE ap_id = '{url}'")),
+        "Plans for May"
+    );
+    let sent = since(&app, skip);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!((sent[0].inbox.as_str(), sent[0].signer_id), (home.inbox().as_str(), w.bob.actor_id));
+    let (a, n) = (&sent[0].body, &sent[0].body["object"]);
+    assert_eq!((&a["type"], &a["actor"]), (&json!("Update"), &json!(format!("{OURS}/@bob"))));
+    assert!(ours_fresh(&a["id"]), "{a}");
+    assert_eq!((&a["to"], &a["cc"]), (&json!([home.members()]), &json!([])));
+    assert_eq!((&n["type"], &n["id"], &n["context"]), (&json!("Note"), &json!(url), &json!(url)));
+    assert_eq!(
+        (&n["name"], &n["actor"], &n["attributedTo"]),
+        (&json!("Plans for May"), &json!(home.remote.actor("sam")), &json!(home.group))
+    );
+
+    // Carol, an administrator, deletes Sam's answer; she may not rewrite it
+    // (a remote group's moderators delete, they do not rewrite).
+    app.logout_browser();
+    app.login(&carol.email, world::PASSWORD).await;
+    let page = app.get(&path).await;
+    assert!(
+        page.body.contains(&delete_path) && !page.body.contains(&format!("href=\"{reply_path}\"")),
+        "{}",
+        page.body
+    );
+    let before = app.fingerprint();
+    assert_eq!(app.get(&reply_path).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.post(&reply_path, &[("text", "Rewritten")]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.fingerprint(), before);
+    let skip = app.deliveries().len();
+    let r = app.post(&delete_path, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT deleted_at IS NOT NULL FROM discussion_comments WHERE ap_id = '{answer}'"
+        )),
+        1
+    );
+    let sent = since(&app, skip);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!((sent[0].inbox.as_str(), sent[0].signer_id), (home.inbox().as_str(), carol.actor_id));
+    let a = &sent[0].body;
+    assert_eq!((&a["type"], &a["actor"]), (&json!("Delete"), &json!(format!("{OURS}/@carol"))));
+    assert!(ours_fresh(&a["id"]), "{a}");
+    assert_eq!((&a["object"]["type"], &a["object"]["id"]), (&json!("Tombstone"), &json!(answer)));
+
+    // The group's Delete of it, coming back, changes nothing more.
+    let snapshot = "SELECT group_concat(uuid || coalesce(deleted_at, '-'), ',') FROM discussion_comments";
+    let before = app.count_text(snapshot);
+    let again = json!({"type": "Delete", "id": home.remote.id("/delete/a"), "actor": home.group,
+        "object": {"type": "Tombstone", "id": answer}, "to": [home.members()]});
+    app.receive_and_apply(&again).await;
+    assert!(app.outcome(&home.remote.id("/delete/a")).starts_with("ignored"));
+    assert_eq!(app.count_text(snapshot), before);
+
+    // Bob deletes the whole discussion.
+    app.logout_browser();
+    app.login(&w.bob.email, world::PASSWORD).await;
+    let skip = app.deliveries().len();
+    let r = app.post(&format!("{path}/delete"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(app.get(&path).await.status, StatusCode::NOT_FOUND);
+    let sent = since(&app, skip);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!((sent[0].inbox.as_str(), sent[0].signer_id), (home.inbox().as_str(), w.bob.actor_id));
+    let a = &sent[0].body;
+    assert_eq!((&a["type"], &a["actor"]), (&json!("Delete"), &json!(format!("{OURS}/@bob"))));
+    assert!(ours_fresh(&a["id"]), "{a}");
+    assert_eq!((&a["object"]["type"], &a["object"]["id"]), (&json!("Tombstone"), &json!(url)));
+    assert_eq!(
+        app.count("SELECT count(*) FROM group_activities"),
+        0,
+        "a remote group keeps its own timeline"
+    );
+}
