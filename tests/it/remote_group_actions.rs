@@ -1086,3 +1086,91 @@ async fn our_moderators_rename_and_delete_a_remote_groups_discussions_and_messag
         "a remote group keeps its own timeline"
     );
 }
+
+/// The other side of moderation in a remote group: what our member wrote
+/// there may be deleted, and the discussion they started renamed, by the
+/// group, its server or a member we know whose role allows it; never
+/// rewritten; a plain member or a stranger changes nothing.
+#[actix_web::test]
+async fn a_remote_groups_moderators_delete_our_members_messages_there() {
+    let (mut app, w) = common::federated_app().await;
+    let home = Home::start(app.db());
+    membership(app.db(), home.group_id, w.bob.actor_id, "member");
+    // Members of the group on a third server (not the group's own, which it vouches for).
+    let other = Remote::start(&["mod", "pat"]);
+    for (name, role) in [("mod", "administrator"), ("pat", "member")] {
+        let row = store(app.db(), &other.actor_doc(&format!("/@{name}"), "Person", name));
+        membership(app.db(), home.group_id, row, role);
+    }
+    let stranger = Remote::start(&["eve"]);
+    store(app.db(), &stranger.actor_doc("/@eve", "Person", "eve"));
+    let (url, path, _) = sams_discussion(&mut app, &home).await;
+
+    app.login(&w.bob.email, world::PASSWORD).await;
+    let r = app.post(&format!("{path}/reply"), &[("text", "Mine.")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mine = app.count_text("SELECT ap_id FROM discussion_comments WHERE local = 1");
+    let r = app
+        .post(&format!("/@{}/c/new", home.handle()), &[("title", "Bob's trip"), ("text", "Who comes?")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let trip = app.count_text("SELECT ap_id FROM discussions WHERE local = 1");
+
+    let snapshot = "SELECT group_concat(d.title || ':' || c.text || ':' || coalesce(c.deleted_at, '-'), ',')
+        FROM discussion_comments c JOIN discussions d ON d.id = c.discussion_id";
+    let delete = |remote: &Remote, who: &str, n: &str, object: &str| {
+        json!({"type": "Delete", "id": remote.id(&format!("/delete/{n}")), "actor": remote.actor(who),
+            "object": {"type": "Tombstone", "id": object}, "to": [home.members()]})
+    };
+    let rewrite = |remote: &Remote, who: &str, n: &str| {
+        wrap(
+            "Update",
+            &remote.id(&format!("/updates/{n}")),
+            &remote.actor(who),
+            json!({"type": "Note", "id": mine, "actor": format!("{OURS}/@bob"), "attributedTo": home.group,
+                "context": url, "inReplyTo": url, "content": "<p>Rewritten</p>", "to": [home.members()]}),
+        )
+    };
+    let rename = |remote: &Remote, who: &str, n: &str| {
+        wrap(
+            "Update",
+            &remote.id(&format!("/updates/{n}")),
+            &remote.actor(who),
+            json!({"type": "Note", "id": trip, "name": "Renamed there", "actor": format!("{OURS}/@bob"),
+                "attributedTo": home.group, "context": trip, "content": "<p>Changed</p>", "to": [home.members()]}),
+        )
+    };
+    // Refused: a plain member's and a stranger's deletion or rename, and a rewrite by anyone.
+    let before = app.count_text(snapshot);
+    for activity in [
+        delete(&other, "pat", "1", &mine),
+        delete(&stranger, "eve", "2", &mine),
+        rename(&other, "pat", "3"),
+        rename(&stranger, "eve", "4"),
+        rewrite(&other, "mod", "5"),
+        rewrite(&home.remote, "sam", "6"),
+    ] {
+        let id = activity["id"].as_str().expect("id").to_string();
+        app.receive_and_apply(&activity).await;
+        assert!(app.outcome(&id).starts_with("refused"), "{id}: {}", app.outcome(&id));
+        assert_eq!(app.count_text(snapshot), before, "{id}");
+    }
+
+    // The administrator there renames Bob's discussion (its text stays his) and deletes his message.
+    app.receive_and_apply(&rename(&other, "mod", "7")).await;
+    assert_eq!(app.outcome(&other.id("/updates/7")), "applied");
+    assert_eq!(
+        app.count_text(&format!(
+            "SELECT d.title || '|' || c.text FROM discussions d JOIN discussion_comments c ON c.ap_id = d.ap_id
+             WHERE d.ap_id = '{trip}'"
+        )),
+        "Renamed there|<p>Who comes?</p>\n"
+    );
+    app.receive_and_apply(&delete(&other, "mod", "8", &mine)).await;
+    assert_eq!(app.outcome(&other.id("/delete/8")), "applied");
+    assert_eq!(
+        app.count(&format!("SELECT deleted_at IS NOT NULL FROM discussion_comments WHERE ap_id = '{mine}'")),
+        1
+    );
+    assert!(app.get(&path).await.body.contains("This message was deleted."));
+}
