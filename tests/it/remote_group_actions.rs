@@ -1,10 +1,14 @@
 //! What our members do in a REMOTE group (issue 6, item 8), with a FakePeer
 //! playing the group's server: an event of the group, a discussion, a
-//! resource are made here, with our ids, and sent to the group's inbox in
-//! Mobilizon's shapes, signed by the member; a role that does not allow it
-//! gets 403 or 404 and nothing is sent. And the other side: our zerda as the
-//! group's server takes each of these from a remote member whose role
-//! allows it, announces it, and refuses it from anyone else.
+//! resource, a todo list and todos are made here, with our ids, and sent to
+//! the group's inbox in Mobilizon's shapes, signed by the member; so are
+//! their changes to the group's objects (rename, move, delete, done, a
+//! discussion renamed or deleted, a message deleted by an administrator),
+//! applied here at once; a role that does not allow it gets 403 or 404 and
+//! nothing is sent. The group's side may delete what our members wrote
+//! there (its allowed moderators; never rewrite it). And the other side:
+//! our zerda as the group's server takes each of these from a remote member
+//! whose role allows it, announces it, and refuses it from anyone else.
 
 use actix_web::http::StatusCode;
 use serde_json::{Value, json};
