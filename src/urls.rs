@@ -557,6 +557,17 @@ mod tests {
     }
 
     #[test]
+    fn activities_about_others_objects_get_ids_of_ours() {
+        let urls = Urls::new("https://zerda.example/");
+        let ours = urls.resource("0b7c");
+        assert_eq!(urls.activity_about(&ours, "move"), format!("{ours}/move"));
+        for theirs in ["https://mz.example/resource/1", "https://zerda.example.evil/resource/1"] {
+            let id = urls.activity_about(theirs, "delete");
+            assert!(id.starts_with("https://zerda.example/activities/") && id.ends_with("/delete"), "{id}");
+        }
+    }
+
+    #[test]
     fn return_paths_stay_on_site() {
         assert_eq!(safe_return_path("/admin"), Some("/admin"));
         assert_eq!(safe_return_path("//evil.test"), None);
