@@ -131,6 +131,19 @@ impl Urls {
         self.absolute(&format!("/announces/{uuid}"))
     }
 
+    /// The id of an activity of ours about `object`: Mobilizon's
+    /// `<object>/<suffix>` when the object is ours; about an object of
+    /// another server (a remote group's resource, discussion or message our
+    /// member changes there), a fresh id on our host, since an activity's id
+    /// must live on its actor's server.
+    pub fn activity_about(&self, object: &str, suffix: &str) -> String {
+        if object.starts_with(&format!("{}/", self.base)) {
+            format!("{object}/{suffix}")
+        } else {
+            self.absolute(&format!("/activities/{}/{suffix}", uuid::Uuid::new_v4()))
+        }
+    }
+
     /// A resource (folder or link) of one of our groups.
     pub fn resource(&self, uuid: &str) -> String {
         self.absolute(&resource(uuid))
@@ -541,6 +554,17 @@ mod tests {
         assert_eq!(urls.shared_inbox(), "https://zerda.example/inbox");
         assert_eq!(urls.host(), "zerda.example");
         assert_eq!(Urls::new("http://localhost:8080").host(), "localhost:8080");
+    }
+
+    #[test]
+    fn activities_about_others_objects_get_ids_of_ours() {
+        let urls = Urls::new("https://zerda.example/");
+        let ours = urls.resource("0b7c");
+        assert_eq!(urls.activity_about(&ours, "move"), format!("{ours}/move"));
+        for theirs in ["https://mz.example/resource/1", "https://zerda.example.evil/resource/1"] {
+            let id = urls.activity_about(theirs, "delete");
+            assert!(id.starts_with("https://zerda.example/activities/") && id.ends_with("/delete"), "{id}");
+        }
     }
 
     #[test]

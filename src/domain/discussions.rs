@@ -32,8 +32,10 @@ pub enum Refusal {
     FirstMessage,
     /// The discussion or the message was deleted meanwhile.
     Gone,
-    /// Only the group's own server renames, deletes or moderates in a remote group.
-    RemoteGroup,
+    /// Someone else's message in a remote group: moderators delete it there,
+    /// they never rewrite it (Mobilizon takes an Update of a Note only from
+    /// its author's server).
+    NotRewritable,
     Title(&'static str),
     Text(&'static str),
 }
@@ -47,7 +49,9 @@ impl Refusal {
                 "The first message opens the discussion: edit it, or ask a moderator to delete the whole discussion."
             ),
             Refusal::Gone => msg!("This discussion or message was deleted."),
-            Refusal::RemoteGroup => msg!("This group lives on another server: its moderators act there."),
+            Refusal::NotRewritable => msg!(
+                "This group lives on another server: someone else's message may be deleted there, not rewritten."
+            ),
             Refusal::Title(m) | Refusal::Text(m) => m,
         }
     }
@@ -218,7 +222,7 @@ pub fn start(
     )?;
     let d = reload(tx, id)?;
     record(tx, group, Some(author.actor_id), "discussion_created", &d, now)?;
-    outbox::written(tx, group, &d, comment_id, false, author.actor_id, now)?;
+    outbox::written(tx, urls, group, &d, comment_id, false, author.actor_id, now)?;
     Ok(Ok(d))
 }
 
@@ -258,19 +262,28 @@ pub fn reply(
         now,
     )?;
     record(tx, group, Some(author.actor_id), "discussion_replied", d, now)?;
-    outbox::written(tx, group, d, id, false, author.actor_id, now)?;
+    outbox::written(tx, urls, group, d, id, false, author.actor_id, now)?;
     db::find_comment(tx, id)?.ok_or_else(|| AppError::internal("message row vanished")).map(Ok)
 }
 
+/// What is done to a message.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Edit,
+    Delete,
+}
+
 /// Who may change a message: its author (any profile of the account, in
-/// `own`, while a member), or an administrator of our group moderating it.
-/// Returns the actor that speaks for the change.
+/// `own`, while a member), or a member whose role allows moderating it (in
+/// a remote group: deleting only; the change goes to the group's server,
+/// which checks the role again). Returns the actor that speaks for it.
 fn changer(
     group: &Group,
     d: &Discussion,
     c: &DiscussionComment,
     acting: &Member,
     own: &[i64],
+    change: Change,
 ) -> Result<i64, Refusal> {
     if c.discussion_id != d.id || d.group_id != group.id || !may(group, acting, Action::SeeMembersOnly) {
         return Err(Refusal::NotAllowed);
@@ -284,16 +297,17 @@ fn changer(
     if !may(group, acting, Action::ModerateReplies) {
         return Err(Refusal::NotYours);
     }
-    if !group.is_local() {
-        return Err(Refusal::RemoteGroup);
+    if !group.is_local() && change == Change::Edit {
+        return Err(Refusal::NotRewritable);
     }
     Ok(acting.actor_id)
 }
 
-/// Changes the text of a message (one's own, or as an administrator).
+/// Changes the text of a message (one's own, or as an administrator of our group).
 #[allow(clippy::too_many_arguments)]
 pub fn edit(
     tx: &Transaction,
+    urls: &Urls,
     group: &Group,
     d: &Discussion,
     c: &DiscussionComment,
@@ -302,7 +316,7 @@ pub fn edit(
     text: &str,
     now: Timestamp,
 ) -> Outcome<()> {
-    let by = match changer(group, d, c, acting, own) {
+    let by = match changer(group, d, c, acting, own, Change::Edit) {
         Ok(by) => by,
         Err(r) => return Ok(Err(r)),
     };
@@ -311,14 +325,17 @@ pub fn edit(
         Err(m) => return Ok(Err(Refusal::Text(m))),
     };
     db::update_comment(tx, c.id, &html, &source, now)?;
-    outbox::written(tx, group, d, c.id, true, by, now)?;
+    outbox::written(tx, urls, group, d, c.id, true, by, now)?;
     Ok(Ok(()))
 }
 
-/// Deletes a message (one's own, or as an administrator). The first one
-/// stays: it goes with the whole discussion.
+/// Deletes a message (one's own, or as a member whose role allows
+/// moderating; in a remote group too, then made here at once and sent to
+/// the group's server). The first one stays: it goes with the whole discussion.
+#[allow(clippy::too_many_arguments)]
 pub fn delete_message(
     tx: &Transaction,
+    urls: &Urls,
     group: &Group,
     d: &Discussion,
     c: &DiscussionComment,
@@ -326,7 +343,7 @@ pub fn delete_message(
     own: &[i64],
     now: Timestamp,
 ) -> Outcome<()> {
-    let by = match changer(group, d, c, acting, own) {
+    let by = match changer(group, d, c, acting, own, Change::Delete) {
         Ok(by) => by,
         Err(r) => return Ok(Err(r)),
     };
@@ -334,24 +351,24 @@ pub fn delete_message(
         return Ok(Err(Refusal::FirstMessage));
     }
     db::delete_comment(tx, c.id, now)?;
-    outbox::message_deleted(tx, group, c, by, now)?;
+    outbox::message_deleted(tx, urls, group, c, by, now)?;
     Ok(Ok(()))
 }
 
-/// A moderator of our group renames a discussion.
+/// A moderator renames a discussion (of our group; or of a remote group:
+/// renamed here at once and sent to the group's server, which checks the
+/// role again and passes it on).
 pub fn rename(
     tx: &Transaction,
+    urls: &Urls,
     group: &Group,
     d: &Discussion,
     moderator: &Member,
     title: &str,
     now: Timestamp,
 ) -> Outcome<()> {
-    if d.group_id != group.id || !may(group, moderator, Action::ManageDiscussions) {
+    if group.deleted || d.group_id != group.id || !may(group, moderator, Action::ManageDiscussions) {
         return Ok(Err(Refusal::NotAllowed));
-    }
-    if !group.is_local() {
-        return Ok(Err(Refusal::RemoteGroup));
     }
     if d.is_deleted() {
         return Ok(Err(Refusal::Gone));
@@ -366,29 +383,28 @@ pub fn rename(
     db::update_title(tx, d.id, &title, now)?;
     let renamed = reload(tx, d.id)?;
     record(tx, group, Some(moderator.actor_id), "discussion_renamed", &renamed, now)?;
-    outbox::renamed(tx, group, &renamed, moderator.actor_id, now)?;
+    outbox::renamed(tx, urls, group, &renamed, moderator.actor_id, now)?;
     Ok(Ok(()))
 }
 
-/// A moderator of our group deletes a discussion with all its messages.
+/// A moderator deletes a discussion with all its messages (in a remote
+/// group too: deleted here at once and sent to the group's server).
 pub fn delete(
     tx: &Transaction,
+    urls: &Urls,
     group: &Group,
     d: &Discussion,
     moderator: &Member,
     now: Timestamp,
 ) -> Outcome<()> {
-    if d.group_id != group.id || !may(group, moderator, Action::ManageDiscussions) {
+    if group.deleted || d.group_id != group.id || !may(group, moderator, Action::ManageDiscussions) {
         return Ok(Err(Refusal::NotAllowed));
-    }
-    if !group.is_local() {
-        return Ok(Err(Refusal::RemoteGroup));
     }
     if d.is_deleted() {
         return Ok(Err(Refusal::Gone));
     }
     remove(tx, group, d, Some(moderator.actor_id), now)?;
-    outbox::deleted(tx, group, d, moderator.actor_id, now)?;
+    outbox::deleted(tx, urls, group, d, moderator.actor_id, now)?;
     Ok(Ok(()))
 }
 

@@ -1,7 +1,7 @@
 //! A group's resources: the form's rules, and creating, renaming, moving and
 //! deleting folders and links, for our members (the web forms) and for
-//! remote members (the inbox) alike; and what our members add to a remote
-//! group they belong to. Every permission goes through the
+//! remote members (the inbox) alike; and what our members add to and
+//! change in a remote group they belong to. Every permission goes through the
 //! matrix (`members::allows` with `WriteResources`); resources exist for
 //! members only, so nothing here ever reaches a follower, a feed or search.
 
@@ -136,10 +136,12 @@ fn may_add(group: &Group, by: &By) -> bool {
         && allows(role_of(by.member), Action::WriteResources)
 }
 
-/// May `by` change the resources of `group` (ours, not deleted)? A remote
-/// group's are renamed, moved and deleted on its server.
+/// May `by` rename, move or delete the resources of `group`? The same as
+/// adding: in a remote group, one of our profiles asks from here (the
+/// change is made here at once, as an addition is, and sent to the group's
+/// server, which checks the role again and passes it on).
 fn may_write(group: &Group, by: &By) -> bool {
-    group.is_local() && may_add(group, by)
+    may_add(group, by)
 }
 
 /// Our group's timeline tells members what happened (remote groups keep their own).

@@ -1,6 +1,6 @@
 //! A group's todo lists and todos: the forms' rules, and creating, changing
-//! and deleting them, for our members (the web forms) and remote members
-//! (the inbox) alike. Every permission goes through the matrix
+//! and deleting them, for our members (the web forms, in our groups and in
+//! remote groups they belong to) and remote members (the inbox) alike. Every permission goes through the matrix
 //! (`members::allows` with `WriteTodos`).
 
 use rusqlite::{Connection, Transaction};
@@ -124,10 +124,14 @@ pub fn validate(
     })
 }
 
+/// May `by` create or change the todos of `group` (not deleted)? In a
+/// remote group, only one of our profiles, from here: the change is made
+/// here at once (as resources are) and sent to the group's server, which
+/// checks the role again and passes it on.
 fn may_write(group: &Group, by: &By) -> bool {
-    group.is_local()
-        && !group.deleted
+    !group.deleted
         && by.member.group_id == group.id
+        && (group.is_local() || (by.member.is_local() && by.relayed.is_none()))
         && allows(role_of(by.member), Action::WriteTodos)
 }
 
@@ -140,6 +144,10 @@ fn record(
     path: &str,
     now: Timestamp,
 ) -> AppResult<()> {
+    // A remote group keeps its own timeline.
+    if !group.is_local() {
+        return Ok(());
+    }
     crate::db::group_activities::insert_activity(
         tx,
         group.id,

@@ -90,8 +90,10 @@ fn wrap(kind: &str, id: String, actor: &str, object: Value, group: &Group) -> Va
 
 /// A message of ours was written (`update` false) or changed (`update`
 /// true) by `by`, who signs.
+#[allow(clippy::too_many_arguments)]
 pub fn written(
     tx: &Transaction,
+    urls: &Urls,
     group: &Group,
     d: &Discussion,
     comment_id: i64,
@@ -102,7 +104,7 @@ pub fn written(
     let Some(c) = db::find_comment(tx, comment_id)? else { return Ok(()) };
     let note = note_of(tx, group, d, &c)?;
     let (kind, id) = if update {
-        ("Update", format!("{}/updates/{}", c.ap_id, uuid::Uuid::new_v4()))
+        ("Update", urls.activity_about(&c.ap_id, &format!("updates/{}", uuid::Uuid::new_v4())))
     } else {
         ("Create", format!("{}/activity", c.ap_id))
     };
@@ -111,19 +113,34 @@ pub fn written(
     send(tx, group, activity, by, now)
 }
 
-/// A moderator renamed a discussion of our group.
-pub fn renamed(tx: &Transaction, group: &Group, d: &Discussion, by: i64, now: Timestamp) -> AppResult<()> {
+/// A moderator renamed a discussion (of our group, or of a remote group:
+/// then to its server, signed by the moderator).
+pub fn renamed(
+    tx: &Transaction,
+    urls: &Urls,
+    group: &Group,
+    d: &Discussion,
+    by: i64,
+    now: Timestamp,
+) -> AppResult<()> {
     let note = discussion_note(tx, group, d)?;
-    let id = format!("{}/updates/{}", d.ap_id, uuid::Uuid::new_v4());
+    let id = urls.activity_about(&d.ap_id, &format!("updates/{}", uuid::Uuid::new_v4()));
     let activity = wrap("Update", id, &actor_ap_id(tx, by)?, note, group);
     send(tx, group, activity, by, now)
 }
 
-/// A moderator deleted a discussion of our group.
-pub fn deleted(tx: &Transaction, group: &Group, d: &Discussion, by: i64, now: Timestamp) -> AppResult<()> {
+/// A moderator deleted a discussion (of our group, or of a remote group).
+pub fn deleted(
+    tx: &Transaction,
+    urls: &Urls,
+    group: &Group,
+    d: &Discussion,
+    by: i64,
+    now: Timestamp,
+) -> AppResult<()> {
     let activity = wrap(
         "Delete",
-        format!("{}/delete", d.ap_id),
+        urls.activity_about(&d.ap_id, "delete"),
         &actor_ap_id(tx, by)?,
         comment_tombstone(&d.ap_id, now),
         group,
@@ -131,9 +148,10 @@ pub fn deleted(tx: &Transaction, group: &Group, d: &Discussion, by: i64, now: Ti
     send(tx, group, activity, by, now)
 }
 
-/// A message was deleted here by its author or an administrator (`by`).
+/// A message was deleted here by its author or a moderator (`by`).
 pub fn message_deleted(
     tx: &Transaction,
+    urls: &Urls,
     group: &Group,
     c: &DiscussionComment,
     by: i64,
@@ -141,7 +159,7 @@ pub fn message_deleted(
 ) -> AppResult<()> {
     let activity = wrap(
         "Delete",
-        format!("{}/delete", c.ap_id),
+        urls.activity_about(&c.ap_id, "delete"),
         &actor_ap_id(tx, by)?,
         comment_tombstone(&c.ap_id, now),
         group,

@@ -155,7 +155,7 @@ pub fn updated(
     by: By,
     now: Timestamp,
 ) -> AppResult<()> {
-    let id = format!("{}/updates/{}", r.ap_id, uuid::Uuid::new_v4());
+    let id = urls.activity_about(&r.ap_id, &format!("updates/{}", uuid::Uuid::new_v4()));
     let a = activity("Update", id, group, by.member, document(group, r));
     send(tx, urls, group, by, a, now)
 }
@@ -170,7 +170,7 @@ pub fn moved(
     by: By,
     now: Timestamp,
 ) -> AppResult<()> {
-    let mut a = activity("Move", format!("{}/move", r.ap_id), group, by.member, document(group, r));
+    let mut a = activity("Move", urls.activity_about(&r.ap_id, "move"), group, by.member, document(group, r));
     a["origin"] = json!(origin);
     a["target"] = json!(context_of(group, r.parent_ap_id.as_deref()));
     send(tx, urls, group, by, a, now)
@@ -186,6 +186,6 @@ pub fn deleted(
     now: Timestamp,
 ) -> AppResult<()> {
     let object = tombstone(&r.ap_id, wire_type(&r.kind), now);
-    let a = activity("Delete", format!("{}/delete", r.ap_id), group, by.member, object);
+    let a = activity("Delete", urls.activity_about(&r.ap_id, "delete"), group, by.member, object);
     send(tx, urls, group, by, a, now)
 }

@@ -3,7 +3,8 @@
 //! `TodoList` is created by the group itself, a `Todo` by its creator; due
 //! dates and assignees stay here. Delivered like resources (see
 //! `outbox_resources`): to remote members only, relayed by the group when a
-//! remote member made the change.
+//! remote member made the change; what our member does in a remote group
+//! goes to that group's server, sent by our member.
 
 use rusqlite::Transaction;
 use serde_json::{Value, json};
@@ -31,16 +32,22 @@ fn list_activity(kind: &str, id: String, group: &Group, object: Value) -> Value 
     })
 }
 
-/// Sends a list's activity: by the group for a change made here.
+/// Sends a list's activity: by the group for a change made here in our
+/// group; by our member, to the group's server, for one made here in a
+/// remote group (only the group's server may speak as the group there).
 fn send_list(
     tx: &Transaction,
     urls: &Urls,
     group: &Group,
     by: By,
-    a: Value,
+    mut a: Value,
     now: Timestamp,
 ) -> AppResult<()> {
-    if by.relayed.is_some() || !group.is_local() {
+    if !group.is_local() {
+        a["actor"] = json!(by.member.actor_ap_id);
+        return send(tx, urls, group, by, a, now);
+    }
+    if by.relayed.is_some() {
         return send(tx, urls, group, by, a, now);
     }
     let inboxes = crate::db::members::list_remote_member_inboxes(tx, group.id)?;
@@ -68,7 +75,7 @@ pub fn list_updated(
     by: By,
     now: Timestamp,
 ) -> AppResult<()> {
-    let id = format!("{}/updates/{}", l.ap_id, uuid::Uuid::new_v4());
+    let id = urls.activity_about(&l.ap_id, &format!("updates/{}", uuid::Uuid::new_v4()));
     let a = list_activity("Update", id, group, todo_list_json(l, &group.ap_id));
     send_list(tx, urls, group, by, a, now)
 }
@@ -82,8 +89,8 @@ pub fn list_deleted(
     by: By,
     now: Timestamp,
 ) -> AppResult<()> {
-    let a =
-        list_activity("Delete", format!("{}/delete", l.ap_id), group, tombstone(&l.ap_id, "TodoList", now));
+    let id = urls.activity_about(&l.ap_id, "delete");
+    let a = list_activity("Delete", id, group, tombstone(&l.ap_id, "TodoList", now));
     send_list(tx, urls, group, by, a, now)
 }
 
@@ -108,7 +115,7 @@ pub fn todo_updated(
     by: By,
     now: Timestamp,
 ) -> AppResult<()> {
-    let id = format!("{}/updates/{}", t.ap_id, uuid::Uuid::new_v4());
+    let id = urls.activity_about(&t.ap_id, &format!("updates/{}", uuid::Uuid::new_v4()));
     let a = activity("Update", id, group, by.member, todo_json(t, &group.ap_id));
     send(tx, urls, group, by, a, now)
 }
@@ -121,7 +128,7 @@ pub fn todo_deleted(
     by: By,
     now: Timestamp,
 ) -> AppResult<()> {
-    let a =
-        activity("Delete", format!("{}/delete", t.ap_id), group, by.member, tombstone(&t.ap_id, "Todo", now));
+    let id = urls.activity_about(&t.ap_id, "delete");
+    let a = activity("Delete", id, group, by.member, tombstone(&t.ap_id, "Todo", now));
     send(tx, urls, group, by, a, now)
 }

@@ -225,13 +225,27 @@ impl ShowPage {
         c.ap_id == self.d.ap_id
     }
 
-    /// May the viewer edit or delete someone else's message here.
+    /// May the viewer delete someone else's message here.
     pub fn moderates(&self) -> bool {
-        self.v.group.is_local() && self.v.may(Action::ModerateReplies)
+        self.v.may(Action::ModerateReplies)
     }
 
+    /// May the viewer edit this message: their own, or someone else's as a
+    /// moderator of our group (a remote group's moderators delete, they do
+    /// not rewrite).
+    pub fn may_edit(&self, c: &DiscussionComment) -> bool {
+        (self.mine(c) && self.may_reply()) || (self.v.group.is_local() && self.moderates())
+    }
+
+    /// May the viewer delete this message (the first goes with the discussion).
+    pub fn may_delete(&self, c: &DiscussionComment) -> bool {
+        !self.is_first(c) && ((self.mine(c) && self.may_reply()) || self.moderates())
+    }
+
+    /// May the viewer rename and delete the discussion (in a remote group
+    /// too: its server gets the change).
     pub fn manages(&self) -> bool {
-        self.v.group.is_local() && self.v.may(Action::ManageDiscussions)
+        self.v.may(Action::ManageDiscussions)
     }
 
     pub fn may_reply(&self) -> bool {
@@ -340,21 +354,21 @@ pub struct MessagePage {
     pub error: Option<&'static str>,
 }
 
-/// A message the viewer may change (their own, or as an administrator of
-/// our group): the group, the discussion, the message, the acting member
-/// and the account's profiles.
+/// A message the viewer may edit (`delete` false) or delete (their own, or
+/// as a member whose role allows moderating; in a remote group, others'
+/// messages are deleted, never rewritten): the group, the discussion, the
+/// message, the acting member and the account's profiles.
 async fn changeable(
     ctx: &Ctx,
     state: &AppState,
-    handle: &str,
-    slug: &str,
-    uuid: &str,
+    (handle, slug, uuid): (&str, &str, &str),
+    delete: bool,
 ) -> AppResult<(Viewing, Discussion, DiscussionComment, Vec<i64>)> {
     let v = group_for(ctx, state, handle, Action::SeeMembersOnly).await?;
     let d = discussion_of(state, &v, slug).await?;
     let c = message_of(state, &d, uuid).await?;
     let own = own_actor_ids(ctx, state).await?;
-    let moderates = v.group.is_local() && v.may(Action::ModerateReplies);
+    let moderates = v.may(Action::ModerateReplies) && (delete || v.group.is_local());
     let author = own.contains(&c.actor_id) && v.may(Action::ReplyInDiscussion);
     if !(author || moderates) {
         return Err(AppError::Forbidden);
@@ -368,7 +382,7 @@ pub async fn edit_form(
     path: web::Path<(String, String, String)>,
 ) -> AppResult<HttpResponse> {
     let (handle, slug, uuid) = path.into_inner();
-    let (v, d, c, _) = changeable(&ctx, &state, &handle, &slug, &uuid).await?;
+    let (v, d, c, _) = changeable(&ctx, &state, (&handle, &slug, &uuid), false).await?;
     let text = if c.text_source.is_empty() {
         crate::domain::rich_text::html_to_text(&c.text)
     } else {
@@ -384,16 +398,16 @@ pub async fn update(
     form: CsrfForm<TextForm>,
 ) -> AppResult<HttpResponse> {
     let (handle, slug, uuid) = path.into_inner();
-    let (v, d, c, own) = changeable(&ctx, &state, &handle, &slug, &uuid).await?;
+    let (v, d, c, own) = changeable(&ctx, &state, (&handle, &slug, &uuid), false).await?;
     let text = form.0.text;
     if let Err(m) = rules::check_text(&text) {
         return super::render(UNPROCESSABLE, &MessagePage { ctx, v, d, c, text, error: Some(m) });
     }
     let acting = v.member.clone().ok_or(AppError::Forbidden)?;
-    let now = state.now();
+    let (urls, now) = (state.urls.clone(), state.now());
     let outcome = {
         let (group, d, c) = (v.group.clone(), d.clone(), c.clone());
-        state.db.write(move |tx| rules::edit(tx, &group, &d, &c, &acting, &own, &text, now)).await?
+        state.db.write(move |tx| rules::edit(tx, &urls, &group, &d, &c, &acting, &own, &text, now)).await?
     };
     outcome.map_err(refused)?;
     let location = message_location(&state, &v, &d, &c).await?;
@@ -407,12 +421,12 @@ pub async fn delete_message(
     _form: CsrfForm<EmptyForm>,
 ) -> AppResult<HttpResponse> {
     let (handle, slug, uuid) = path.into_inner();
-    let (v, d, c, own) = changeable(&ctx, &state, &handle, &slug, &uuid).await?;
+    let (v, d, c, own) = changeable(&ctx, &state, (&handle, &slug, &uuid), true).await?;
     let acting = v.member.clone().ok_or(AppError::Forbidden)?;
-    let now = state.now();
+    let (urls, now) = (state.urls.clone(), state.now());
     let outcome = {
         let (group, d, c) = (v.group.clone(), d.clone(), c.clone());
-        state.db.write(move |tx| rules::delete_message(tx, &group, &d, &c, &acting, &own, now)).await?
+        state.db.write(move |tx| rules::delete_message(tx, &urls, &group, &d, &c, &acting, &own, now)).await?
     };
     let back = urls::discussion(&v.group.handle(), &d.slug);
     match outcome {
@@ -434,13 +448,11 @@ pub struct RenamePage {
     pub errors: FieldErrors,
 }
 
-/// A discussion of our group, for its moderators.
+/// A discussion, for the group's moderators (of a remote group too: its
+/// server gets the change).
 async fn managed(ctx: &Ctx, state: &AppState, handle: &str, slug: &str) -> AppResult<(Viewing, Discussion)> {
     let v = group_for(ctx, state, handle, Action::ManageDiscussions).await?;
     let d = discussion_of(state, &v, slug).await?;
-    if !v.group.is_local() {
-        return Err(AppError::Forbidden);
-    }
     Ok((v, d))
 }
 
@@ -470,10 +482,10 @@ pub async fn rename(
         return super::render(UNPROCESSABLE, &RenamePage { ctx, v, d, title, errors });
     }
     let moderator = v.member.clone().ok_or(AppError::Forbidden)?;
-    let now = state.now();
+    let (urls, now) = (state.urls.clone(), state.now());
     let outcome = {
         let (group, d) = (v.group.clone(), d.clone());
-        state.db.write(move |tx| rules::rename(tx, &group, &d, &moderator, &title, now)).await?
+        state.db.write(move |tx| rules::rename(tx, &urls, &group, &d, &moderator, &title, now)).await?
     };
     outcome.map_err(refused)?;
     let back = urls::discussion(&v.group.handle(), &d.slug);
@@ -489,10 +501,10 @@ pub async fn delete(
     let (handle, slug) = path.into_inner();
     let (v, d) = managed(&ctx, &state, &handle, &slug).await?;
     let moderator = v.member.clone().ok_or(AppError::Forbidden)?;
-    let now = state.now();
+    let (urls, now) = (state.urls.clone(), state.now());
     let outcome = {
         let (group, d) = (v.group.clone(), d.clone());
-        state.db.write(move |tx| rules::delete(tx, &group, &d, &moderator, now)).await?
+        state.db.write(move |tx| rules::delete(tx, &urls, &group, &d, &moderator, now)).await?
     };
     outcome.map_err(refused)?;
     let back = urls::discussions(&v.group.handle());

@@ -56,10 +56,10 @@ impl ResourcePage {
         self.v.may(Action::WriteResources)
     }
 
-    /// May the viewer rename, move and delete (our groups' resources only:
-    /// a remote group's change on its server).
+    /// May the viewer rename, move and delete (in a remote group too: its
+    /// server gets the change).
     pub fn may_write(&self) -> bool {
-        self.v.group.is_local() && self.v.may(Action::WriteResources)
+        self.v.may(Action::WriteResources)
     }
 
     pub fn is_folder(&self) -> bool {
@@ -144,14 +144,10 @@ fn uuid_of(text: &str) -> AppResult<String> {
     uuid::Uuid::parse_str(text).map(|u| u.to_string()).map_err(|_| AppError::NotFound)
 }
 
-/// A resource our member may change: in our group (a remote group's are
-/// renamed, moved and deleted on its server: 403 here).
+/// A resource our member may change (in our group, or in a remote one: its
+/// server gets the change).
 async fn changeable(ctx: &Ctx, state: &AppState, uuid: &str) -> AppResult<(Viewing, Resource)> {
-    let (v, r) = visible(ctx, state, uuid, Action::WriteResources).await?;
-    if !v.group.is_local() {
-        return Err(AppError::Forbidden);
-    }
-    Ok((v, r))
+    visible(ctx, state, uuid, Action::WriteResources).await
 }
 
 /// A resource and its group, for a member (404 for anyone else; 410 once deleted).

@@ -69,8 +69,9 @@ pub struct TodoPage {
 pub trait Writes {
     fn viewing(&self) -> &Viewing;
 
+    /// In a remote group too: its server gets the change.
     fn may_write(&self) -> bool {
-        self.viewing().group.is_local() && self.viewing().may(Action::WriteTodos)
+        self.viewing().may(Action::WriteTodos)
     }
 }
 
@@ -212,9 +213,6 @@ pub async fn create_list(
     form: CsrfForm<TitleForm>,
 ) -> AppResult<HttpResponse> {
     let v = viewing_for(&ctx, &state, &handle, Action::WriteTodos).await?;
-    if !v.group.is_local() {
-        return Err(AppError::NotFound);
-    }
     let mut errors = FieldErrors::default();
     let title = rules::checked_title(&form.0.title, &mut errors);
     if !errors.is_empty() {
@@ -490,20 +488,27 @@ struct Found {
     document: serde_json::Value,
 }
 
-/// One of our group's lists or todos as ActivityPub JSON: to a signed
-/// member fetch; an empty Tombstone (410) once deleted; 404 otherwise.
+/// A list or todo of ours as ActivityPub JSON: to a signed member fetch
+/// (for one our member made in a remote group: also the group and its
+/// server, which fetch for their members, as for resources); an empty
+/// Tombstone (410) once deleted; 404 otherwise.
 async fn members_only_object(
     req: &HttpRequest,
     state: &AppState,
     found: Option<Found>,
 ) -> AppResult<HttpResponse> {
-    let Some(f) = found.filter(|f| f.local && f.group.is_local()) else {
+    let Some(f) = found.filter(|f| f.local) else {
         return Err(AppError::NotFound);
     };
     if let Some(deleted) = f.deleted_at {
         return Ok(document(StatusCode::GONE, tombstone(&f.ap_id, f.former_type, deleted)));
     }
-    if f.group.deleted || !signed_member(req, state, f.group.id).await? {
+    let allowed = if f.group.is_local() {
+        signed_member(req, state, f.group.id).await?
+    } else {
+        super::discussions_ap::signed_reader(req, state, &f.group).await?
+    };
+    if f.group.deleted || !allowed {
         return Err(AppError::NotFound);
     }
     Ok(document(StatusCode::OK, f.document))

@@ -1,10 +1,14 @@
 //! What our members do in a REMOTE group (issue 6, item 8), with a FakePeer
 //! playing the group's server: an event of the group, a discussion, a
-//! resource are made here, with our ids, and sent to the group's inbox in
-//! Mobilizon's shapes, signed by the member; a role that does not allow it
-//! gets 403 or 404 and nothing is sent. And the other side: our zerda as the
-//! group's server takes each of these from a remote member whose role
-//! allows it, announces it, and refuses it from anyone else.
+//! resource, a todo list and todos are made here, with our ids, and sent to
+//! the group's inbox in Mobilizon's shapes, signed by the member; so are
+//! their changes to the group's objects (rename, move, delete, done, a
+//! discussion renamed or deleted, a message deleted by an administrator),
+//! applied here at once; a role that does not allow it gets 403 or 404 and
+//! nothing is sent. The group's side may delete what our members wrote
+//! there (its allowed moderators; never rewrite it). And the other side:
+//! our zerda as the group's server takes each of these from a remote member
+//! whose role allows it, announces it, and refuses it from anyone else.
 
 use actix_web::http::StatusCode;
 use serde_json::{Value, json};
@@ -393,21 +397,6 @@ async fn our_member_adds_links_folders_and_pads_to_a_remote_groups_resources() {
     );
     assert!(sent[0].body["object"].get("url").is_none());
 
-    // A remote group's resources change on its server: no renaming here, nothing sent.
-    let topo_uuid = app.count_text(&format!("SELECT uuid FROM resources WHERE ap_id = '{}'", made[1]));
-    let page = app.get(&format!("/resource/{topo_uuid}")).await;
-    assert!(page.body.contains("Topo") && !page.body.contains("/rename"), "{}", page.body);
-    let before = (app.fingerprint(), app.deliveries().len());
-    let r = app
-        .post(
-            &format!("/resource/{topo_uuid}/rename"),
-            &[("title", "X"), ("resource_url", "https://x.example/")],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.post(&format!("/resource/{topo_uuid}/delete"), &[]).await.status, StatusCode::FORBIDDEN);
-    assert_eq!((app.fingerprint(), app.deliveries().len()), before);
-
     // The group's server may fetch what we made; nobody else.
     let path = made[1].trim_start_matches(OURS).to_string();
     let fetched = app.request(signed_get(&path, &home.group, key())).await;
@@ -595,4 +584,593 @@ async fn our_group_takes_a_remote_members_event_discussion_and_link_and_announce
     );
     assert!(d["id"].as_str().is_some_and(|id| id.starts_with(&format!("{group}/deletes/"))));
     assert_eq!(to_c[0].signer_id, group_id);
+}
+
+/// The uuid (our row) of a resource, todo list or todo held here.
+fn uuid_in<S, B>(app: &common::TestApp<S>, table: &str, ap_id: &str) -> String
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    app.count_text(&format!("SELECT uuid FROM {table} WHERE ap_id = '{ap_id}'"))
+}
+
+/// An activity id of ours about someone else's object: fresh, on our host.
+fn ours_fresh(id: &Value) -> bool {
+    id.as_str().is_some_and(|id| id.starts_with(&format!("{OURS}/activities/")))
+}
+
+#[actix_web::test]
+async fn our_member_renames_moves_and_deletes_a_remote_groups_resources() {
+    let (mut app, w) = common::federated_app().await;
+    let home = Home::start(app.db());
+    membership(app.db(), home.group_id, w.bob.actor_id, "member");
+    membership(app.db(), home.group_id, w.alice.actor_id, "not_approved");
+    let root = format!("{}/resources", home.group);
+    // The group's own folder and link, received from its server.
+    let (papers, bylaws) = (home.remote.id("/resource/papers"), home.remote.id("/resource/bylaws"));
+    for (id, kind, name) in [(&papers, "ResourceCollection", "Papers"), (&bylaws, "Document", "Bylaws")] {
+        let mut doc = json!({"type": kind, "id": id, "name": name, "actor": home.group,
+            "attributedTo": home.group, "context": root});
+        if kind == "Document" {
+            doc["url"] = json!("https://club.example/bylaws");
+        }
+        app.receive_and_apply(&wrap("Create", &format!("{id}/activity"), &home.group, doc)).await;
+        assert_eq!(app.outcome(&format!("{id}/activity")), "applied");
+    }
+    let (papers_uuid, bylaws_uuid) =
+        (uuid_in(&app, "resources", &papers), uuid_in(&app, "resources", &bylaws));
+
+    // Alice only asked to join: 404 on every change, nothing changed or sent.
+    app.login(&w.alice.email, world::PASSWORD).await;
+    let before = app.fingerprint();
+    let rename = [("title", "Hers"), ("resource_url", "https://x.example/")];
+    assert_eq!(
+        app.post(&format!("/resource/{bylaws_uuid}/rename"), &rename).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let into_papers = [("parent_id", papers_uuid.as_str())];
+    assert_eq!(
+        app.post(&format!("/resource/{bylaws_uuid}/move"), &into_papers).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.post(&format!("/resource/{bylaws_uuid}/delete"), &[]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.fingerprint(), before);
+
+    // Bob, a member, is offered the forms; each change is made here at once
+    // and sent, signed by him, to the group's server.
+    app.logout_browser();
+    app.login(&w.bob.email, world::PASSWORD).await;
+    let page = app.get(&format!("/resource/{bylaws_uuid}")).await;
+    assert!(page.body.contains("/rename") && page.body.contains("/move"), "{}", page.body);
+    let skip = app.deliveries().len();
+    let r = app
+        .post(
+            &format!("/resource/{bylaws_uuid}/rename"),
+            &[("title", "Statutes"), ("summary", "2020"), ("resource_url", "https://club.example/statutes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app.post(&format!("/resource/{bylaws_uuid}/move"), &into_papers).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.count_text(&format!(
+            "SELECT r.title || '|' || r.summary || '|' || r.url || '|' || p.ap_id || '|' || r.local
+             FROM resources r JOIN resources p ON p.id = r.parent_id WHERE r.ap_id = '{bylaws}'"
+        )),
+        format!("Statutes|2020|https://club.example/statutes|{papers}|0"),
+        "our copy changes at once"
+    );
+    // His own link, made here, moved to the root: Mobilizon's `<id>/move`.
+    let r = app
+        .post(
+            &format!("/@{}/resources", home.handle()),
+            &[
+                ("type", "link"),
+                ("title", "Map"),
+                ("resource_url", "https://maps.example/"),
+                ("parent_id", &papers_uuid),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let map = app.count_text("SELECT ap_id FROM resources WHERE local = 1 ORDER BY id DESC LIMIT 1");
+    let r =
+        app.post(&format!("/resource/{}/move", uuid_in(&app, "resources", &map)), &[("parent_id", "")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count("SELECT count(*) FROM group_activities"),
+        0,
+        "a remote group keeps its own timeline"
+    );
+
+    let sent = since(&app, skip);
+    let kinds: Vec<&str> = sent.iter().map(|d| d.body["type"].as_str().unwrap_or_default()).collect();
+    assert_eq!(kinds, ["Update", "Move", "Create", "Move"], "{sent:?}");
+    assert!(sent.iter().all(|d| d.inbox == home.inbox() && d.signer_id == w.bob.actor_id), "{sent:?}");
+    for d in &sent {
+        let a = &d.body;
+        assert_eq!((&a["actor"], &a["attributedTo"]), (&json!(format!("{OURS}/@bob")), &json!(home.group)));
+        assert_eq!((&a["to"], &a["cc"]), (&json!([home.members()]), &json!([])));
+        assert!(a["@context"].is_array());
+    }
+    let (update, moved, moved_ours) = (&sent[0].body, &sent[1].body, &sent[3].body);
+    assert!(ours_fresh(&update["id"]), "an id of ours about their object: {update}");
+    let o = &update["object"];
+    assert_eq!((&o["type"], &o["id"], &o["name"]), (&json!("Document"), &json!(bylaws), &json!("Statutes")));
+    assert_eq!(
+        (&o["url"], &o["summary"], &o["context"]),
+        (&json!("https://club.example/statutes"), &json!("2020"), &json!(root))
+    );
+    assert!(ours_fresh(&moved["id"]), "{moved}");
+    assert_eq!((&moved["object"]["id"], &moved["object"]["context"]), (&json!(bylaws), &json!(papers)));
+    assert_eq!((&moved["origin"], &moved["target"]), (&json!(root), &json!(papers)));
+    assert_eq!(moved_ours["id"], format!("{map}/move"), "Mobilizon's id for our own resource");
+    assert_eq!((&moved_ours["origin"], &moved_ours["target"]), (&json!(papers), &json!(root)));
+
+    // The group passes Bob's first rename back to its members, us too,
+    // after a second one: it is his own, made here already, and changes nothing.
+    let r = app
+        .post(
+            &format!("/resource/{bylaws_uuid}/rename"),
+            &[("title", "Rules"), ("resource_url", "https://club.example/statutes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mut original = update.clone();
+    original.as_object_mut().map(|m| m.remove("@context"));
+    let back = wrap("Announce", &home.remote.id("/announces/r1"), &home.group, original);
+    app.receive_and_apply(&back).await;
+    assert!(app.outcome(&home.remote.id("/announces/r1")).starts_with("ignored"));
+    assert_eq!(app.count_text(&format!("SELECT title FROM resources WHERE ap_id = '{bylaws}'")), "Rules");
+
+    // The folder deleted, with what it holds; the group's Delete coming back changes nothing.
+    let skip = app.deliveries().len();
+    let r = app.post(&format!("/resource/{papers_uuid}/delete"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.count(&format!("SELECT deleted_at IS NOT NULL FROM resources WHERE ap_id = '{papers}'")),
+        1
+    );
+    let sent = since(&app, skip);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!((sent[0].inbox.as_str(), sent[0].signer_id), (home.inbox().as_str(), w.bob.actor_id));
+    let deleted = &sent[0].body;
+    assert_eq!((&deleted["type"], &deleted["actor"]), (&json!("Delete"), &json!(format!("{OURS}/@bob"))));
+    assert!(ours_fresh(&deleted["id"]), "{deleted}");
+    let t = &deleted["object"];
+    assert_eq!(
+        (&t["type"], &t["id"], &t["formerType"]),
+        (&json!("Tombstone"), &json!(papers), &json!("ResourceCollection"))
+    );
+    let snapshot = "SELECT group_concat(title || coalesce(deleted_at, '-'), ',') FROM resources";
+    let before = app.count_text(snapshot);
+    let again = json!({"type": "Delete", "id": home.remote.id("/delete/p"), "actor": home.group,
+        "object": {"type": "Tombstone", "id": papers}, "to": [home.members()]});
+    app.receive_and_apply(&again).await;
+    assert!(app.outcome(&home.remote.id("/delete/p")).starts_with("ignored"));
+    assert_eq!(app.count_text(snapshot), before);
+}
+
+#[actix_web::test]
+async fn our_member_makes_and_changes_todos_in_a_remote_group() {
+    let (mut app, w) = common::federated_app().await;
+    let home = Home::start(app.db());
+    membership(app.db(), home.group_id, w.bob.actor_id, "member");
+    membership(app.db(), home.group_id, w.alice.actor_id, "not_approved");
+    let sam = home.remote.actor("sam");
+    let sam_row = app.actor_row(&sam);
+    membership(app.db(), home.group_id, sam_row, "member");
+    let handle = home.handle();
+    // The group's list, with a todo of Sam's, received from its server.
+    let (chores, paint) = (home.remote.id("/todo-list/chores"), home.remote.id("/todo/paint"));
+    app.receive_and_apply(&wrap(
+        "Create",
+        &format!("{chores}/activity"),
+        &home.group,
+        json!({"type": "TodoList", "id": chores, "name": "Chores", "actor": home.group, "attributedTo": home.group}),
+    ))
+    .await;
+    app.receive_and_apply(&wrap(
+        "Create",
+        &format!("{paint}/activity"),
+        &sam,
+        json!({"type": "Todo", "id": paint, "name": "Paint", "status": false, "todoList": chores,
+            "actor": sam, "attributedTo": home.group}),
+    ))
+    .await;
+    assert_eq!(app.outcome(&format!("{paint}/activity")), "applied");
+    let (chores_uuid, paint_uuid) = (uuid_in(&app, "todo_lists", &chores), uuid_in(&app, "todos", &paint));
+
+    // Alice only asked to join: 404 on every form, nothing changed or sent.
+    app.login(&w.alice.email, world::PASSWORD).await;
+    let before = app.fingerprint();
+    for (path, form) in [
+        (format!("/@{handle}/todos"), vec![("title", "Hers")]),
+        (format!("/todo-list/{chores_uuid}"), vec![("title", "Hers")]),
+        (format!("/todo-list/{chores_uuid}/rename"), vec![("title", "Hers")]),
+        (format!("/todo-list/{chores_uuid}/delete"), vec![]),
+        (format!("/todo/{paint_uuid}"), vec![("title", "Hers")]),
+        (format!("/todo/{paint_uuid}/done"), vec![("status", "true")]),
+        (format!("/todo/{paint_uuid}/delete"), vec![]),
+    ] {
+        assert_eq!(app.post(&path, &form).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    assert_eq!(app.fingerprint(), before);
+
+    app.logout_browser();
+    app.login(&w.bob.email, world::PASSWORD).await;
+    assert!(app.get(&format!("/@{handle}/todos")).await.body.contains("New todo list"));
+    let skip = app.deliveries().len();
+    let r = app.post(&format!("/@{handle}/todos"), &[("title", "Trip")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let trip = app.count_text("SELECT ap_id FROM todo_lists WHERE local = 1");
+    assert!(trip.starts_with(&format!("{OURS}/todo-list/")), "{trip}");
+    let r = app.post(&format!("/todo-list/{chores_uuid}"), &[("title", "Buy rope")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let rope = app.count_text("SELECT ap_id FROM todos WHERE local = 1");
+    let rope_uuid = uuid_in(&app, "todos", &rope);
+    let r = app.post(&format!("/todo/{paint_uuid}/done"), &[("status", "true")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // A due date and an assignee stay here (Mobilizon does not federate them): nothing sent.
+    let sam_id = sam_row.to_string();
+    let r = app
+        .post(
+            &format!("/todo/{rope_uuid}"),
+            &[("title", "Buy rope"), ("due_date", "2027-03-01"), ("assigned_to_id", &sam_id)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.count_text(&format!("SELECT due_date || ',' || assignee_id FROM todos WHERE ap_id = '{rope}'")),
+        format!("2027-03-01,{sam_row}")
+    );
+    let r = app.post(&format!("/todo-list/{chores_uuid}/rename"), &[("title", "Club chores")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = app.post(&format!("/todo/{rope_uuid}/delete"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // Our copy changed at once.
+    assert_eq!(
+        app.count_text(&format!(
+            "SELECT (SELECT done FROM todos WHERE ap_id = '{paint}') || '|' ||
+                    (SELECT title FROM todo_lists WHERE ap_id = '{chores}') || '|' ||
+                    (SELECT deleted_at IS NOT NULL FROM todos WHERE ap_id = '{rope}')"
+        )),
+        "1|Club chores|1"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM group_activities"), 0);
+
+    let sent = since(&app, skip);
+    let kinds: Vec<(&str, &str)> = sent
+        .iter()
+        .map(|d| {
+            (
+                d.body["type"].as_str().unwrap_or_default(),
+                d.body["object"]["type"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("Create", "TodoList"),
+            ("Create", "Todo"),
+            ("Update", "Todo"),
+            ("Update", "TodoList"),
+            ("Delete", "Tombstone")
+        ],
+        "{sent:?}"
+    );
+    for d in &sent {
+        assert_eq!((d.inbox.as_str(), d.signer_id), (home.inbox().as_str(), w.bob.actor_id));
+        let a = &d.body;
+        assert_eq!(a["actor"], format!("{OURS}/@bob"), "our member asks, never as the group: {a}");
+        assert_eq!((&a["to"], &a["cc"]), (&json!([home.members()]), &json!([])));
+    }
+    let o = |i: usize| &sent[i].body["object"];
+    assert_eq!(sent[0].body["id"], format!("{trip}/activity"));
+    assert_eq!(
+        (&o(0)["id"], &o(0)["name"], &o(0)["actor"]),
+        (&json!(trip), &json!("Trip"), &json!(home.group))
+    );
+    assert_eq!(sent[1].body["id"], format!("{rope}/activity"));
+    assert_eq!(
+        (&o(1)["id"], &o(1)["todoList"], &o(1)["status"]),
+        (&json!(rope), &json!(chores), &json!(false))
+    );
+    assert_eq!((&o(1)["actor"], &o(1)["attributedTo"]), (&json!(format!("{OURS}/@bob")), &json!(home.group)));
+    assert!(o(1).get("dueDate").is_none());
+    assert!(ours_fresh(&sent[2].body["id"]));
+    assert_eq!((&o(2)["id"], &o(2)["status"], &o(2)["actor"]), (&json!(paint), &json!(true), &json!(sam)));
+    assert!(ours_fresh(&sent[3].body["id"]));
+    assert_eq!((&o(3)["id"], &o(3)["name"]), (&json!(chores), &json!("Club chores")));
+    assert_eq!(sent[4].body["id"], format!("{rope}/delete"));
+    assert_eq!((&o(4)["id"], &o(4)["formerType"]), (&json!(rope), &json!("Todo")));
+
+    // The group's server fetches Bob's list for its members; nobody else may.
+    let path = trip.trim_start_matches(OURS).to_string();
+    let fetched = app.request(signed_get(&path, &home.group, key())).await;
+    assert_eq!(fetched.status, StatusCode::OK, "{}", fetched.body);
+    let stranger = Remote::start(&["eve"]);
+    let eve = stranger.actor("eve");
+    store(app.db(), &stranger.actor_doc("/@eve", "Person", "eve"));
+    assert_eq!(app.request(signed_get(&path, &eve, key())).await.status, StatusCode::NOT_FOUND);
+
+    // There, a member renames Bob's list: taken as the group's word; a stranger's changes nothing.
+    let rename = |actor: &str, id: String, name: &str| {
+        wrap(
+            "Update",
+            &id,
+            actor,
+            json!({"type": "TodoList", "id": trip, "name": name, "actor": home.group, "attributedTo": home.group}),
+        )
+    };
+    app.receive_and_apply(&rename(&eve, stranger.id("/updates/1"), "Spam")).await;
+    assert!(app.outcome(&stranger.id("/updates/1")).starts_with("refused"));
+    app.receive_and_apply(&rename(&sam, home.remote.id("/updates/2"), "Trip 2027")).await;
+    assert_eq!(app.outcome(&home.remote.id("/updates/2")), "applied");
+    assert_eq!(app.count_text(&format!("SELECT title FROM todo_lists WHERE ap_id = '{trip}'")), "Trip 2027");
+}
+
+/// A remote group's discussion started by Sam and his answer in it, both
+/// announced by the group: (discussion id, its path here, Sam's answer's id).
+async fn sams_discussion<S, B>(app: &mut common::TestApp<S>, home: &Home) -> (String, String, String)
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let (sam, url) = (home.remote.actor("sam"), home.remote.id("/@riverside/c/plans-1"));
+    let answer = home.remote.id("/comments/sam-2");
+    let notes = [
+        json!({"type": "Note", "id": url, "name": "Plans", "context": url, "actor": sam,
+            "attributedTo": home.group, "content": "<p>Where to?</p>", "to": [home.members()], "cc": []}),
+        json!({"type": "Note", "id": answer, "context": url, "inReplyTo": url, "actor": sam,
+            "attributedTo": home.group, "content": "<p>The river.</p>", "to": [home.members()], "cc": []}),
+    ];
+    for (i, note) in notes.into_iter().enumerate() {
+        let id = home.remote.id(&format!("/announces/d{i}"));
+        app.receive_and_apply(&json!({"type": "Announce", "id": id, "actor": home.group, "object": note,
+            "to": [home.members()], "cc": []}))
+            .await;
+        assert_eq!(app.outcome(&id), "applied");
+    }
+    (url, format!("/@{}/c/plans-1", home.handle()), answer)
+}
+
+#[actix_web::test]
+async fn our_moderators_rename_and_delete_a_remote_groups_discussions_and_messages() {
+    let (mut app, w) = common::federated_app().await;
+    let home = Home::start(app.db());
+    let carol = person(app.db(), &app.state.urls, "carol");
+    membership(app.db(), home.group_id, w.alice.actor_id, "member");
+    membership(app.db(), home.group_id, w.bob.actor_id, "moderator");
+    membership(app.db(), home.group_id, carol.actor_id, "administrator");
+    let (url, path, answer) = sams_discussion(&mut app, &home).await;
+    let answer_uuid =
+        app.count_text(&format!("SELECT uuid FROM discussion_comments WHERE ap_id = '{answer}'"));
+    let (reply_path, delete_path) =
+        (format!("{path}/replies/{answer_uuid}"), format!("{path}/replies/{answer_uuid}/delete"));
+
+    // Alice, a member, answers (her message goes to the group) but may not
+    // rename, delete or moderate: 403, nothing changed or sent.
+    app.login(&w.alice.email, world::PASSWORD).await;
+    let page = app.get(&path).await;
+    assert!(
+        !page.body.contains(&format!("{path}/rename")) && !page.body.contains(&delete_path),
+        "{}",
+        page.body
+    );
+    let before = app.fingerprint();
+    for (target, form) in [
+        (format!("{path}/rename"), vec![("title", "Hers")]),
+        (format!("{path}/delete"), vec![]),
+        (delete_path.clone(), vec![]),
+        (reply_path.clone(), vec![("text", "Rewritten")]),
+    ] {
+        assert_eq!(app.post(&target, &form).await.status, StatusCode::FORBIDDEN, "{target}");
+    }
+    assert_eq!(app.get(&format!("{path}/rename")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.fingerprint(), before);
+    let skip = app.deliveries().len();
+    let r = app.post(&format!("{path}/reply"), &[("text", "Count me in.")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let hers = app.count_text("SELECT ap_id FROM discussion_comments WHERE local = 1");
+    let hers_uuid = app.count_text(&format!("SELECT uuid FROM discussion_comments WHERE ap_id = '{hers}'"));
+    // She edits and deletes her own message.
+    let r = app.post(&format!("{path}/replies/{hers_uuid}"), &[("text", "Count me in, twice.")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app.post(&format!("{path}/replies/{hers_uuid}/delete"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let sent = since(&app, skip);
+    let kinds: Vec<&str> = sent.iter().map(|d| d.body["type"].as_str().unwrap_or_default()).collect();
+    assert_eq!(kinds, ["Create", "Update", "Delete"], "{sent:?}");
+    assert!(sent.iter().all(|d| d.inbox == home.inbox() && d.signer_id == w.alice.actor_id), "{sent:?}");
+    let (create, update, delete) = (&sent[0].body, &sent[1].body, &sent[2].body);
+    assert_eq!((&create["id"], &create["object"]["id"]), (&json!(format!("{hers}/activity")), &json!(hers)));
+    assert_eq!((&create["object"]["context"], &create["object"]["inReplyTo"]), (&json!(url), &json!(answer)));
+    assert_eq!(update["object"]["content"], "<p>Count me in, twice.</p>\n");
+    assert_eq!((&delete["id"], &delete["object"]["id"]), (&json!(format!("{hers}/delete")), &json!(hers)));
+
+    // Bob, a moderator, renames the discussion: made here, sent to the group's server.
+    app.logout_browser();
+    app.login(&w.bob.email, world::PASSWORD).await;
+    let page = app.get(&path).await;
+    assert!(page.body.contains(&format!("{path}/rename")), "{}", page.body);
+    assert!(!page.body.contains(&delete_path), "deleting others' messages is for administrators");
+    assert_eq!(app.post(&delete_path, &[]).await.status, StatusCode::FORBIDDEN);
+    let skip = app.deliveries().len();
+    let r = app.post(&format!("{path}/rename"), &[("title", "Plans for May")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.count_text(&format!("SELECT title FROM discussions WHERE ap_id = '{url}'")),
+        "Plans for May"
+    );
+    let sent = since(&app, skip);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!((sent[0].inbox.as_str(), sent[0].signer_id), (home.inbox().as_str(), w.bob.actor_id));
+    let (a, n) = (&sent[0].body, &sent[0].body["object"]);
+    assert_eq!((&a["type"], &a["actor"]), (&json!("Update"), &json!(format!("{OURS}/@bob"))));
+    assert!(ours_fresh(&a["id"]), "{a}");
+    assert_eq!((&a["to"], &a["cc"]), (&json!([home.members()]), &json!([])));
+    assert_eq!((&n["type"], &n["id"], &n["context"]), (&json!("Note"), &json!(url), &json!(url)));
+    assert_eq!(
+        (&n["name"], &n["actor"], &n["attributedTo"]),
+        (&json!("Plans for May"), &json!(home.remote.actor("sam")), &json!(home.group))
+    );
+
+    // Carol, an administrator, deletes Sam's answer; she may not rewrite it
+    // (a remote group's moderators delete, they do not rewrite).
+    app.logout_browser();
+    app.login(&carol.email, world::PASSWORD).await;
+    let page = app.get(&path).await;
+    assert!(
+        page.body.contains(&delete_path) && !page.body.contains(&format!("href=\"{reply_path}\"")),
+        "{}",
+        page.body
+    );
+    let before = app.fingerprint();
+    assert_eq!(app.get(&reply_path).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.post(&reply_path, &[("text", "Rewritten")]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.fingerprint(), before);
+    let skip = app.deliveries().len();
+    let r = app.post(&delete_path, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT deleted_at IS NOT NULL FROM discussion_comments WHERE ap_id = '{answer}'"
+        )),
+        1
+    );
+    let sent = since(&app, skip);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!((sent[0].inbox.as_str(), sent[0].signer_id), (home.inbox().as_str(), carol.actor_id));
+    let a = &sent[0].body;
+    assert_eq!((&a["type"], &a["actor"]), (&json!("Delete"), &json!(format!("{OURS}/@carol"))));
+    assert!(ours_fresh(&a["id"]), "{a}");
+    assert_eq!((&a["object"]["type"], &a["object"]["id"]), (&json!("Tombstone"), &json!(answer)));
+
+    // The group's Delete of it, coming back, changes nothing more.
+    let snapshot = "SELECT group_concat(uuid || coalesce(deleted_at, '-'), ',') FROM discussion_comments";
+    let before = app.count_text(snapshot);
+    let again = json!({"type": "Delete", "id": home.remote.id("/delete/a"), "actor": home.group,
+        "object": {"type": "Tombstone", "id": answer}, "to": [home.members()]});
+    app.receive_and_apply(&again).await;
+    assert!(app.outcome(&home.remote.id("/delete/a")).starts_with("ignored"));
+    assert_eq!(app.count_text(snapshot), before);
+
+    // Bob deletes the whole discussion.
+    app.logout_browser();
+    app.login(&w.bob.email, world::PASSWORD).await;
+    let skip = app.deliveries().len();
+    let r = app.post(&format!("{path}/delete"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(app.get(&path).await.status, StatusCode::NOT_FOUND);
+    let sent = since(&app, skip);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!((sent[0].inbox.as_str(), sent[0].signer_id), (home.inbox().as_str(), w.bob.actor_id));
+    let a = &sent[0].body;
+    assert_eq!((&a["type"], &a["actor"]), (&json!("Delete"), &json!(format!("{OURS}/@bob"))));
+    assert!(ours_fresh(&a["id"]), "{a}");
+    assert_eq!((&a["object"]["type"], &a["object"]["id"]), (&json!("Tombstone"), &json!(url)));
+    assert_eq!(
+        app.count("SELECT count(*) FROM group_activities"),
+        0,
+        "a remote group keeps its own timeline"
+    );
+}
+
+/// The other side of moderation in a remote group: what our member wrote
+/// there may be deleted, and the discussion they started renamed, by the
+/// group, its server or a member we know whose role allows it; never
+/// rewritten; a plain member or a stranger changes nothing.
+#[actix_web::test]
+async fn a_remote_groups_moderators_delete_our_members_messages_there() {
+    let (mut app, w) = common::federated_app().await;
+    let home = Home::start(app.db());
+    membership(app.db(), home.group_id, w.bob.actor_id, "member");
+    // Members of the group on a third server (not the group's own, which it vouches for).
+    let other = Remote::start(&["mod", "pat"]);
+    for (name, role) in [("mod", "administrator"), ("pat", "member")] {
+        let row = store(app.db(), &other.actor_doc(&format!("/@{name}"), "Person", name));
+        membership(app.db(), home.group_id, row, role);
+    }
+    let stranger = Remote::start(&["eve"]);
+    store(app.db(), &stranger.actor_doc("/@eve", "Person", "eve"));
+    let (url, path, _) = sams_discussion(&mut app, &home).await;
+
+    app.login(&w.bob.email, world::PASSWORD).await;
+    let r = app.post(&format!("{path}/reply"), &[("text", "Mine.")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mine = app.count_text("SELECT ap_id FROM discussion_comments WHERE local = 1");
+    let r = app
+        .post(&format!("/@{}/c/new", home.handle()), &[("title", "Bob's trip"), ("text", "Who comes?")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let trip = app.count_text("SELECT ap_id FROM discussions WHERE local = 1");
+
+    let snapshot = "SELECT group_concat(d.title || ':' || c.text || ':' || coalesce(c.deleted_at, '-'), ',')
+        FROM discussion_comments c JOIN discussions d ON d.id = c.discussion_id";
+    let delete = |remote: &Remote, who: &str, n: &str, object: &str| {
+        json!({"type": "Delete", "id": remote.id(&format!("/delete/{n}")), "actor": remote.actor(who),
+            "object": {"type": "Tombstone", "id": object}, "to": [home.members()]})
+    };
+    let rewrite = |remote: &Remote, who: &str, n: &str| {
+        wrap(
+            "Update",
+            &remote.id(&format!("/updates/{n}")),
+            &remote.actor(who),
+            json!({"type": "Note", "id": mine, "actor": format!("{OURS}/@bob"), "attributedTo": home.group,
+                "context": url, "inReplyTo": url, "content": "<p>Rewritten</p>", "to": [home.members()]}),
+        )
+    };
+    let rename = |remote: &Remote, who: &str, n: &str| {
+        wrap(
+            "Update",
+            &remote.id(&format!("/updates/{n}")),
+            &remote.actor(who),
+            json!({"type": "Note", "id": trip, "name": "Renamed there", "actor": format!("{OURS}/@bob"),
+                "attributedTo": home.group, "context": trip, "content": "<p>Changed</p>", "to": [home.members()]}),
+        )
+    };
+    // Refused: a plain member's and a stranger's deletion or rename, and a rewrite by anyone.
+    let before = app.count_text(snapshot);
+    for activity in [
+        delete(&other, "pat", "1", &mine),
+        delete(&stranger, "eve", "2", &mine),
+        rename(&other, "pat", "3"),
+        rename(&stranger, "eve", "4"),
+        rewrite(&other, "mod", "5"),
+        rewrite(&home.remote, "sam", "6"),
+    ] {
+        let id = activity["id"].as_str().expect("id").to_string();
+        app.receive_and_apply(&activity).await;
+        assert!(app.outcome(&id).starts_with("refused"), "{id}: {}", app.outcome(&id));
+        assert_eq!(app.count_text(snapshot), before, "{id}");
+    }
+
+    // The administrator there renames Bob's discussion (its text stays his) and deletes his message.
+    app.receive_and_apply(&rename(&other, "mod", "7")).await;
+    assert_eq!(app.outcome(&other.id("/updates/7")), "applied");
+    assert_eq!(
+        app.count_text(&format!(
+            "SELECT d.title || '|' || c.text FROM discussions d JOIN discussion_comments c ON c.ap_id = d.ap_id
+             WHERE d.ap_id = '{trip}'"
+        )),
+        "Renamed there|<p>Who comes?</p>\n"
+    );
+    app.receive_and_apply(&delete(&other, "mod", "8", &mine)).await;
+    assert_eq!(app.outcome(&other.id("/delete/8")), "applied");
+    assert_eq!(
+        app.count(&format!("SELECT deleted_at IS NOT NULL FROM discussion_comments WHERE ap_id = '{mine}'")),
+        1
+    );
+    assert!(app.get(&path).await.body.contains("This message was deleted."));
 }

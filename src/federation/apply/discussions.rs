@@ -10,8 +10,10 @@
 //! us as a member. An author changes only their own messages; moderation
 //! comes from the group's side. Nothing here ever changes an object whose
 //! id is ours (R4): our groups' discussions are renamed and deleted by our
-//! moderators. The one exception is a removal: what our members wrote in a
-//! REMOTE group may be deleted by that group's server, as it moderates there.
+//! moderators. The exception is moderation in a REMOTE group: what our
+//! members wrote there may be deleted (and a discussion they started
+//! renamed) by that group, its server, or a member we know whose role
+//! allows it, as it moderates there; never rewritten.
 
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
@@ -102,11 +104,20 @@ enum Via {
     Group,
 }
 
-/// Create(Note) or Update(Note) of a discussion or a message, from its author.
+/// Create(Note) or Update(Note) of a discussion or a message, from its
+/// author; or the Update of a discussion (its Note has a title) by a
+/// moderator renaming it, as Mobilizon sends it (`change` decides).
 pub fn create_or_update(env: &Env, update: bool) -> ApplyResult {
     let object = env.activity.get("object").cloned().unwrap_or_default();
-    let note = env.trusted_object(&object)?;
-    if author_of(&note) != Some(env.actor_ap_id.as_str()) {
+    let note = match parse::id_of(&object) {
+        // A discussion our member started in a remote group, renamed there:
+        // we cannot fetch our own id; the copy is the sender's word, and
+        // only its title may count (`retitle_ours`).
+        Some(id) if update && env.is_local(id) && object.is_object() => object.clone(),
+        _ => env.trusted_object(&object)?,
+    };
+    let renaming = update && parse::text(&note, "name").is_some();
+    if author_of(&note) != Some(env.actor_ap_id.as_str()) && !renaming {
         return refused("a Note may only be written by its author");
     }
     store(env, &note, Via::Author, update)
@@ -209,13 +220,14 @@ fn find(env: &Env, id: &str, note: &Value) -> Result<Found, ApplyError> {
 }
 
 /// Whether the group stands behind what this actor does in it, beyond
-/// their own messages: a moderator of ours (by the matrix), or for a remote
-/// group the group itself or its own server.
+/// their own messages: a member of ours whose role allows it (the matrix),
+/// or for a remote group the group itself, its own server, or a member we
+/// know whose role allows it (as `group_objects::scope`).
 fn speaks_for(env: &Env, group: &Group, role: Option<crate::domain::members::Role>, action: Action) -> bool {
     if group.is_local() {
         allows(role, action)
     } else {
-        env.actor_id == group.id || parse::same_origin(&env.actor_ap_id, &group.ap_id)
+        env.actor_id == group.id || parse::same_origin(&env.actor_ap_id, &group.ap_id) || allows(role, action)
     }
 }
 
@@ -274,6 +286,13 @@ fn store(env: &Env, note: &Value, via: Via, update: bool) -> ApplyResult {
         return refused("a Note whose id is not on its author's server");
     }
     let found = find(env, &id, note)?;
+    if env.is_local(&id) && found.message.is_none() {
+        return refused("a Note that claims one of our ids");
+    }
+    // Someone else's Note is only ever a rename of what we hold.
+    if via == Via::Author && author != env.actor_ap_id && found.message.is_none() {
+        return ignored("a rename of a discussion we do not hold");
+    }
     let title =
         parse::text(note, "name").map(|n| parse::plain(n, rules::TITLE_MAX)).filter(|t| !t.is_empty());
     let html = html_of(note);
@@ -343,25 +362,29 @@ fn change(
     html: String,
 ) -> ApplyResult {
     if c.local {
-        return refused("an Update of one of our messages");
-    }
-    let own = c.actor_id == env.actor_id;
-    if !own && !speaks_for(env, &group, found.role, Action::ModerateReplies) {
-        return refused("only its author or the group's moderators may change a message");
-    }
-    if c.is_deleted() || d.is_deleted() {
-        return ignored("the message was deleted");
-    }
-    if html.trim().is_empty() {
-        return refused("an empty message");
+        return retitle_ours(env, found, (c, d, group), title);
     }
     // Our discussions are renamed by our moderators only (R4).
     let rename = title
         .filter(|t| !d.local && c.ap_id == d.ap_id && *t != d.title)
         .filter(|_| speaks_for(env, &group, found.role, Action::ManageDiscussions));
+    // The text: its author's, or moderation; a moderator who may rename
+    // but not rewrite changes the title alone.
+    let rewrites = c.actor_id == env.actor_id || speaks_for(env, &group, found.role, Action::ModerateReplies);
+    if !rewrites && rename.is_none() {
+        return refused("only its author or the group's moderators may change a message");
+    }
+    if c.is_deleted() || d.is_deleted() {
+        return ignored("the message was deleted");
+    }
+    if rewrites && html.trim().is_empty() {
+        return refused("an empty message");
+    }
     let (urls, now, by) = (env.ctx.urls.clone(), env.now, env.actor_id);
     env.commit(move |tx| {
-        db::update_comment(tx, c.id, &html, "", now)?;
+        if rewrites {
+            db::update_comment(tx, c.id, &html, "", now)?;
+        }
         if let Some(title) = &rename {
             db::update_title(tx, d.id, title, now)?;
             if group.is_local() {
@@ -379,6 +402,33 @@ fn change(
         }
         let d = db::find_discussion(tx, d.id)?.unwrap_or(d);
         crate::federation::outbox_discussions::relayed(tx, &urls, &group, &d, c.id, now)?;
+        Ok(Applied::Done)
+    })
+}
+
+/// An Update of a message our member wrote: its text is theirs alone
+/// (Mobilizon takes an Update of a Note only from its author's server; a
+/// group's moderators delete, they do not rewrite). What a remote group may
+/// change is the title of a discussion our member started there: a rename
+/// by whom the group stands behind; the text stays ours.
+fn retitle_ours(
+    env: &Env,
+    found: &Found,
+    (c, d, group): (DiscussionComment, Discussion, Group),
+    title: Option<String>,
+) -> ApplyResult {
+    let Some(title) = title.filter(|t| !group.is_local() && c.ap_id == d.ap_id && *t != d.title) else {
+        return refused("an Update of one of our messages");
+    };
+    if !speaks_for(env, &group, found.role, Action::ManageDiscussions) {
+        return refused("only the group's moderators may rename a discussion");
+    }
+    if d.is_deleted() {
+        return ignored("the discussion was deleted");
+    }
+    let now = env.now;
+    env.commit(move |tx| {
+        db::update_title(tx, d.id, &title, now)?;
         Ok(Applied::Done)
     })
 }

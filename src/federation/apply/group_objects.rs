@@ -14,7 +14,10 @@
 //!   or a member we know holds a role that allows it; and only if one of our
 //!   profiles belongs to the group (there is nobody here to show it to
 //!   otherwise). Documents are taken as the group's word only from its
-//!   origin or the sender's; others are fetched from their own (R3).
+//!   origin or the sender's; others are fetched from their own (R3). The
+//!   exception is what our members made there: the group's side may change
+//!   or delete it like any of its objects, and its new state is the copy
+//!   that side sent (we cannot fetch our own ids).
 
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
@@ -101,6 +104,18 @@ pub fn object_of(env: &Env, activity: &Value) -> Result<Value, ApplyError> {
     }
 }
 
+/// A remote group's copy of an object it changes, for `Scope::Theirs`: taken
+/// from its origin (R3). One of ours (our member made it there) cannot be
+/// fetched from ourselves: its new state is the embedded copy, the word of
+/// whom `scope` accepted (the group, its server, or a member whose role
+/// allows the change), as the group's server would have applied it.
+pub fn theirs_doc(env: &Env, object: &Value, ours_there: bool) -> Result<Value, ApplyError> {
+    match parse::id_of(object) {
+        Some(id) if ours_there && env.is_local(id) && object.is_object() => Ok(object.clone()),
+        _ => env.trusted_object(object),
+    }
+}
+
 /// Applies one activity about a group object (sent directly, or the inner
 /// activity of a group's Announce; `env.actor` is who sent it to us).
 pub fn apply(env: &Env, activity: &Value) -> ApplyResult {
@@ -183,6 +198,11 @@ pub fn announced(env: &Env) -> ApplyResult {
     if parse::type_of(&object).is_some_and(|t| TYPES.contains(&t)) {
         let update = serde_json::json!({ "type": "Update", "object": object });
         return apply(env, &update);
+    }
+    // What our own member did there, passed back to us: it was made here
+    // already, and a late copy must not undo a later change.
+    if object.get("actor").and_then(parse::id_of).is_some_and(|a| env.is_local(a)) {
+        return ignored("our own member's change, passed back by the group");
     }
     apply(env, &object)
 }

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::group_objects::{Scope, group_by_ap_id, group_by_id, object_of, scope};
+use super::group_objects::{Scope, group_by_ap_id, group_by_id, object_of, scope, theirs_doc};
 use super::{Applied, ApplyError, ApplyResult, Env, ignored, refused};
 use crate::db::resources::{self as db, NewResource, Resource};
 use crate::domain::members::Action;
@@ -109,7 +109,8 @@ pub fn create_or_update(env: &Env, activity: &Value, update: bool) -> ApplyResul
         }
         Ok(Scope::Theirs { group }) => {
             // The group's state, taken from its origin (R3), not from a forwarder.
-            let doc = env.trusted_object(&object)?;
+            let ours_there = existing.as_ref().is_some_and(|r| r.local);
+            let doc = theirs_doc(env, &object, ours_there)?;
             let remote = read(&doc)?;
             if remote.group.as_deref() != Some(group.ap_id.as_str()) {
                 return refused("the resource names another group");

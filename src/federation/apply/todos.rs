@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::group_objects::{Scope, group_by_ap_id, group_by_id, object_of, scope};
+use super::group_objects::{Scope, group_by_ap_id, group_by_id, object_of, scope, theirs_doc};
 use super::{Applied, ApplyError, ApplyResult, Env, ignored, refused};
 use crate::db::todos::{self as db, NewTodo, Todo, TodoFields, TodoList};
 use crate::domain::members::Action;
@@ -68,7 +68,7 @@ pub fn list_create_or_update(env: &Env, activity: &Value, update: bool) -> Apply
             }
         }
         Ok(Scope::Theirs { group }) => {
-            let doc = env.trusted_object(&object)?;
+            let doc = theirs_doc(env, &object, existing.as_ref().is_some_and(|l| l.local))?;
             let remote =
                 parse_todo_list(&doc).map_err(|e| ApplyError::Refused(format!("unusable todo list: {e}")))?;
             if remote.group.as_deref() != Some(group.ap_id.as_str()) {
@@ -149,7 +149,7 @@ pub fn todo_create_or_update(env: &Env, activity: &Value, update: bool) -> Apply
             }
         }
         Ok(Scope::Theirs { .. }) => {
-            let doc = env.trusted_object(&object)?;
+            let doc = theirs_doc(env, &object, existing.as_ref().is_some_and(|t| t.local))?;
             let remote = parse_todo(&doc).map_err(|e| ApplyError::Refused(format!("unusable todo: {e}")))?;
             if remote.list != list.ap_id {
                 return refused("the todo names another list");
