@@ -225,7 +225,7 @@ pub fn create(
     )?;
     let r = reload(tx, id)?;
     record(tx, group, &by, "resource_created", &r.title, &urls::resource(&r.uuid), now)?;
-    outbox::created(tx, urls, group, &r, by, now)?;
+    outbox::created(tx, group, &r, by, now)?;
     if wants_preview(&r, &by) {
         crate::jobs::link_previews::schedule(tx, r.id, &r.url, now)?;
     }

@@ -184,7 +184,7 @@ pub fn create_list(
     let ap_id = remote_ap_id.map(str::to_string).unwrap_or_else(|| urls.todo_list(&uuid));
     let id = db::insert_list(tx, &uuid, &ap_id, group.id, title, remote_ap_id.is_none(), now)?;
     let list = reload_list(tx, id)?;
-    outbox::list_created(tx, urls, group, &list, by, now)?;
+    outbox::list_created(tx, group, &list, by, now)?;
     Ok(Ok(list))
 }
 
@@ -268,7 +268,7 @@ pub fn create_todo(
     if t.done {
         record(tx, group, &by, "todo_done", &t.title, &urls::todo(&t.uuid), now)?;
     }
-    outbox::todo_created(tx, urls, group, &t, by, now)?;
+    outbox::todo_created(tx, group, &t, by, now)?;
     Ok(Ok(t))
 }
 

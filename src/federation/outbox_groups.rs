@@ -4,7 +4,7 @@
 //! Delete of an event a remote member took back).
 
 use rusqlite::Transaction;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::context::with_context;
 use super::delivery;
@@ -130,4 +130,28 @@ pub fn group_event_deleted(
     });
     delivery::enqueue(tx, &with_context(activity), group.id, &inboxes, now)?;
     Ok(())
+}
+
+/// How our group passes on, to its remote members, a change a remote member
+/// made in it (their own activity cannot be forwarded: we may not sign as
+/// them). Mobilizon's fan-out: an Announce of the object as it now is — a
+/// Mobilizon receiver fetches whatever is announced, and an activity has no
+/// document of its own. A deletion is said by the group itself: an
+/// Announce of a gone object carries nothing to apply.
+pub fn passed_on(group: &Group, activity: &Value) -> Value {
+    let object = activity.get("object").cloned().unwrap_or(Value::Null);
+    let origin = super::parse::origin_url(&group.ap_id);
+    let uuid = uuid::Uuid::new_v4();
+    let (kind, id) = match activity.get("type").and_then(Value::as_str) {
+        Some("Delete") => ("Delete", format!("{}/deletes/{uuid}", group.ap_id)),
+        _ => ("Announce", format!("{origin}/announces/{uuid}")),
+    };
+    json!({
+        "type": kind,
+        "id": id,
+        "actor": group.ap_id,
+        "object": object,
+        "to": [format!("{}/members", group.ap_id)],
+        "cc": [],
+    })
 }

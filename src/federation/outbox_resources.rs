@@ -59,14 +59,7 @@ pub fn context_of(group: &Group, parent_ap_id: Option<&str>) -> String {
 /// remote member sent, for the group's remote members. What one of our
 /// profiles does in a remote group goes to that group's server, which
 /// passes it on to the members (as it does for a Mobilizon member).
-pub fn send(
-    tx: &Transaction,
-    urls: &Urls,
-    group: &Group,
-    by: By,
-    activity: Value,
-    now: Timestamp,
-) -> AppResult<()> {
+pub fn send(tx: &Transaction, group: &Group, by: By, activity: Value, now: Timestamp) -> AppResult<()> {
     if !group.is_local() {
         if by.relayed.is_none() && by.member.is_local() {
             let inboxes = delivery::inboxes_of(tx, &[group.id])?;
@@ -86,35 +79,11 @@ pub fn send(
             if inboxes.is_empty() {
                 return Ok(());
             }
-            delivery::enqueue(tx, &with_context(passed_on(urls, group, &activity)), group.id, &inboxes, now)?;
+            let passed_on = super::outbox_groups::passed_on(group, &activity);
+            delivery::enqueue(tx, &with_context(passed_on), group.id, &inboxes, now)?;
         }
     }
     Ok(())
-}
-
-/// How our group passes a remote member's change on to the other members,
-/// in Mobilizon's fan-out shape: an Announce of the object as it now is
-/// (receivers fetch it from its own server, signed as a member, or take it
-/// from the group when it is ours). A Mobilizon receiver fetches the id of
-/// whatever is announced, so an announced activity (which has no document
-/// of its own) would reach nobody. A deletion is said by the group itself:
-/// an Announce of a gone object carries nothing to apply.
-fn passed_on(urls: &Urls, group: &Group, activity: &Value) -> Value {
-    let object = activity.get("object").cloned().unwrap_or(Value::Null);
-    let kind =
-        if activity.get("type").and_then(Value::as_str) == Some("Delete") { "Delete" } else { "Announce" };
-    let id = match kind {
-        "Delete" => format!("{}/deletes/{}", group.ap_id, uuid::Uuid::new_v4()),
-        _ => urls.announce(&uuid::Uuid::new_v4().to_string()),
-    };
-    json!({
-        "type": kind,
-        "id": id,
-        "actor": group.ap_id,
-        "object": object,
-        "to": [members_collection(group)],
-        "cc": [],
-    })
 }
 
 /// The activity common to every change: who, about which group, for its members.
@@ -134,16 +103,9 @@ fn document(group: &Group, r: &Resource) -> Value {
     resource_json(r, &group.ap_id, &context_of(group, r.parent_ap_id.as_deref()))
 }
 
-pub fn created(
-    tx: &Transaction,
-    urls: &Urls,
-    group: &Group,
-    r: &Resource,
-    by: By,
-    now: Timestamp,
-) -> AppResult<()> {
+pub fn created(tx: &Transaction, group: &Group, r: &Resource, by: By, now: Timestamp) -> AppResult<()> {
     let a = activity("Create", format!("{}/activity", r.ap_id), group, by.member, document(group, r));
-    send(tx, urls, group, by, a, now)
+    send(tx, group, by, a, now)
 }
 
 /// Renamed (title, summary, or a link's target).
@@ -157,7 +119,7 @@ pub fn updated(
 ) -> AppResult<()> {
     let id = urls.activity_about(&r.ap_id, &format!("updates/{}", uuid::Uuid::new_v4()));
     let a = activity("Update", id, group, by.member, document(group, r));
-    send(tx, urls, group, by, a, now)
+    send(tx, group, by, a, now)
 }
 
 /// Moved from the folder `origin` (an id, or the group's collection) to where it is now.
@@ -173,7 +135,7 @@ pub fn moved(
     let mut a = activity("Move", urls.activity_about(&r.ap_id, "move"), group, by.member, document(group, r));
     a["origin"] = json!(origin);
     a["target"] = json!(context_of(group, r.parent_ap_id.as_deref()));
-    send(tx, urls, group, by, a, now)
+    send(tx, group, by, a, now)
 }
 
 /// Deleted (a folder with its content: receivers delete what it held).
@@ -187,5 +149,5 @@ pub fn deleted(
 ) -> AppResult<()> {
     let object = tombstone(&r.ap_id, wire_type(&r.kind), now);
     let a = activity("Delete", urls.activity_about(&r.ap_id, "delete"), group, by.member, object);
-    send(tx, urls, group, by, a, now)
+    send(tx, group, by, a, now)
 }

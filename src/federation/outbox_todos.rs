@@ -35,36 +35,22 @@ fn list_activity(kind: &str, id: String, group: &Group, object: Value) -> Value 
 /// Sends a list's activity: by the group for a change made here in our
 /// group; by our member, to the group's server, for one made here in a
 /// remote group (only the group's server may speak as the group there).
-fn send_list(
-    tx: &Transaction,
-    urls: &Urls,
-    group: &Group,
-    by: By,
-    mut a: Value,
-    now: Timestamp,
-) -> AppResult<()> {
+fn send_list(tx: &Transaction, group: &Group, by: By, mut a: Value, now: Timestamp) -> AppResult<()> {
     if !group.is_local() {
         a["actor"] = json!(by.member.actor_ap_id);
-        return send(tx, urls, group, by, a, now);
+        return send(tx, group, by, a, now);
     }
     if by.relayed.is_some() {
-        return send(tx, urls, group, by, a, now);
+        return send(tx, group, by, a, now);
     }
     let inboxes = crate::db::members::list_remote_member_inboxes(tx, group.id)?;
     super::delivery::enqueue(tx, &super::context::with_context(a), group.id, &inboxes, now)?;
     Ok(())
 }
 
-pub fn list_created(
-    tx: &Transaction,
-    urls: &Urls,
-    group: &Group,
-    l: &TodoList,
-    by: By,
-    now: Timestamp,
-) -> AppResult<()> {
+pub fn list_created(tx: &Transaction, group: &Group, l: &TodoList, by: By, now: Timestamp) -> AppResult<()> {
     let a = list_activity("Create", format!("{}/activity", l.ap_id), group, todo_list_json(l, &group.ap_id));
-    send_list(tx, urls, group, by, a, now)
+    send_list(tx, group, by, a, now)
 }
 
 pub fn list_updated(
@@ -77,7 +63,7 @@ pub fn list_updated(
 ) -> AppResult<()> {
     let id = urls.activity_about(&l.ap_id, &format!("updates/{}", uuid::Uuid::new_v4()));
     let a = list_activity("Update", id, group, todo_list_json(l, &group.ap_id));
-    send_list(tx, urls, group, by, a, now)
+    send_list(tx, group, by, a, now)
 }
 
 /// A list deleted with its todos (receivers delete what it held).
@@ -91,19 +77,12 @@ pub fn list_deleted(
 ) -> AppResult<()> {
     let id = urls.activity_about(&l.ap_id, "delete");
     let a = list_activity("Delete", id, group, tombstone(&l.ap_id, "TodoList", now));
-    send_list(tx, urls, group, by, a, now)
+    send_list(tx, group, by, a, now)
 }
 
-pub fn todo_created(
-    tx: &Transaction,
-    urls: &Urls,
-    group: &Group,
-    t: &Todo,
-    by: By,
-    now: Timestamp,
-) -> AppResult<()> {
+pub fn todo_created(tx: &Transaction, group: &Group, t: &Todo, by: By, now: Timestamp) -> AppResult<()> {
     let a = activity("Create", format!("{}/activity", t.ap_id), group, by.member, todo_json(t, &group.ap_id));
-    send(tx, urls, group, by, a, now)
+    send(tx, group, by, a, now)
 }
 
 /// Renamed, or marked done or not done.
@@ -117,7 +96,7 @@ pub fn todo_updated(
 ) -> AppResult<()> {
     let id = urls.activity_about(&t.ap_id, &format!("updates/{}", uuid::Uuid::new_v4()));
     let a = activity("Update", id, group, by.member, todo_json(t, &group.ap_id));
-    send(tx, urls, group, by, a, now)
+    send(tx, group, by, a, now)
 }
 
 pub fn todo_deleted(
@@ -130,5 +109,5 @@ pub fn todo_deleted(
 ) -> AppResult<()> {
     let id = urls.activity_about(&t.ap_id, "delete");
     let a = activity("Delete", id, group, by.member, tombstone(&t.ap_id, "Todo", now));
-    send(tx, urls, group, by, a, now)
+    send(tx, group, by, a, now)
 }

@@ -252,10 +252,18 @@ async fn a_remote_member_writes_in_our_group_and_the_group_passes_it_on() {
         "object": {"type": "Tombstone", "id": reply}, "to": [MEMBERS]});
     app.receive_and_apply(&delete).await;
     assert!(app.get("/@climbers/c/gear-swap-x1y2").await.body.contains("This message was deleted."));
+    // The group says it to rob's server itself (it cannot sign as sam).
+    let sent = new_deliveries(&app, skip + 3);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(
+        (sent[0].inbox.as_str(), &sent[0].body["type"]),
+        (two.id("/inbox").as_str(), &json!("Delete"))
+    );
+    assert_eq!((&sent[0].body["actor"], &sent[0].body["object"]["id"]), (&json!(GROUP), &json!(reply)));
 
     // Bob answers: both remote members hear it, in reply to the last message.
     app.post("/@climbers/c/gear-swap-x1y2/reply", &[("text", "I bring ropes.")]).await;
-    let sent = new_deliveries(&app, skip + 3);
+    let sent = new_deliveries(&app, skip + 4);
     let inboxes: Vec<&str> = sent.iter().map(|d| d.inbox.as_str()).collect();
     assert_eq!(sent.len(), 2, "{inboxes:?}");
     assert!(inboxes.contains(&one.id("/inbox").as_str()) && inboxes.contains(&two.id("/inbox").as_str()));
@@ -580,4 +588,90 @@ async fn a_discussion_is_served_as_activitypub_only_to_a_signed_member_fetch() {
     let gone = app.request(TestRequest::get().uri(&path).insert_header(("accept", AP))).await;
     assert_eq!(gone.status, StatusCode::GONE);
     assert!(!gone.body.contains("Members only") && !gone.body.contains("Secret plan"));
+}
+
+#[actix_web::test]
+async fn remote_moderators_rename_and_delete_in_our_group_as_far_as_their_role_allows() {
+    let (mut app, w) = common::federated_app().await;
+    app.login(&w.alice.email, world::PASSWORD).await;
+    app.post("/groups/create", &group_form(&[])).await;
+    put_member(app.db(), "climbers", w.bob.actor_id, "member");
+    let (one, two, three) = (Remote::start(&["mo"]), Remote::start(&["ada"]), Remote::start(&["pat"]));
+    let (mo, ada, pat) = (one.actor("mo"), two.actor("ada"), three.actor("pat"));
+    for (who, role) in [(&mo, "moderator"), (&ada, "administrator"), (&pat, "member")] {
+        let id = known(&app.state, who);
+        put_member(app.db(), "climbers", id, role);
+    }
+    let r = app.post("/@climbers/c/new", &[("title", "Ours"), ("text", "Alice opens.")]).await;
+    let path = r.location().expect("started").to_string();
+    let url = format!("http://zerda.test{path}");
+    app.logout_browser();
+    app.login(&w.bob.email, world::PASSWORD).await;
+    app.post(&format!("{path}/reply"), &[("text", "Bob's words.")]).await;
+    let bobs = app.count_text("SELECT ap_id FROM discussion_comments WHERE text_source = 'Bob''s words.'");
+    let group_id = app.actor_row(GROUP);
+    let rename = |actor: &str, n: u32, title: &str| {
+        let mut n_ = note(&url, "http://zerda.test/@alice", GROUP, &url, "<p>Alice opens.</p>");
+        n_["name"] = json!(title);
+        json!({"type": "Update", "id": format!("{actor}/updates/{n}"), "actor": actor, "object": n_, "to": [MEMBERS]})
+    };
+    let delete = |actor: &str, n: u32, id: &str| {
+        json!({"type": "Delete", "id": format!("{actor}/deletes/{n}"), "actor": actor,
+               "object": {"type": "Tombstone", "id": id}, "to": [MEMBERS]})
+    };
+    let title = |app: &common::TestApp<_>| {
+        app.count_text(&format!("SELECT title FROM discussions WHERE ap_id = '{url}'"))
+    };
+    // A plain member may not rename; the moderator may, and the group passes it on.
+    app.receive_and_apply(&rename(&pat, 1, "Pat's title")).await;
+    assert!(app.outcome(&format!("{pat}/updates/1")).starts_with("refused"));
+    assert_eq!(title(&app), "Ours");
+    let skip = app.deliveries().len();
+    app.receive_and_apply(&rename(&mo, 1, "Ropes and more")).await;
+    assert_eq!(title(&app), "Ropes and more", "{}", app.outcome(&format!("{mo}/updates/1")));
+    assert!(app.get(&path).await.body.contains("Alice opens."), "the text stays Alice's");
+    let sent = new_deliveries(&app, skip);
+    assert!(
+        !sent.is_empty() && sent.iter().all(|d| d.signer_id == group_id && d.body["actor"] == GROUP),
+        "{sent:?}"
+    );
+    assert!(
+        sent.iter().all(|d| d.body["type"] == "Announce" && d.body["object"]["name"] == "Ropes and more")
+    );
+    assert!(sent.iter().any(|d| d.inbox == three.id("/inbox")), "Pat's server hears it");
+    // Deleting Bob's message takes an administrator.
+    app.receive_and_apply(&delete(&mo, 1, &bobs)).await;
+    assert!(app.outcome(&format!("{mo}/deletes/1")).starts_with("refused"));
+    assert_eq!(
+        app.count(&format!("SELECT deleted_at IS NULL FROM discussion_comments WHERE ap_id = '{bobs}'")),
+        1
+    );
+    let skip = app.deliveries().len();
+    app.receive_and_apply(&delete(&ada, 1, &bobs)).await;
+    assert_eq!(
+        app.count(&format!("SELECT deleted_at IS NOT NULL FROM discussion_comments WHERE ap_id = '{bobs}'")),
+        1,
+        "{}",
+        app.outcome(&format!("{ada}/deletes/1"))
+    );
+    let sent = new_deliveries(&app, skip);
+    assert!(
+        !sent.is_empty() && sent.iter().all(|d| d.body["type"] == "Delete" && d.body["actor"] == GROUP),
+        "{sent:?}"
+    );
+    assert_eq!(sent[0].body["object"]["id"], json!(bobs));
+    // The discussion: not by a plain member; by the moderator.
+    app.receive_and_apply(&delete(&pat, 2, &url)).await;
+    assert!(app.outcome(&format!("{pat}/deletes/2")).starts_with("refused"));
+    app.receive_and_apply(&delete(&mo, 2, &url)).await;
+    assert_eq!(
+        app.count(&format!("SELECT deleted_at IS NOT NULL FROM discussions WHERE ap_id = '{url}'")),
+        1,
+        "{}",
+        app.outcome(&format!("{mo}/deletes/2"))
+    );
+    app.logout_browser();
+    app.login(&w.alice.email, world::PASSWORD).await;
+    let timeline = app.get("/@climbers/timeline").await.body;
+    assert!(timeline.contains("Ropes and more"), "{timeline}");
 }

@@ -8,12 +8,13 @@
 //! (kept only while one of our profiles belongs to it), the group vouches:
 //! its own Announce, or an author from the group's own server or known to
 //! us as a member. An author changes only their own messages; moderation
-//! comes from the group's side. Nothing here ever changes an object whose
-//! id is ours (R4): our groups' discussions are renamed and deleted by our
-//! moderators. The exception is moderation in a REMOTE group: what our
-//! members wrote there may be deleted (and a discussion they started
-//! renamed) by that group, its server, or a member we know whose role
-//! allows it, as it moderates there; never rewritten.
+//! comes from the group's side. What our members wrote is never rewritten
+//! from elsewhere (R4), but moderation reaches it: in OUR groups, a remote
+//! member whose role allows it renames and deletes discussions and deletes
+//! messages, through the same domain functions as our pages (the group
+//! then passes it on); in a REMOTE group, that group, its server or a
+//! member we know whose role allows it deletes what our members wrote
+//! there, and renames a discussion they started.
 
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
@@ -406,6 +407,19 @@ fn change(
     })
 }
 
+/// How a refusal of our pages' rules reads in the activity's outcome: the
+/// sender's lack of a right is a refusal, the rest (gone already, nothing
+/// to do) changes nothing.
+fn said(outcome: Result<(), rules::Refusal>) -> Applied {
+    match outcome {
+        Ok(()) => Applied::Done,
+        Err(r @ (rules::Refusal::NotAllowed | rules::Refusal::NotYours | rules::Refusal::NotRewritable)) => {
+            Applied::Refused(format!("{r:?}"))
+        }
+        Err(r) => Applied::Ignored(format!("{r:?}")),
+    }
+}
+
 /// An Update of a message our member wrote: its text is theirs alone
 /// (Mobilizon takes an Update of a Note only from its author's server; a
 /// group's moderators delete, they do not rewrite). What a remote group may
@@ -417,9 +431,18 @@ fn retitle_ours(
     (c, d, group): (DiscussionComment, Discussion, Group),
     title: Option<String>,
 ) -> ApplyResult {
-    let Some(title) = title.filter(|t| !group.is_local() && c.ap_id == d.ap_id && *t != d.title) else {
+    let Some(title) = title.filter(|t| c.ap_id == d.ap_id && *t != d.title) else {
         return refused("an Update of one of our messages");
     };
+    if group.is_local() {
+        let (urls, now, actor_id) = (env.ctx.urls.clone(), env.now, env.actor_id);
+        return env.commit(move |tx| {
+            let Some(m) = crate::db::members::find_between(tx, group.id, actor_id)? else {
+                return Ok(Applied::Refused("the sender is not a member of the group".into()));
+            };
+            Ok(said(rules::rename(tx, &urls, &group, &d, &m, &title, now)?))
+        });
+    }
     if !speaks_for(env, &group, found.role, Action::ManageDiscussions) {
         return refused("only the group's moderators may rename a discussion");
     }
@@ -463,12 +486,18 @@ pub fn delete(env: &Env) -> ApplyResult {
             Ok((discussion, message, role))
         })?
     };
-    let now = env.now;
-    // Ours are deleted by our moderators; but a discussion our member
-    // started in a remote group is that group's to delete (its server).
+    let (urls, now) = (env.ctx.urls.clone(), env.now);
+    // In our groups, the matrix decides, through our pages' own rules; a
+    // discussion our member started in a remote group is that group's to
+    // delete (its server, or a moderator we know).
     if let Some((d, group)) = discussion {
-        if d.local && group.is_local() {
-            return refused("a Delete of one of our discussions");
+        if group.is_local() {
+            return env.commit(move |tx| {
+                let Some(m) = crate::db::members::find_between(tx, group.id, actor_id)? else {
+                    return Ok(Applied::Refused("the sender is not a member of the group".into()));
+                };
+                Ok(said(rules::delete(tx, &urls, &group, &d, &m, now)?))
+            });
         }
         if !speaks_for(env, &group, role, Action::ManageDiscussions) {
             return refused("only the group's moderators may delete a discussion");
@@ -482,8 +511,21 @@ pub fn delete(env: &Env) -> ApplyResult {
         });
     }
     let Some((c, d, group)) = message else { return ignored("an object we do not hold") };
-    if c.local && group.is_local() {
-        return refused("a Delete of one of our messages");
+    if group.is_local() {
+        return env.commit(move |tx| {
+            match crate::db::members::find_between(tx, group.id, actor_id)? {
+                Some(m) => Ok(said(rules::delete_message(tx, &urls, &group, &d, &c, &m, &[actor_id], now)?)),
+                // One who left may still take back their own words.
+                None if c.actor_id == actor_id && !c.is_deleted() && !d.is_deleted() => {
+                    db::delete_comment(tx, c.id, now)?;
+                    crate::federation::outbox_discussions::message_deleted(
+                        tx, &urls, &group, &c, actor_id, now,
+                    )?;
+                    Ok(Applied::Done)
+                }
+                None => Ok(Applied::Refused("the sender is not a member of the group".into())),
+            }
+        });
     }
     if c.actor_id != actor_id && !speaks_for(env, &group, role, Action::ModerateReplies) {
         return refused("only its author or the group's moderators may delete a message");
