@@ -84,18 +84,8 @@ pub fn is_group_announce(env: &Env) -> Result<bool, ApplyError> {
     let group_id = env.actor_id;
     read(env, move |conn| {
         Ok(groups::find_group(conn, group_id)?.is_some_and(|g| !g.is_local())
-            && has_local_members(conn, group_id)?)
+            && crate::db::members::has_local_member(conn, group_id)?)
     })
-}
-
-/// A remote group matters here only while one of our profiles belongs to it.
-fn has_local_members(conn: &Connection, group_id: i64) -> crate::error::AppResult<bool> {
-    let sql = format!(
-        "SELECT 1 FROM members m JOIN actors a ON a.id = m.actor_id
-         WHERE m.group_id = ?1 AND a.domain IS NULL AND m.role IN {} LIMIT 1",
-        groups::MEMBER_ROLES
-    );
-    Ok(conn.prepare_cached(&sql)?.query_row([group_id], |_| Ok(())).optional()?.is_some())
 }
 
 /// How a Note reached us: from its author, or announced by its group.
@@ -212,7 +202,7 @@ fn find(env: &Env, id: &str, note: &Value) -> Result<Found, ApplyError> {
                     }
                     None => None,
                 };
-                (role, has_local_members(conn, g.id)?)
+                (role, crate::db::members::has_local_member(conn, g.id)?)
             }
             None => (None, false),
         };

@@ -19,14 +19,13 @@
 //!   or delete it like any of its objects, and its new state is the copy
 //!   that side sent (we cannot fetch our own ids).
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::OptionalExtension;
 use serde_json::Value;
 
 use super::{ApplyError, ApplyResult, Env, ignored, refused};
 use crate::db::groups::Group;
 use crate::db::members::Member;
 use crate::domain::members::{Action, allows, role_of};
-use crate::error::AppResult;
 use crate::federation::parse;
 
 /// The object types handled here.
@@ -40,18 +39,6 @@ pub enum Scope {
     Theirs { group: Group },
 }
 
-fn has_local_member(conn: &Connection, group_id: i64) -> AppResult<bool> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT 1 FROM members m JOIN actors a ON a.id = m.actor_id
-             WHERE m.group_id = ?1 AND a.domain IS NULL AND m.role IN {} LIMIT 1",
-            crate::db::groups::MEMBER_ROLES
-        ))?
-        .query_row([group_id], |_| Ok(()))
-        .optional()?
-        .is_some())
-}
-
 /// Who the sender is for `group` and whether they may `action` there; the
 /// final result to return when they may not (or when it concerns nobody here).
 pub fn scope(env: &Env, group: Option<Group>, action: Action) -> Result<Scope, ApplyResult> {
@@ -61,7 +48,10 @@ pub fn scope(env: &Env, group: Option<Group>, action: Action) -> Result<Scope, A
     }
     let (group_id, actor_id) = (group.id, env.actor_id);
     let found = env.ctx.db.read_blocking(move |conn| {
-        Ok((crate::db::members::find_between(conn, group_id, actor_id)?, has_local_member(conn, group_id)?))
+        Ok((
+            crate::db::members::find_between(conn, group_id, actor_id)?,
+            crate::db::members::has_local_member(conn, group_id)?,
+        ))
     });
     let (member, ours_inside) = match found {
         Ok(found) => found,
