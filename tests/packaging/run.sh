@@ -225,7 +225,7 @@ for n in 1 2; do
 done
 
 # ---------------------------------------------------------------------------
-step "systemd units (systemd-analyze verify)"
+step "systemd units (systemd-analyze verify) and the system user (systemd-sysusers)"
 if ! command -v systemd-analyze >/dev/null; then
     skip "systemd-analyze is not installed"
 else
@@ -246,6 +246,19 @@ else
         fi
     done
 fi
+if ! command -v systemd-sysusers >/dev/null; then
+    skip "systemd-sysusers is not installed: packaging/systemd/zerda.sysusers is not checked"
+else
+    mkdir -p "$tmp/sysroot/etc"
+    if systemd-sysusers --root="$tmp/sysroot" "$PWD/packaging/systemd/zerda.sysusers" >"$tmp/sysusers.txt" 2>&1 &&
+        grep -q '^zerda:x:[0-9]*:[0-9]*:[^:]*:/var/lib/zerda:' "$tmp/sysroot/etc/passwd"; then
+        ok "packaging/systemd/zerda.sysusers creates the zerda user (systemd-sysusers in a scratch root)"
+    else
+        fail "systemd-sysusers packaging/systemd/zerda.sysusers"
+        show "$tmp/sysusers.txt"
+    fi
+fi
+grep -qx 'User=zerda' packaging/systemd/zerda.service || fail "packaging/systemd/zerda.service does not run as the zerda user"
 grep -qx 'ExecStart=/usr/bin/zerda serve --config /etc/zerda/config.toml' packaging/systemd/zerda.service ||
     fail "packaging/systemd/zerda.service: ExecStart is not /usr/bin/zerda serve --config /etc/zerda/config.toml"
 grep -qx "ExecStart=$install_dir/zerda serve --config $install_dir/config.toml" "$tmp/render/systemd.service" ||
