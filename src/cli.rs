@@ -232,11 +232,14 @@ fn migrate_command(config: &Config, status: bool) -> Result<ExitCode, String> {
         println!("schema version {current} of {}; {} pending", migrate::latest_version(), pending.len());
         return Ok(ExitCode::SUCCESS);
     }
-    let applied = db.migrate().map_err(|e| e.to_string())?;
-    if applied.is_empty() {
+    let upgraded = db::upgrade::migrate_with_backup(&db, &config.db_path(), &config.backups_dir())?;
+    if let Some(copy) = &upgraded.backup {
+        println!("copied the database to {} first", copy.display());
+    }
+    if upgraded.applied.is_empty() {
         println!("the database is up to date (schema version {})", migrate::latest_version());
     }
-    for name in applied {
+    for name in upgraded.applied {
         println!("applied {name}");
     }
     Ok(ExitCode::SUCCESS)
@@ -325,7 +328,7 @@ fn healthcheck(config: &Config) -> Result<ExitCode, String> {
 
 fn migrated_db(config: &Config) -> Result<Db, String> {
     let db = open_db(config)?;
-    db.migrate().map_err(|e| e.to_string())?;
+    db::upgrade::migrate_with_backup(&db, &config.db_path(), &config.backups_dir())?;
     Ok(db)
 }
 

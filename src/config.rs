@@ -498,6 +498,11 @@ impl Config {
         }
     }
 
+    /// Where the copies taken before an upgrade go.
+    pub fn backups_dir(&self) -> PathBuf {
+        self.data_dir.join("backups")
+    }
+
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join("zerda.db")
     }

@@ -17,7 +17,11 @@ pub fn run(config: Config) -> Result<(), String> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("cannot create the data folder {}: {e}", config.data_dir.display()))?;
     let db = Db::open(&config.db_path(), &config.database).map_err(|e| e.to_string())?;
-    for name in db.migrate().map_err(|e| e.to_string())? {
+    let upgraded = crate::db::upgrade::migrate_with_backup(&db, &config.db_path(), &config.backups_dir())?;
+    if let Some(copy) = &upgraded.backup {
+        tracing::info!("copied the database to {} before migrating", copy.display());
+    }
+    for name in upgraded.applied {
         tracing::info!("applied migration {name}");
     }
     let clock = crate::time::system_clock();

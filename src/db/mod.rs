@@ -27,6 +27,7 @@ pub mod resources;
 pub mod sessions;
 pub mod todos;
 pub mod tokens;
+pub mod upgrade;
 pub mod users;
 
 use std::path::{Path, PathBuf};

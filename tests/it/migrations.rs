@@ -144,3 +144,60 @@ fn migration_0010_gives_groups_known_before_it_their_row() {
         .expect("rows");
     assert_eq!(rows, "climbers:moderated:0");
 }
+
+#[test]
+fn an_upgrade_copies_a_database_with_data_first_and_keeps_the_three_latest_copies() {
+    use zerda::db::upgrade::{KEPT, migrate_with_backup};
+    let dir = tempfile::tempdir().expect("tmp");
+    let (path, backups) = (dir.path().join("z.db"), dir.path().join("backups"));
+    // A fresh database has nothing to protect: no copy.
+    let fresh = Db::open(&path, &DatabaseConfig::default()).expect("open");
+    let done = migrate_with_backup(&fresh, &path, &backups).expect("migrate");
+    assert_eq!(done.applied.len(), migrate::MIGRATIONS.len());
+    assert!(done.backup.is_none() && !backups.exists());
+    drop(fresh);
+    // A database written by an older release, with a row in it.
+    let old_path = dir.path().join("old.db");
+    let old = Db::open(&old_path, &DatabaseConfig::default()).expect("open");
+    let before = migrate::latest_version() - 1;
+    old.with_writer(|c| migrate::migrate_to(c, before)).expect("old schema");
+    old.with_writer(|c| {
+        c.execute(
+            "INSERT INTO users (email, password_hash, created_at) VALUES ('old@example.org', 'x', 1)",
+            [],
+        )
+    })
+    .expect("old row");
+    let done = migrate_with_backup(&old, &old_path, &backups).expect("migrate");
+    assert_eq!(done.applied, [migrate::MIGRATIONS[before as usize].0]);
+    let copy = done.backup.expect("a copy first");
+    let name = copy.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+    assert!(name.starts_with(&format!("before-{}-", migrate::MIGRATIONS[before as usize].0)), "{name}");
+    let copy_conn = rusqlite::Connection::open(&copy).expect("the copy opens");
+    let (version, email): (i64, String) = (
+        copy_conn.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version"),
+        copy_conn.query_row("SELECT email FROM users", [], |r| r.get(0)).expect("row"),
+    );
+    assert_eq!((version, email.as_str()), (before, "old@example.org"), "the copy is the database as it was");
+    // Up to date: nothing to do, no copy.
+    let again = migrate_with_backup(&old, &old_path, &backups).expect("again");
+    assert!(again.applied.is_empty() && again.backup.is_none());
+    // Older automatic copies beyond three go; other files in the folder stay.
+    for n in 0..4 {
+        std::fs::write(backups.join(format!("before-0001_foundation-2020010{n}T000000Z.db")), b"x")
+            .expect("old copy");
+    }
+    std::fs::write(backups.join("mine.db"), b"x").expect("the admin's own");
+    let other_path = dir.path().join("other.db");
+    let other = Db::open(&other_path, &DatabaseConfig::default()).expect("open");
+    other.with_writer(|c| migrate::migrate_to(c, before)).expect("old schema");
+    migrate_with_backup(&other, &other_path, &backups).expect("migrate another");
+    let mut left: Vec<String> = std::fs::read_dir(&backups)
+        .expect("list")
+        .filter_map(|e| e.ok().and_then(|e| e.file_name().to_str().map(str::to_string)))
+        .collect();
+    left.sort();
+    assert_eq!(left.iter().filter(|n| n.starts_with("before-")).count(), KEPT, "{left:?}");
+    assert!(left.contains(&"mine.db".to_string()) && left.contains(&name), "{left:?}");
+    assert!(!left.contains(&"before-0001_foundation-20200100T000000Z.db".to_string()), "{left:?}");
+}
