@@ -9,6 +9,7 @@ pub mod event_options;
 pub mod events;
 pub mod follows;
 pub mod group_follows;
+pub mod group_objects;
 pub mod groups;
 pub mod instance_actor;
 pub mod instance_follows;
