@@ -28,6 +28,12 @@ pub mod setup;
 pub mod todos;
 pub mod tokens;
 
+/// Why a change was refused (it changed nothing), in words a page shows:
+/// a catalog key.
+pub trait Refused {
+    fn message(self) -> &'static str;
+}
+
 /// A field that failed validation and why (a catalog key).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldError {

@@ -54,8 +54,8 @@ pub enum Refusal {
     Gone,
 }
 
-impl Refusal {
-    pub fn message(self) -> &'static str {
+impl super::Refused for Refusal {
+    fn message(self) -> &'static str {
         match self {
             Refusal::NotAllowed => msg!("Your role in this group does not allow this."),
             Refusal::NotAFolder => msg!("Choose a folder of this group."),

@@ -57,8 +57,8 @@ pub enum Refusal {
     Gone,
 }
 
-impl Refusal {
-    pub fn message(self) -> &'static str {
+impl super::Refused for Refusal {
+    fn message(self) -> &'static str {
         match self {
             Refusal::NotAllowed => msg!("Your role in this group does not allow this."),
             Refusal::Gone => msg!("This was deleted meanwhile."),
