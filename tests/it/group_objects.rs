@@ -25,27 +25,6 @@ pub fn store(db: &zerda::db::Db, doc: &Value) -> i64 {
         .expect("store")
 }
 
-/// Gives `actor_id` a role in `group_id`, as an accepted Join would.
-pub fn membership(db: &zerda::db::Db, group_id: i64, actor_id: i64, role: &str) {
-    let uuid = uuid::Uuid::new_v4().to_string();
-    let ap_id = format!("http://zerda.test/member/{uuid}");
-    db.write_blocking(|tx| {
-        zerda::db::members::insert_member(
-            tx,
-            &zerda::db::members::NewMember {
-                uuid: &uuid,
-                ap_id: &ap_id,
-                group_id,
-                actor_id,
-                role,
-                invited_by_id: None,
-            },
-            common::T0,
-        )
-    })
-    .expect("member");
-}
-
 /// A GET as a remote server signs it, for `actor` with `key`.
 pub fn signed_get(path: &str, actor: &str, key: &KeyPair) -> TestRequest {
     let url = url::Url::parse(&format!("http://zerda.test{path}")).expect("url");
@@ -214,7 +193,9 @@ where
     {
         let id = store(app.db(), &r.actor_doc(&format!("/@{name}"), "Person", name));
         match role {
-            Some(role) => membership(app.db(), group_id, id, role),
+            Some(role) => {
+                app.put_member(group_id, id, role);
+            }
             None => {
                 app.db()
                     .write_blocking(|tx| {

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::common;
 use crate::common::remote::{Remote, wrap};
-use crate::group_objects::{GROUP, MEMBERS, federated, membership, store, uuid_of};
+use crate::group_objects::{GROUP, MEMBERS, federated, store, uuid_of};
 use crate::resources::{add, club, login_as};
 use crate::todos::{new_list, new_todo};
 
@@ -145,7 +145,7 @@ async fn a_remote_members_changes_are_applied_and_announced() {
     let (c, f) = federated(&mut app, w).await;
     let tom = Remote::start(&["tom"]);
     let tom_id = store(app.db(), &tom.actor_doc("/@tom", "Person", "tom"));
-    membership(app.db(), f.group_id, tom_id, "moderator");
+    app.put_member(f.group_id, tom_id, "moderator");
     login_as(&mut app, &c.w.alice).await;
     let folder =
         add(&mut app, "climbers", &[("type", "folder"), ("title", "Shared"), ("parent_id", "")]).await;
@@ -381,7 +381,7 @@ async fn a_remote_groups_objects_reach_our_members_only() {
     let mz = Remote::start(&["ann"]);
     let club_ap_id = mz.serve_actor_as("/@club", "Group", "The club");
     let club_id = store(app.db(), &mz.actor_doc("/@club", "Group", "The club"));
-    membership(app.db(), club_id, c.w.bob.actor_id, "member");
+    app.put_member(club_id, c.w.bob.actor_id, "member");
     let lonely_ap_id = mz.serve_actor_as("/@lonely", "Group", "Nobody here");
     store(app.db(), &mz.actor_doc("/@lonely", "Group", "Nobody here"));
     let ann = mz.actor("ann");
@@ -510,7 +510,7 @@ async fn what_a_remote_group_passes_on_is_fetched_as_one_of_our_members() {
     let elsewhere = Remote::start(&["ann"]);
     let club_ap_id = home.serve_actor_as("/@club", "Group", "The club");
     let club_id = store(app.db(), &home.actor_doc("/@club", "Group", "The club"));
-    membership(app.db(), club_id, c.w.bob.actor_id, "member");
+    app.put_member(club_id, c.w.bob.actor_id, "member");
     let ann = elsewhere.actor("ann");
     let link_id = elsewhere.id("/resource/d9");
     let link = json!({ "type": "Document", "id": link_id, "name": "Minutes", "url": "https://club.example/minutes",

@@ -154,6 +154,55 @@ where
         &self.state.db
     }
 
+    /// Gives `actor_id` a role in the group `group_id` (ours or remote)
+    /// directly, as earlier joins, invitations or activities would have
+    /// (those are proven in groups.rs and group_federation.rs); a role it
+    /// already has there is replaced. Its row.
+    pub fn put_member(&self, group_id: i64, actor_id: i64, role: &str) -> zerda::db::members::Member {
+        let ap_id = format!("http://zerda.test/member/{}", uuid::Uuid::new_v4());
+        self.put_member_as(group_id, actor_id, role, &ap_id)
+    }
+
+    /// [`Self::put_member`] with the membership's own id (a remote server's, say).
+    pub fn put_member_as(
+        &self,
+        group_id: i64,
+        actor_id: i64,
+        role: &str,
+        ap_id: &str,
+    ) -> zerda::db::members::Member {
+        use zerda::db::members::{self as db, NewMember};
+        let (role, ap_id) = (role.to_string(), ap_id.to_string());
+        self.db()
+            .write_blocking(move |tx| {
+                match db::find_between(tx, group_id, actor_id)? {
+                    Some(m) => db::update_role(tx, m.id, &role, T0)?,
+                    None => {
+                        let uuid = uuid::Uuid::new_v4().to_string();
+                        let new = NewMember {
+                            uuid: &uuid,
+                            ap_id: &ap_id,
+                            group_id,
+                            actor_id,
+                            role: &role,
+                            invited_by_id: None,
+                        };
+                        db::insert_member(tx, &new, T0)?;
+                    }
+                }
+                db::find_between(tx, group_id, actor_id)
+            })
+            .expect("put member")
+            .expect("the member")
+    }
+
+    /// The row id of one of our actors (a group, a profile), by username.
+    pub fn local_actor_row(&self, username: &str) -> i64 {
+        self.count(&format!(
+            "SELECT id FROM actors WHERE preferred_username = '{username}' AND domain IS NULL"
+        ))
+    }
+
     /// A job context on the same database and clock, with mail written to files.
     pub fn jobs(&self) -> JobContext {
         JobContext::new(
