@@ -11,8 +11,7 @@ use zerda::federation::signatures;
 
 use crate::common::remote::{self, Remote};
 use crate::common::{self, world};
-use crate::resources::{add, club, login_as};
-use crate::todos::{new_list, new_todo};
+use crate::resources::{club, login_as};
 
 pub const AP: &str = "application/activity+json";
 pub const GROUP: &str = "http://zerda.test/@climbers";
@@ -55,23 +54,23 @@ async fn resources_and_todos_never_leak() {
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     let c = club(&mut app, w).await;
     login_as(&mut app, &c.w.bob).await;
-    let folder =
-        add(&mut app, "climbers", &[("type", "folder"), ("title", "Zanzibar folder"), ("parent_id", "")])
-            .await;
-    let link = add(
-        &mut app,
-        "climbers",
-        &[
-            ("type", "link"),
-            ("title", "Quokka link"),
-            ("resource_url", "https://wombat.example/secret"),
-            ("summary", "Platypus summary"),
-            ("parent_id", &folder),
-        ],
-    )
-    .await;
-    let list = new_list(&mut app, "climbers", "Narwhal list").await;
-    let todo = new_todo(&mut app, &list, &[("title", "Axolotl todo"), ("due_date", "2027-05-01")]).await;
+    let folder = app
+        .add_resource("climbers", &[("type", "folder"), ("title", "Zanzibar folder"), ("parent_id", "")])
+        .await;
+    let link = app
+        .add_resource(
+            "climbers",
+            &[
+                ("type", "link"),
+                ("title", "Quokka link"),
+                ("resource_url", "https://wombat.example/secret"),
+                ("summary", "Platypus summary"),
+                ("parent_id", &folder),
+            ],
+        )
+        .await;
+    let list = app.new_todo_list("climbers", "Narwhal list").await;
+    let todo = app.new_todo(&list, &[("title", "Axolotl todo"), ("due_date", "2027-05-01")]).await;
     let secrets = [
         "Zanzibar",
         "Quokka",
@@ -219,9 +218,10 @@ async fn activitypub_gets_answer_signed_member_fetches_only() {
     let mallory = Remote::start(&["mallory"]);
     store(app.db(), &mallory.actor_doc("/@mallory", "Person", "mallory"));
     login_as(&mut app, &c.w.alice).await;
-    let folder = add(&mut app, "climbers", &[("type", "folder"), ("title", "Docs"), ("parent_id", "")]).await;
-    let list = new_list(&mut app, "climbers", "Trip").await;
-    let todo = new_todo(&mut app, &list, &[("title", "Book")]).await;
+    let folder =
+        app.add_resource("climbers", &[("type", "folder"), ("title", "Docs"), ("parent_id", "")]).await;
+    let list = app.new_todo_list("climbers", "Trip").await;
+    let todo = app.new_todo(&list, &[("title", "Book")]).await;
     app.logout_browser();
     let paths = [
         (format!("/resource/{folder}"), "ResourceCollection"),

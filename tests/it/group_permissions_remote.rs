@@ -17,7 +17,6 @@ use crate::common::{self, world};
 use crate::group_objects::{GROUP, MEMBERS, signed_get, store};
 use crate::group_permissions::{Case, ROLES};
 use crate::groups::group_form;
-use crate::todos::new_list;
 
 /// Each action as the federation carries it, with the weakest role
 /// Mobilizon allows it to (written out here, not read from the code under test).
@@ -96,7 +95,7 @@ async fn a_remote_person_may_do_exactly_what_the_matrix_says_in_our_group() {
         let group_id = app.actor_row(GROUP);
         let r = app.post("/@climbers/c/new", &[("title", "Ours"), ("text", "Local first message.")]).await;
         let discussion = format!("http://zerda.test{}", r.location().expect("discussion started"));
-        let list = format!("http://zerda.test/todo-list/{}", new_list(&mut app, "climbers", "Jobs").await);
+        let list = format!("http://zerda.test/todo-list/{}", app.new_todo_list("climbers", "Jobs").await);
         app.logout_browser();
         // Sam (remote) holds the role; Nora (remote) asks to join; Bob and the admin are members.
         let sam_row = store(app.db(), &remote.actor_doc("/@sam", "Person", "sam"));

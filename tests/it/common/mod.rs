@@ -196,6 +196,31 @@ where
             .expect("the member")
     }
 
+    /// Posts a form that makes something (as whoever is logged in), expects
+    /// its 303, and gives the uuid of the newest row of `table` with the
+    /// form's title.
+    pub async fn post_new(&mut self, path: &str, fields: &[(&str, &str)], table: &str) -> String {
+        let r = self.post(path, fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let title = fields.iter().find(|(k, _)| *k == "title").map(|(_, v)| *v).unwrap_or_default();
+        self.count_text(&format!("SELECT uuid FROM {table} WHERE title = '{title}' ORDER BY id DESC LIMIT 1"))
+    }
+
+    /// Adds a resource to `group` through its form; its uuid.
+    pub async fn add_resource(&mut self, group: &str, fields: &[(&str, &str)]) -> String {
+        self.post_new(&format!("/@{group}/resources"), fields, "resources").await
+    }
+
+    /// Creates a todo list in `group` through its form; its uuid.
+    pub async fn new_todo_list(&mut self, group: &str, title: &str) -> String {
+        self.post_new(&format!("/@{group}/todos"), &[("title", title)], "todo_lists").await
+    }
+
+    /// Adds a todo to the list `list` (a uuid) through its form; its uuid.
+    pub async fn new_todo(&mut self, list: &str, fields: &[(&str, &str)]) -> String {
+        self.post_new(&format!("/todo-list/{list}"), fields, "todos").await
+    }
+
     /// The row id of one of our actors (a group, a profile), by username.
     pub fn local_actor_row(&self, username: &str) -> i64 {
         self.count(&format!(
