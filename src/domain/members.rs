@@ -187,8 +187,8 @@ pub enum Refusal {
     GroupGone,
 }
 
-impl Refusal {
-    pub fn message(self) -> &'static str {
+impl super::Refused for Refusal {
+    fn message(self) -> &'static str {
         match self {
             Refusal::NotAllowed => msg!("Your role in this group does not allow this."),
             Refusal::InviteOnly => msg!("This group accepts new members by invitation only."),

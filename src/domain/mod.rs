@@ -9,6 +9,7 @@ pub mod event_options;
 pub mod events;
 pub mod follows;
 pub mod group_follows;
+pub mod group_objects;
 pub mod groups;
 pub mod instance_actor;
 pub mod instance_follows;
@@ -26,6 +27,12 @@ pub mod seed;
 pub mod setup;
 pub mod todos;
 pub mod tokens;
+
+/// Why a change was refused (it changed nothing), in words a page shows:
+/// a catalog key.
+pub trait Refused {
+    fn message(self) -> &'static str;
+}
 
 /// A field that failed validation and why (a catalog key).
 #[derive(Debug, Clone, PartialEq)]

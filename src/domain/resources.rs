@@ -8,7 +8,8 @@
 use rusqlite::Transaction;
 
 use super::FieldErrors;
-use super::members::{Action, allows, role_of};
+use super::group_objects::{self, Stop};
+use super::members::Action;
 use crate::db::groups::Group;
 use crate::db::resources::{self as db, NewResource, Resource};
 use crate::error::{AppError, AppResult};
@@ -53,13 +54,22 @@ pub enum Refusal {
     Gone,
 }
 
-impl Refusal {
-    pub fn message(self) -> &'static str {
+impl super::Refused for Refusal {
+    fn message(self) -> &'static str {
         match self {
             Refusal::NotAllowed => msg!("Your role in this group does not allow this."),
             Refusal::NotAFolder => msg!("Choose a folder of this group."),
             Refusal::IntoItself => msg!("A folder cannot go into itself or into one of its own folders."),
             Refusal::Gone => msg!("This was deleted meanwhile."),
+        }
+    }
+}
+
+impl From<Stop> for Refusal {
+    fn from(stop: Stop) -> Refusal {
+        match stop {
+            Stop::NotAllowed => Refusal::NotAllowed,
+            Stop::Gone => Refusal::Gone,
         }
     }
 }
@@ -126,46 +136,19 @@ pub fn validate(input: &ResourceInput) -> Result<Fields, FieldErrors> {
     if errors.is_empty() { Ok(Fields { kind: input.kind.clone(), title, summary, url }) } else { Err(errors) }
 }
 
-/// May `by` add to the resources of `group` (not deleted)? In a remote
-/// group, only one of our profiles, from here: the resource is ours and its
-/// Create goes to the group's server, which checks the role again.
+/// May `by` add to the resources of `group`? In a remote group, only one
+/// of our profiles, from here: the resource is ours and its Create goes to
+/// the group's server, which checks the role again.
 fn may_add(group: &Group, by: &By) -> bool {
-    !group.deleted
-        && by.member.group_id == group.id
-        && (group.is_local() || (by.member.is_local() && by.relayed.is_none()))
-        && allows(role_of(by.member), Action::WriteResources)
+    group_objects::may_write(group, by, Action::WriteResources)
 }
 
-/// May `by` rename, move or delete the resources of `group`? The same as
-/// adding: in a remote group, one of our profiles asks from here (the
-/// change is made here at once, as an addition is, and sent to the group's
-/// server, which checks the role again and passes it on).
-fn may_write(group: &Group, by: &By) -> bool {
-    may_add(group, by)
-}
-
-/// Our group's timeline tells members what happened (remote groups keep their own).
-fn record(
-    tx: &Transaction,
-    group: &Group,
-    by: &By,
-    subject: &str,
-    title: &str,
-    path: &str,
-    now: Timestamp,
-) -> AppResult<()> {
-    if !group.is_local() {
-        return Ok(());
-    }
-    crate::db::group_activities::insert_activity(
-        tx,
-        group.id,
-        Some(by.member.actor_id),
-        subject,
-        title,
-        path,
-        now,
-    )
+/// Whether a rename, move or delete of `r` stops before its own rules. The
+/// same right as adding: in a remote group, one of our profiles asks from
+/// here (the change is made here at once, as an addition is, and sent to
+/// the group's server, which checks the role again and passes it on).
+fn stopped(group: &Group, by: &By, r: &Resource) -> Option<Refusal> {
+    group_objects::stop(group, by, Action::WriteResources, r.group_id, r.is_deleted()).map(Refusal::from)
 }
 
 fn reload(tx: &Transaction, id: i64) -> AppResult<Resource> {
@@ -224,7 +207,7 @@ pub fn create(
         now,
     )?;
     let r = reload(tx, id)?;
-    record(tx, group, &by, "resource_created", &r.title, &urls::resource(&r.uuid), now)?;
+    group_objects::record(tx, group, &by, "resource_created", &r.title, &urls::resource(&r.uuid), now)?;
     outbox::created(tx, group, &r, by, now)?;
     if wants_preview(&r, &by) {
         crate::jobs::link_previews::schedule(tx, r.id, &r.url, now)?;
@@ -242,11 +225,8 @@ pub fn rename(
     fields: &Fields,
     now: Timestamp,
 ) -> Outcome<()> {
-    if !may_write(group, &by) || r.group_id != group.id {
-        return Ok(Err(Refusal::NotAllowed));
-    }
-    if r.is_deleted() {
-        return Ok(Err(Refusal::Gone));
+    if let Some(refusal) = stopped(group, &by, r) {
+        return Ok(Err(refusal));
     }
     let url = if r.is_folder() { "" } else { fields.url.as_str() };
     if r.title == fields.title && r.summary == fields.summary && r.url == url {
@@ -254,7 +234,7 @@ pub fn rename(
     }
     db::update_text(tx, r.id, &fields.title, &fields.summary, url, now)?;
     let new = reload(tx, r.id)?;
-    record(tx, group, &by, "resource_renamed", &new.title, &urls::resource(&new.uuid), now)?;
+    group_objects::record(tx, group, &by, "resource_renamed", &new.title, &urls::resource(&new.uuid), now)?;
     outbox::updated(tx, urls, group, &new, by, now)?;
     if new.url != r.url && wants_preview(&new, &by) {
         crate::jobs::link_previews::schedule(tx, new.id, &new.url, now)?;
@@ -273,11 +253,8 @@ pub fn move_to(
     target: Option<&Resource>,
     now: Timestamp,
 ) -> Outcome<()> {
-    if !may_write(group, &by) || r.group_id != group.id {
-        return Ok(Err(Refusal::NotAllowed));
-    }
-    if r.is_deleted() {
-        return Ok(Err(Refusal::Gone));
+    if let Some(refusal) = stopped(group, &by, r) {
+        return Ok(Err(refusal));
     }
     if !is_folder_of(group, target) {
         return Ok(Err(Refusal::NotAFolder));
@@ -294,7 +271,7 @@ pub fn move_to(
     let origin = context_of(group, r.parent_ap_id.as_deref());
     db::update_parent(tx, r.id, target_id, now)?;
     let new = reload(tx, r.id)?;
-    record(tx, group, &by, "resource_moved", &new.title, &urls::resource(&new.uuid), now)?;
+    group_objects::record(tx, group, &by, "resource_moved", &new.title, &urls::resource(&new.uuid), now)?;
     outbox::moved(tx, urls, group, &new, &origin, by, now)?;
     Ok(Ok(()))
 }
@@ -308,14 +285,11 @@ pub fn delete(
     r: &Resource,
     now: Timestamp,
 ) -> Outcome<()> {
-    if !may_write(group, &by) || r.group_id != group.id {
-        return Ok(Err(Refusal::NotAllowed));
-    }
-    if r.is_deleted() {
-        return Ok(Err(Refusal::Gone));
+    if let Some(refusal) = stopped(group, &by, r) {
+        return Ok(Err(refusal));
     }
     db::mark_deleted(tx, r.id, now)?;
-    record(tx, group, &by, "resource_deleted", &r.title, "", now)?;
+    group_objects::record(tx, group, &by, "resource_deleted", &r.title, "", now)?;
     outbox::deleted(tx, urls, group, r, by, now)?;
     Ok(Ok(()))
 }

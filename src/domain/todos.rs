@@ -6,7 +6,8 @@
 use rusqlite::{Connection, Transaction};
 
 use super::FieldErrors;
-use super::members::{Action, allows, role_of};
+use super::group_objects::{self, Stop};
+use super::members::{Action, role_of};
 use crate::db::groups::Group;
 use crate::db::todos::{self as db, NewTodo, Todo, TodoFields, TodoList};
 use crate::error::{AppError, AppResult};
@@ -56,11 +57,20 @@ pub enum Refusal {
     Gone,
 }
 
-impl Refusal {
-    pub fn message(self) -> &'static str {
+impl super::Refused for Refusal {
+    fn message(self) -> &'static str {
         match self {
             Refusal::NotAllowed => msg!("Your role in this group does not allow this."),
             Refusal::Gone => msg!("This was deleted meanwhile."),
+        }
+    }
+}
+
+impl From<Stop> for Refusal {
+    fn from(stop: Stop) -> Refusal {
+        match stop {
+            Stop::NotAllowed => Refusal::NotAllowed,
+            Stop::Gone => Refusal::Gone,
         }
     }
 }
@@ -124,39 +134,10 @@ pub fn validate(
     })
 }
 
-/// May `by` create or change the todos of `group` (not deleted)? In a
-/// remote group, only one of our profiles, from here: the change is made
-/// here at once (as resources are) and sent to the group's server, which
-/// checks the role again and passes it on.
-fn may_write(group: &Group, by: &By) -> bool {
-    !group.deleted
-        && by.member.group_id == group.id
-        && (group.is_local() || (by.member.is_local() && by.relayed.is_none()))
-        && allows(role_of(by.member), Action::WriteTodos)
-}
-
-fn record(
-    tx: &Transaction,
-    group: &Group,
-    by: &By,
-    subject: &str,
-    title: &str,
-    path: &str,
-    now: Timestamp,
-) -> AppResult<()> {
-    // A remote group keeps its own timeline.
-    if !group.is_local() {
-        return Ok(());
-    }
-    crate::db::group_activities::insert_activity(
-        tx,
-        group.id,
-        Some(by.member.actor_id),
-        subject,
-        title,
-        path,
-        now,
-    )
+/// Whether a change to a list or todo (of the group `of_group`) stops
+/// before its own rules.
+fn stopped(group: &Group, by: &By, of_group: i64, deleted: bool) -> Option<Refusal> {
+    group_objects::stop(group, by, Action::WriteTodos, of_group, deleted).map(Refusal::from)
 }
 
 fn reload_list(tx: &Transaction, id: i64) -> AppResult<TodoList> {
@@ -177,7 +158,7 @@ pub fn create_list(
     remote_ap_id: Option<&str>,
     now: Timestamp,
 ) -> Outcome<TodoList> {
-    if !may_write(group, &by) {
+    if !group_objects::may_write(group, &by, Action::WriteTodos) {
         return Ok(Err(Refusal::NotAllowed));
     }
     let uuid = uuid::Uuid::new_v4().to_string();
@@ -197,11 +178,8 @@ pub fn rename_list(
     title: &str,
     now: Timestamp,
 ) -> Outcome<()> {
-    if !may_write(group, &by) || list.group_id != group.id {
-        return Ok(Err(Refusal::NotAllowed));
-    }
-    if list.is_deleted() {
-        return Ok(Err(Refusal::Gone));
+    if let Some(refusal) = stopped(group, &by, list.group_id, list.is_deleted()) {
+        return Ok(Err(refusal));
     }
     if list.title == title {
         return Ok(Ok(()));
@@ -220,11 +198,8 @@ pub fn delete_list(
     list: &TodoList,
     now: Timestamp,
 ) -> Outcome<()> {
-    if !may_write(group, &by) || list.group_id != group.id {
-        return Ok(Err(Refusal::NotAllowed));
-    }
-    if list.is_deleted() {
-        return Ok(Err(Refusal::Gone));
+    if let Some(refusal) = stopped(group, &by, list.group_id, list.is_deleted()) {
+        return Ok(Err(refusal));
     }
     db::mark_list_deleted(tx, list.id, now)?;
     outbox::list_deleted(tx, urls, group, list, by, now)?;
@@ -243,11 +218,8 @@ pub fn create_todo(
     remote_ap_id: Option<&str>,
     now: Timestamp,
 ) -> Outcome<Todo> {
-    if !may_write(group, &by) || list.group_id != group.id {
-        return Ok(Err(Refusal::NotAllowed));
-    }
-    if list.is_deleted() {
-        return Ok(Err(Refusal::Gone));
+    if let Some(refusal) = stopped(group, &by, list.group_id, list.is_deleted()) {
+        return Ok(Err(refusal));
     }
     let uuid = uuid::Uuid::new_v4().to_string();
     let ap_id = remote_ap_id.map(str::to_string).unwrap_or_else(|| urls.todo(&uuid));
@@ -264,9 +236,9 @@ pub fn create_todo(
         now,
     )?;
     let t = reload(tx, id)?;
-    record(tx, group, &by, "todo_created", &t.title, &urls::todo(&t.uuid), now)?;
+    group_objects::record(tx, group, &by, "todo_created", &t.title, &urls::todo(&t.uuid), now)?;
     if t.done {
-        record(tx, group, &by, "todo_done", &t.title, &urls::todo(&t.uuid), now)?;
+        group_objects::record(tx, group, &by, "todo_done", &t.title, &urls::todo(&t.uuid), now)?;
     }
     outbox::todo_created(tx, group, &t, by, now)?;
     Ok(Ok(t))
@@ -283,11 +255,8 @@ pub fn update_todo(
     todo: &Checked,
     now: Timestamp,
 ) -> Outcome<()> {
-    if !may_write(group, &by) || t.group_id != group.id {
-        return Ok(Err(Refusal::NotAllowed));
-    }
-    if t.is_deleted() {
-        return Ok(Err(Refusal::Gone));
+    if let Some(refusal) = stopped(group, &by, t.group_id, t.is_deleted()) {
+        return Ok(Err(refusal));
     }
     let unchanged = t.title == todo.title
         && t.done == todo.done
@@ -299,7 +268,7 @@ pub fn update_todo(
     db::update_todo(tx, t.id, &todo.fields(), now)?;
     let new = reload(tx, t.id)?;
     if new.done && !t.done {
-        record(tx, group, &by, "todo_done", &new.title, &urls::todo(&new.uuid), now)?;
+        group_objects::record(tx, group, &by, "todo_done", &new.title, &urls::todo(&new.uuid), now)?;
     }
     // What peers see (title, status) may not have changed.
     if new.title != t.title || new.done != t.done {
@@ -316,11 +285,8 @@ pub fn delete_todo(
     t: &Todo,
     now: Timestamp,
 ) -> Outcome<()> {
-    if !may_write(group, &by) || t.group_id != group.id {
-        return Ok(Err(Refusal::NotAllowed));
-    }
-    if t.is_deleted() {
-        return Ok(Err(Refusal::Gone));
+    if let Some(refusal) = stopped(group, &by, t.group_id, t.is_deleted()) {
+        return Ok(Err(refusal));
     }
     db::mark_todo_deleted(tx, t.id, now)?;
     outbox::todo_deleted(tx, urls, group, t, by, now)?;

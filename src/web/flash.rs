@@ -7,6 +7,7 @@ use actix_web::http::header;
 use super::context::FlashLevel;
 use super::cookies;
 use crate::app::AppState;
+use crate::domain::Refused;
 
 /// A 303 to `location`, with a message (a catalog key) shown on arrival.
 pub fn redirect(state: &AppState, location: &str, level: FlashLevel, message: &'static str) -> HttpResponse {
@@ -20,6 +21,19 @@ pub fn redirect(state: &AppState, location: &str, level: FlashLevel, message: &'
     let value = cookies::sign(&state.secret, "flash", &encoded);
     let cookie = cookies::build(cookies::FLASH, value, state.config.is_https(), None);
     HttpResponse::SeeOther().insert_header((header::LOCATION, location.to_string())).cookie(cookie).finish()
+}
+
+/// A 303 to `back` after a change: `done`, or why it was refused.
+pub fn said<R: Refused>(
+    state: &AppState,
+    back: &str,
+    outcome: Result<(), R>,
+    done: &'static str,
+) -> HttpResponse {
+    match outcome {
+        Ok(()) => redirect(state, back, FlashLevel::Info, done),
+        Err(refusal) => redirect(state, back, FlashLevel::Error, refusal.message()),
+    }
 }
 
 /// The level and message a flash cookie carries, once its signature is checked.

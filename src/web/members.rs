@@ -12,6 +12,7 @@ use super::flash;
 use super::groups::{Viewing, viewing, viewing_for};
 use crate::app::AppState;
 use crate::db::members::{self as db, Member};
+use crate::domain::Refused;
 use crate::domain::members::{self as rules, ASSIGNABLE, Action, Refusal, Role};
 use crate::error::{AppError, AppResult};
 use crate::federation::lookup::{self, LookupError};
@@ -82,13 +83,6 @@ async fn page(
     super::render(status, &MembersPage { ctx, v, members, follow_requests, error })
 }
 
-fn said(state: &AppState, back: &str, outcome: Result<(), Refusal>, done: &'static str) -> HttpResponse {
-    match outcome {
-        Ok(()) => flash::redirect(state, back, FlashLevel::Info, done),
-        Err(refusal) => flash::redirect(state, back, FlashLevel::Error, refusal.message()),
-    }
-}
-
 #[derive(serde::Deserialize)]
 pub struct InviteForm {
     pub handle: String,
@@ -157,7 +151,7 @@ pub async fn invite(
     let outcome =
         state.db.write(move |tx| rules::invite(tx, &config, &urls, &group, &inviter, target, now)).await?;
     let back = urls::group_page(&v.group.handle(), "members");
-    Ok(said(&state, &back, outcome, msg!("The invitation is sent.")))
+    Ok(flash::said(&state, &back, outcome, msg!("The invitation is sent.")))
 }
 
 #[derive(serde::Deserialize)]
@@ -206,7 +200,7 @@ pub async fn decide(
         })
         .await?;
     let back = urls::group_page(&v.group.handle(), "members");
-    Ok(said(&state, &back, outcome, msg!("Done.")))
+    Ok(flash::said(&state, &back, outcome, msg!("Done.")))
 }
 
 /// A moderator accepts or refuses a follow request: `/@group/followers/<id>/<accept|reject>`.
@@ -303,7 +297,7 @@ pub async fn leave(
     let row = own_row(&state, v.group.id, profile).await?;
     let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
     let outcome = state.db.write(move |tx| rules::leave(tx, &urls, &group, &row, now)).await?;
-    Ok(said(&state, &urls::actor(&v.group.handle()), outcome, msg!("You left the group.")))
+    Ok(flash::said(&state, &urls::actor(&v.group.handle()), outcome, msg!("You left the group.")))
 }
 
 pub async fn answer_invitation(
@@ -326,5 +320,5 @@ pub async fn answer_invitation(
         state.db.write(move |tx| rules::answer_invitation(tx, &urls, &group, &row, accept, now)).await?;
     let done =
         if accept { msg!("Welcome: you are a member now.") } else { msg!("The invitation is declined.") };
-    Ok(said(&state, &urls::actor(&v.group.handle()), outcome, done))
+    Ok(flash::said(&state, &urls::actor(&v.group.handle()), outcome, done))
 }

@@ -18,6 +18,7 @@ pub mod events;
 pub mod feeds;
 pub mod flash;
 pub mod group_collections;
+pub mod group_objects;
 pub mod groups;
 pub mod inbox;
 pub mod instance_follows;

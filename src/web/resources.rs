@@ -13,17 +13,22 @@ use super::activitypub::{document, wants_activity_json};
 use super::context::{Ctx, FlashLevel};
 use super::csrf::CsrfForm;
 use super::flash;
+use super::group_objects::{
+    COLLECTION_MAX, Found, GroupObject, change_and_say, collection_owner, noindex, object,
+    ordered_collection, uuid_of, visible, write_as_member,
+};
 use super::groups::{Viewing, viewing_for};
 use super::pages::UNPROCESSABLE;
 use crate::app::AppState;
 use crate::db::groups::Group;
 use crate::db::resources::{self as db, Resource};
 use crate::domain::FieldErrors;
-use crate::domain::members::{Action, allows, role_of};
-use crate::domain::resources::{self as rules, Refusal, ResourceInput, TOOL_KINDS};
+use crate::domain::Refused;
+use crate::domain::members::Action;
+use crate::domain::resources::{self as rules, ResourceInput, TOOL_KINDS};
 use crate::error::{AppError, AppResult};
-use crate::federation::objects::resource::{resource_json, tombstone, wire_type};
-use crate::federation::outbox_resources::{By, context_of};
+use crate::federation::objects::resource::{resource_json, wire_type};
+use crate::federation::outbox_resources::context_of;
 use crate::urls;
 
 /// The page of the root, a folder or a link, with its forms.
@@ -117,49 +122,10 @@ fn tools(state: &AppState) -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-/// The group `group_id` for the viewer (404 unless they may `action` there;
-/// members without the right get 403, as on the group's own pages).
-pub async fn viewing_group(ctx: &Ctx, state: &AppState, group_id: i64, action: Action) -> AppResult<Viewing> {
-    let user_id = ctx.require_user()?.user_id;
-    let (group, member) = state
-        .db
-        .read(move |conn| {
-            let group = crate::db::groups::find_group(conn, group_id)?;
-            let member = crate::db::members::find_best_for_user(conn, group_id, user_id)?;
-            Ok((group, member))
-        })
-        .await?;
-    let group = group.filter(|g| !g.deleted).ok_or(AppError::NotFound)?;
-    let role = member.as_ref().and_then(role_of);
-    if !allows(role, Action::SeeMembersOnly) {
-        return Err(AppError::NotFound);
-    }
-    if !allows(role, action) {
-        return Err(AppError::Forbidden);
-    }
-    Ok(Viewing { group, member, role })
-}
-
-fn uuid_of(text: &str) -> AppResult<String> {
-    uuid::Uuid::parse_str(text).map(|u| u.to_string()).map_err(|_| AppError::NotFound)
-}
-
 /// A resource our member may change (in our group, or in a remote one: its
 /// server gets the change).
 async fn changeable(ctx: &Ctx, state: &AppState, uuid: &str) -> AppResult<(Viewing, Resource)> {
-    visible(ctx, state, uuid, Action::WriteResources).await
-}
-
-/// A resource and its group, for a member (404 for anyone else; 410 once deleted).
-async fn visible(ctx: &Ctx, state: &AppState, uuid: &str, action: Action) -> AppResult<(Viewing, Resource)> {
-    ctx.require_user()?;
-    let uuid = uuid_of(uuid)?;
-    let r = state.db.read(move |conn| db::find_by_uuid(conn, &uuid)).await?.ok_or(AppError::NotFound)?;
-    let v = viewing_group(ctx, state, r.group_id, action).await?;
-    if r.is_deleted() {
-        return Err(AppError::Gone);
-    }
-    Ok((v, r))
+    visible(ctx, state, uuid, Action::WriteResources, db::find_by_uuid).await
 }
 
 /// Where `r` may go: every folder of the group but itself and what is inside it.
@@ -242,12 +208,7 @@ impl ResourcePage {
             .await?;
         (self.breadcrumb, self.children, self.targets, self.tools) =
             (breadcrumb, children, targets, tools(state));
-        let mut response = super::render(status, &self)?;
-        response.headers_mut().insert(
-            actix_web::http::header::HeaderName::from_static("x-robots-tag"),
-            actix_web::http::header::HeaderValue::from_static("noindex"),
-        );
-        Ok(response)
+        Ok(noindex(super::render(status, &self)?))
     }
 }
 
@@ -273,9 +234,9 @@ pub async fn show(
     uuid: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     if wants_activity_json(&req) {
-        return object(&req, &state, &uuid).await;
+        return object(&req, &state, &uuid, db::find_by_uuid).await;
     }
-    let (v, r) = visible(&ctx, &state, &uuid, Action::SeeMembersOnly).await?;
+    let (v, r) = visible(&ctx, &state, &uuid, Action::SeeMembersOnly, db::find_by_uuid).await?;
     ResourcePage::blank(ctx, v, Some(r)).render(&state, actix_web::http::StatusCode::OK).await
 }
 
@@ -317,13 +278,6 @@ async fn folder_of(state: &AppState, group: &Group, uuid: &str) -> AppResult<Opt
     }
 }
 
-fn said(state: &AppState, back: &str, outcome: Result<(), Refusal>, done: &'static str) -> HttpResponse {
-    match outcome {
-        Ok(()) => flash::redirect(state, back, FlashLevel::Info, done),
-        Err(refusal) => flash::redirect(state, back, FlashLevel::Error, refusal.message()),
-    }
-}
-
 /// Adds a folder, a link, or (the buttons) a new pad, spreadsheet or call,
 /// in our group or in a remote one (then sent to the group's server).
 pub async fn create(
@@ -355,18 +309,12 @@ pub async fn create(
         Some(p) => urls::resource(&p.uuid),
         None => urls::group_page(&v.group.handle(), "resources"),
     };
-    let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
-    let member = v.member.clone().ok_or(AppError::Forbidden)?;
-    let outcome = state
-        .db
-        .write(move |tx| {
-            rules::create(tx, &urls, &group, By::here(&member), parent.as_ref(), &fields, None, now)
-                .map(|o| o.map(|_| ()))
-        })
-        .await?;
     let done =
         if form.kind == "folder" { msg!("The folder is created.") } else { msg!("The link is added.") };
-    Ok(said(&state, &back, outcome, done))
+    change_and_say(&state, &v, &back, done, move |tx, urls, group, by, now| {
+        rules::create(tx, urls, group, by, parent.as_ref(), &fields, None, now)
+    })
+    .await
 }
 
 /// New title and summary (and target, for a link).
@@ -388,13 +336,10 @@ pub async fn rename(
         }
     };
     let back = urls::resource(&r.uuid);
-    let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
-    let member = v.member.clone().ok_or(AppError::Forbidden)?;
-    let outcome = state
-        .db
-        .write(move |tx| rules::rename(tx, &urls, &group, By::here(&member), &r, &fields, now))
-        .await?;
-    Ok(said(&state, &back, outcome, msg!("Saved.")))
+    change_and_say(&state, &v, &back, msg!("Saved."), move |tx, urls, group, by, now| {
+        rules::rename(tx, urls, group, by, &r, &fields, now)
+    })
+    .await
 }
 
 /// Into another folder (`parent_id`: its uuid, empty for the root).
@@ -406,14 +351,12 @@ pub async fn move_to(
 ) -> AppResult<HttpResponse> {
     let (v, r) = changeable(&ctx, &state, &uuid).await?;
     let target = folder_of(&state, &v.group, &form.0.parent_id).await?;
-    let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
-    let member = v.member.clone().ok_or(AppError::Forbidden)?;
     let outcome = {
         let r = r.clone();
-        state
-            .db
-            .write(move |tx| rules::move_to(tx, &urls, &group, By::here(&member), &r, target.as_ref(), now))
-            .await?
+        write_as_member(&state, &v, move |tx, urls, group, by, now| {
+            rules::move_to(tx, urls, group, by, &r, target.as_ref(), now)
+        })
+        .await?
     };
     match outcome {
         Ok(()) => Ok(flash::redirect(&state, &urls::resource(&r.uuid), FlashLevel::Info, msg!("Moved."))),
@@ -437,96 +380,31 @@ pub async fn delete(
         Some(parent) => urls::resource(parent),
         None => urls::group_page(&v.group.handle(), "resources"),
     };
-    let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
-    let member = v.member.clone().ok_or(AppError::Forbidden)?;
-    let outcome =
-        state.db.write(move |tx| rules::delete(tx, &urls, &group, By::here(&member), &r, now)).await?;
-    Ok(said(&state, &back, outcome, msg!("Deleted.")))
-}
-
-/// Whether this GET is signed by a member of the group (a stored remote
-/// actor whose key verifies; see `federation::signed_fetch`).
-pub async fn signed_member(req: &HttpRequest, state: &AppState, group_id: i64) -> AppResult<bool> {
-    let (get, now) = (crate::federation::signed_fetch::SignedGet::of(req, state.urls.host()), state.now());
-    state
-        .db
-        .read(move |conn| {
-            let crate::federation::signed_fetch::Signer::Verified(actor) = get.signer(conn, now)? else {
-                return Ok(false);
-            };
-            let role = crate::db::members::find_between(conn, group_id, actor)?.as_ref().and_then(role_of);
-            Ok(allows(role, Action::SeeMembersOnly))
-        })
-        .await
-}
-
-/// A resource of ours as ActivityPub JSON: to a signed fetch by a member of
-/// its group (for one our member added to a remote group: also the group
-/// and its server, which fetch for their members); a deleted one is an
-/// empty Tombstone (410) for anyone, as Mobilizon checks before it applies a
-/// Delete; 404 otherwise.
-async fn object(req: &HttpRequest, state: &AppState, uuid: &str) -> AppResult<HttpResponse> {
-    let uuid = uuid_of(uuid)?;
-    let found = state
-        .db
-        .read(move |conn| {
-            let Some(r) = db::find_by_uuid(conn, &uuid)? else { return Ok(None) };
-            Ok(crate::db::groups::find_group(conn, r.group_id)?.map(|g| (r, g)))
-        })
-        .await?;
-    let Some((r, group)) = found.filter(|(r, _)| r.local) else {
-        return Err(AppError::NotFound);
-    };
-    if let Some(deleted) = r.deleted_at {
-        return Ok(document(
-            actix_web::http::StatusCode::GONE,
-            tombstone(&r.ap_id, wire_type(&r.kind), deleted),
-        ));
-    }
-    let allowed = if group.is_local() {
-        signed_member(req, state, group.id).await?
-    } else {
-        super::discussions_ap::signed_reader(req, state, &group).await?
-    };
-    if group.deleted || !allowed {
-        return Err(AppError::NotFound);
-    }
-    let doc = resource_json(&r, &group.ap_id, &context_of(&group, r.parent_ap_id.as_deref()));
-    Ok(document(actix_web::http::StatusCode::OK, doc))
-}
-
-/// Most items a members-only collection lists (one page, inlined).
-pub const COLLECTION_MAX: i64 = 500;
-
-/// A members-only collection of one of our groups, to a signed member fetch.
-pub fn ordered_collection(id: &str, group: &Group, items: Vec<serde_json::Value>) -> serde_json::Value {
-    serde_json::json!({
-        "type": "OrderedCollection",
-        "id": id,
-        "attributedTo": group.ap_id,
-        "totalItems": items.len(),
-        "first": {
-            "type": "OrderedCollectionPage",
-            "id": format!("{id}?page=1"),
-            "partOf": id,
-            "orderedItems": items,
-        },
+    change_and_say(&state, &v, &back, msg!("Deleted."), move |tx, urls, group, by, now| {
+        rules::delete(tx, urls, group, by, &r, now)
     })
+    .await
 }
 
-/// The group (ours, live) a collection URL names, if a member signed the fetch.
-pub async fn collection_owner(req: &HttpRequest, state: &AppState, handle: &str) -> AppResult<Group> {
-    let handle = handle.to_string();
-    let group = state
-        .db
-        .read(move |conn| crate::db::groups::find_by_handle(conn, &handle))
-        .await?
-        .filter(|g| g.is_local() && !g.deleted)
-        .ok_or(AppError::NotFound)?;
-    if !signed_member(req, state, group.id).await? {
-        return Err(AppError::NotFound);
+impl GroupObject for Resource {
+    fn group_id(&self) -> i64 {
+        self.group_id
     }
-    Ok(group)
+
+    fn deleted(&self) -> bool {
+        self.is_deleted()
+    }
+
+    fn found(self, group: Group) -> Found {
+        Found {
+            document: resource_json(&self, &group.ap_id, &context_of(&group, self.parent_ap_id.as_deref())),
+            former_type: wire_type(&self.kind),
+            local: self.local,
+            ap_id: self.ap_id,
+            deleted_at: self.deleted_at,
+            group,
+        }
+    }
 }
 
 /// `/@group/resources` as an OrderedCollection of its resources.

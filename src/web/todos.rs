@@ -14,18 +14,21 @@ use super::activitypub::{document, wants_activity_json};
 use super::context::{Ctx, FlashLevel};
 use super::csrf::CsrfForm;
 use super::flash;
+use super::group_objects::{
+    COLLECTION_MAX, Found, GroupObject, change_and_say, collection_owner, noindex, object,
+    ordered_collection, visible, write_as_member,
+};
 use super::groups::{Viewing, viewing_for};
 use super::pages::UNPROCESSABLE;
-use super::resources::{COLLECTION_MAX, collection_owner, ordered_collection, signed_member, viewing_group};
 use crate::app::AppState;
+use crate::db::groups::Group;
 use crate::db::todos::{self as db, Todo, TodoList};
 use crate::domain::FieldErrors;
+use crate::domain::Refused;
 use crate::domain::members::{Action, Role, role_of};
-use crate::domain::todos::{self as rules, Refusal, TodoInput};
-use crate::error::{AppError, AppResult};
-use crate::federation::objects::resource::tombstone;
+use crate::domain::todos::{self as rules, TodoInput};
+use crate::error::AppResult;
 use crate::federation::objects::todo::{todo_json, todo_list_json};
-use crate::federation::outbox_resources::By;
 use crate::urls;
 
 #[derive(Template)]
@@ -93,10 +96,6 @@ impl Writes for TodoPage {
     }
 }
 
-fn uuid_of(text: &str) -> AppResult<String> {
-    uuid::Uuid::parse_str(text).map(|u| u.to_string()).map_err(|_| AppError::NotFound)
-}
-
 fn input_of(t: &Todo) -> TodoInput {
     TodoInput {
         title: t.title.clone(),
@@ -120,51 +119,6 @@ async fn members_of(state: &AppState, group_id: i64) -> AppResult<Vec<(i64, Stri
             (m.actor_id, name)
         })
         .collect())
-}
-
-fn noindex(mut response: HttpResponse) -> HttpResponse {
-    response.headers_mut().insert(
-        actix_web::http::header::HeaderName::from_static("x-robots-tag"),
-        actix_web::http::header::HeaderValue::from_static("noindex"),
-    );
-    response
-}
-
-/// A list and its group, for a member (404 for anyone else; 410 once deleted).
-async fn visible_list(
-    ctx: &Ctx,
-    state: &AppState,
-    uuid: &str,
-    action: Action,
-) -> AppResult<(Viewing, TodoList)> {
-    ctx.require_user()?;
-    let uuid = uuid_of(uuid)?;
-    let list =
-        state.db.read(move |conn| db::find_list_by_uuid(conn, &uuid)).await?.ok_or(AppError::NotFound)?;
-    let v = viewing_group(ctx, state, list.group_id, action).await?;
-    if list.is_deleted() {
-        return Err(AppError::Gone);
-    }
-    Ok((v, list))
-}
-
-async fn visible_todo(ctx: &Ctx, state: &AppState, uuid: &str, action: Action) -> AppResult<(Viewing, Todo)> {
-    ctx.require_user()?;
-    let uuid = uuid_of(uuid)?;
-    let todo =
-        state.db.read(move |conn| db::find_todo_by_uuid(conn, &uuid)).await?.ok_or(AppError::NotFound)?;
-    let v = viewing_group(ctx, state, todo.group_id, action).await?;
-    if todo.is_deleted() {
-        return Err(AppError::Gone);
-    }
-    Ok((v, todo))
-}
-
-fn said(state: &AppState, back: &str, outcome: Result<(), Refusal>, done: &'static str) -> HttpResponse {
-    match outcome {
-        Ok(()) => flash::redirect(state, back, FlashLevel::Info, done),
-        Err(refusal) => flash::redirect(state, back, FlashLevel::Error, refusal.message()),
-    }
 }
 
 async fn lists_page(
@@ -218,12 +172,10 @@ pub async fn create_list(
     if !errors.is_empty() {
         return lists_page(ctx, &state, v, form.0.title, errors).await;
     }
-    let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
-    let member = v.member.clone().ok_or(AppError::Forbidden)?;
-    let outcome = state
-        .db
-        .write(move |tx| rules::create_list(tx, &urls, &group, By::here(&member), &title, None, now))
-        .await?;
+    let outcome = write_as_member(&state, &v, move |tx, urls, group, by, now| {
+        rules::create_list(tx, urls, group, by, &title, None, now)
+    })
+    .await?;
     Ok(match outcome {
         Ok(list) => flash::redirect(
             &state,
@@ -270,9 +222,9 @@ pub async fn show_list(
     uuid: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     if wants_activity_json(&req) {
-        return list_object(&req, &state, &uuid).await;
+        return object(&req, &state, &uuid, db::find_list_by_uuid).await;
     }
-    let (v, list) = visible_list(&ctx, &state, &uuid, Action::SeeMembersOnly).await?;
+    let (v, list) = visible(&ctx, &state, &uuid, Action::SeeMembersOnly, db::find_list_by_uuid).await?;
     let page = blank_list_page(ctx, v, list);
     list_page(&state, page, StatusCode::OK).await
 }
@@ -307,7 +259,7 @@ pub async fn add_todo(
     uuid: web::Path<String>,
     form: CsrfForm<TodoForm>,
 ) -> AppResult<HttpResponse> {
-    let (v, list) = visible_list(&ctx, &state, &uuid, Action::WriteTodos).await?;
+    let (v, list) = visible(&ctx, &state, &uuid, Action::WriteTodos, db::find_list_by_uuid).await?;
     let input = form.0.input();
     let checked = {
         let (group_id, input) = (v.group.id, input.clone());
@@ -322,16 +274,10 @@ pub async fn add_todo(
         }
     };
     let back = urls::todo_list(&list.uuid);
-    let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
-    let member = v.member.clone().ok_or(AppError::Forbidden)?;
-    let outcome = state
-        .db
-        .write(move |tx| {
-            rules::create_todo(tx, &urls, &group, By::here(&member), &list, &checked, None, now)
-                .map(|o| o.map(|_| ()))
-        })
-        .await?;
-    Ok(said(&state, &back, outcome, msg!("The todo is added.")))
+    change_and_say(&state, &v, &back, msg!("The todo is added."), move |tx, urls, group, by, now| {
+        rules::create_todo(tx, urls, group, by, &list, &checked, None, now)
+    })
+    .await
 }
 
 pub async fn rename_list(
@@ -340,7 +286,7 @@ pub async fn rename_list(
     uuid: web::Path<String>,
     form: CsrfForm<TitleForm>,
 ) -> AppResult<HttpResponse> {
-    let (v, list) = visible_list(&ctx, &state, &uuid, Action::WriteTodos).await?;
+    let (v, list) = visible(&ctx, &state, &uuid, Action::WriteTodos, db::find_list_by_uuid).await?;
     let mut errors = FieldErrors::default();
     let title = rules::checked_title(&form.0.title, &mut errors);
     if !errors.is_empty() {
@@ -349,13 +295,10 @@ pub async fn rename_list(
         return list_page(&state, page, UNPROCESSABLE).await;
     }
     let back = urls::todo_list(&list.uuid);
-    let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
-    let member = v.member.clone().ok_or(AppError::Forbidden)?;
-    let outcome = state
-        .db
-        .write(move |tx| rules::rename_list(tx, &urls, &group, By::here(&member), &list, &title, now))
-        .await?;
-    Ok(said(&state, &back, outcome, msg!("Saved.")))
+    change_and_say(&state, &v, &back, msg!("Saved."), move |tx, urls, group, by, now| {
+        rules::rename_list(tx, urls, group, by, &list, &title, now)
+    })
+    .await
 }
 
 pub async fn delete_list(
@@ -364,15 +307,12 @@ pub async fn delete_list(
     uuid: web::Path<String>,
     _form: CsrfForm<EmptyForm>,
 ) -> AppResult<HttpResponse> {
-    let (v, list) = visible_list(&ctx, &state, &uuid, Action::WriteTodos).await?;
+    let (v, list) = visible(&ctx, &state, &uuid, Action::WriteTodos, db::find_list_by_uuid).await?;
     let back = urls::group_page(&v.group.handle(), "todos");
-    let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
-    let member = v.member.clone().ok_or(AppError::Forbidden)?;
-    let outcome = state
-        .db
-        .write(move |tx| rules::delete_list(tx, &urls, &group, By::here(&member), &list, now))
-        .await?;
-    Ok(said(&state, &back, outcome, msg!("Deleted.")))
+    change_and_say(&state, &v, &back, msg!("Deleted."), move |tx, urls, group, by, now| {
+        rules::delete_list(tx, urls, group, by, &list, now)
+    })
+    .await
 }
 
 async fn todo_page(
@@ -396,9 +336,9 @@ pub async fn show_todo(
     uuid: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     if wants_activity_json(&req) {
-        return todo_object(&req, &state, &uuid).await;
+        return object(&req, &state, &uuid, db::find_todo_by_uuid).await;
     }
-    let (v, todo) = visible_todo(&ctx, &state, &uuid, Action::SeeMembersOnly).await?;
+    let (v, todo) = visible(&ctx, &state, &uuid, Action::SeeMembersOnly, db::find_todo_by_uuid).await?;
     let input = input_of(&todo);
     todo_page(ctx, &state, v, todo, input, FieldErrors::default()).await
 }
@@ -410,7 +350,7 @@ pub async fn update_todo(
     uuid: web::Path<String>,
     form: CsrfForm<TodoForm>,
 ) -> AppResult<HttpResponse> {
-    let (v, todo) = visible_todo(&ctx, &state, &uuid, Action::WriteTodos).await?;
+    let (v, todo) = visible(&ctx, &state, &uuid, Action::WriteTodos, db::find_todo_by_uuid).await?;
     let input = form.0.input();
     let checked = {
         let (group_id, input) = (v.group.id, input.clone());
@@ -421,13 +361,10 @@ pub async fn update_todo(
         Err(errors) => return todo_page(ctx, &state, v, todo, input, errors).await,
     };
     let back = urls::todo_list(&todo.list_uuid);
-    let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
-    let member = v.member.clone().ok_or(AppError::Forbidden)?;
-    let outcome = state
-        .db
-        .write(move |tx| rules::update_todo(tx, &urls, &group, By::here(&member), &todo, &checked, now))
-        .await?;
-    Ok(said(&state, &back, outcome, msg!("Saved.")))
+    change_and_say(&state, &v, &back, msg!("Saved."), move |tx, urls, group, by, now| {
+        rules::update_todo(tx, urls, group, by, &todo, &checked, now)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -444,7 +381,7 @@ pub async fn mark_done(
     uuid: web::Path<String>,
     form: CsrfForm<DoneForm>,
 ) -> AppResult<HttpResponse> {
-    let (v, todo) = visible_todo(&ctx, &state, &uuid, Action::WriteTodos).await?;
+    let (v, todo) = visible(&ctx, &state, &uuid, Action::WriteTodos, db::find_todo_by_uuid).await?;
     let checked = rules::Checked {
         title: todo.title.clone(),
         done: form.0.status == "true",
@@ -452,13 +389,10 @@ pub async fn mark_done(
         assignee_id: todo.assignee_id,
     };
     let back = urls::todo_list(&todo.list_uuid);
-    let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
-    let member = v.member.clone().ok_or(AppError::Forbidden)?;
-    let outcome = state
-        .db
-        .write(move |tx| rules::update_todo(tx, &urls, &group, By::here(&member), &todo, &checked, now))
-        .await?;
-    Ok(said(&state, &back, outcome, msg!("Saved.")))
+    change_and_say(&state, &v, &back, msg!("Saved."), move |tx, urls, group, by, now| {
+        rules::update_todo(tx, urls, group, by, &todo, &checked, now)
+    })
+    .await
 }
 
 pub async fn delete_todo(
@@ -467,87 +401,52 @@ pub async fn delete_todo(
     uuid: web::Path<String>,
     _form: CsrfForm<EmptyForm>,
 ) -> AppResult<HttpResponse> {
-    let (v, todo) = visible_todo(&ctx, &state, &uuid, Action::WriteTodos).await?;
+    let (v, todo) = visible(&ctx, &state, &uuid, Action::WriteTodos, db::find_todo_by_uuid).await?;
     let back = urls::todo_list(&todo.list_uuid);
-    let (urls, now, group) = (state.urls.clone(), state.now(), v.group.clone());
-    let member = v.member.clone().ok_or(AppError::Forbidden)?;
-    let outcome = state
-        .db
-        .write(move |tx| rules::delete_todo(tx, &urls, &group, By::here(&member), &todo, now))
-        .await?;
-    Ok(said(&state, &back, outcome, msg!("Deleted.")))
+    change_and_say(&state, &v, &back, msg!("Deleted."), move |tx, urls, group, by, now| {
+        rules::delete_todo(tx, urls, group, by, &todo, now)
+    })
+    .await
 }
 
-/// A todo list or todo as the ActivityPub answer needs it.
-struct Found {
-    group: crate::db::groups::Group,
-    local: bool,
-    ap_id: String,
-    former_type: &'static str,
-    deleted_at: Option<crate::time::Timestamp>,
-    document: serde_json::Value,
-}
-
-/// A list or todo of ours as ActivityPub JSON: to a signed member fetch
-/// (for one our member made in a remote group: also the group and its
-/// server, which fetch for their members, as for resources); an empty
-/// Tombstone (410) once deleted; 404 otherwise.
-async fn members_only_object(
-    req: &HttpRequest,
-    state: &AppState,
-    found: Option<Found>,
-) -> AppResult<HttpResponse> {
-    let Some(f) = found.filter(|f| f.local) else {
-        return Err(AppError::NotFound);
-    };
-    if let Some(deleted) = f.deleted_at {
-        return Ok(document(StatusCode::GONE, tombstone(&f.ap_id, f.former_type, deleted)));
+impl GroupObject for TodoList {
+    fn group_id(&self) -> i64 {
+        self.group_id
     }
-    let allowed = if f.group.is_local() {
-        signed_member(req, state, f.group.id).await?
-    } else {
-        super::discussions_ap::signed_reader(req, state, &f.group).await?
-    };
-    if f.group.deleted || !allowed {
-        return Err(AppError::NotFound);
+
+    fn deleted(&self) -> bool {
+        self.is_deleted()
     }
-    Ok(document(StatusCode::OK, f.document))
+
+    fn found(self, group: Group) -> Found {
+        Found {
+            document: todo_list_json(&self, &group.ap_id),
+            former_type: "TodoList",
+            local: self.local,
+            ap_id: self.ap_id,
+            deleted_at: self.deleted_at,
+            group,
+        }
+    }
 }
 
-async fn list_object(req: &HttpRequest, state: &AppState, uuid: &str) -> AppResult<HttpResponse> {
-    let uuid = uuid_of(uuid)?;
-    let found = state
-        .db
-        .read(move |conn| {
-            let Some(l) = db::find_list_by_uuid(conn, &uuid)? else { return Ok(None) };
-            Ok(crate::db::groups::find_group(conn, l.group_id)?.map(|group| Found {
-                document: todo_list_json(&l, &group.ap_id),
-                local: l.local,
-                ap_id: l.ap_id.clone(),
-                former_type: "TodoList",
-                deleted_at: l.deleted_at,
-                group,
-            }))
-        })
-        .await?;
-    members_only_object(req, state, found).await
-}
+impl GroupObject for Todo {
+    fn group_id(&self) -> i64 {
+        self.group_id
+    }
 
-async fn todo_object(req: &HttpRequest, state: &AppState, uuid: &str) -> AppResult<HttpResponse> {
-    let uuid = uuid_of(uuid)?;
-    let found = state
-        .db
-        .read(move |conn| {
-            let Some(t) = db::find_todo_by_uuid(conn, &uuid)? else { return Ok(None) };
-            Ok(crate::db::groups::find_group(conn, t.group_id)?.map(|group| Found {
-                document: todo_json(&t, &group.ap_id),
-                local: t.local,
-                ap_id: t.ap_id.clone(),
-                former_type: "Todo",
-                deleted_at: t.deleted_at,
-                group,
-            }))
-        })
-        .await?;
-    members_only_object(req, state, found).await
+    fn deleted(&self) -> bool {
+        self.is_deleted()
+    }
+
+    fn found(self, group: Group) -> Found {
+        Found {
+            document: todo_json(&self, &group.ap_id),
+            former_type: "Todo",
+            local: self.local,
+            ap_id: self.ap_id,
+            deleted_at: self.deleted_at,
+            group,
+        }
+    }
 }

@@ -9,24 +9,6 @@ use actix_web::http::StatusCode;
 use crate::common::{self, world};
 use crate::groups::group_form;
 
-/// Gives `actor_id` a role in a group directly (joining, approving and
-/// inviting are proven in groups.rs).
-pub fn put_member(db: &zerda::db::Db, group: &str, actor_id: i64, role: &str) {
-    let (group, role) = (group.to_string(), role.to_string());
-    db.write_blocking(move |tx| {
-        let uuid = uuid::Uuid::new_v4().to_string();
-        tx.execute(
-            "INSERT INTO members (uuid, ap_id, group_id, actor_id, role, created_at, updated_at)
-             VALUES (?1, 'http://zerda.test/member/' || ?1,
-                     (SELECT id FROM actors WHERE preferred_username = ?2 AND domain IS NULL), ?3, ?4, 0, 0)
-             ON CONFLICT (group_id, actor_id) DO UPDATE SET role = excluded.role",
-            rusqlite::params![uuid, group, actor_id, role],
-        )?;
-        Ok(())
-    })
-    .expect("member");
-}
-
 /// Everyone of the role tests: alice created the group (administrator),
 /// bob is a member, carol a moderator; dave is no one there, erin is
 /// invited and frank asked to join.
@@ -65,7 +47,7 @@ async fn members_start_read_answer_edit_and_delete() {
     let w = &c.w;
     app.login(&w.alice.email, world::PASSWORD).await;
     app.post("/groups/create", &group_form(&[])).await;
-    put_member(app.db(), "climbers", w.bob.actor_id, "member");
+    app.put_member(app.local_actor_row("climbers"), w.bob.actor_id, "member");
 
     // Bob finds the discussions from the group page and starts one.
     as_user!(app, w.bob);
@@ -177,10 +159,10 @@ async fn each_role_may_do_its_share_and_nothing_else() {
     let w = &c.w;
     app.login(&w.alice.email, world::PASSWORD).await;
     app.post("/groups/create", &group_form(&[])).await;
-    put_member(app.db(), "climbers", w.bob.actor_id, "member");
-    put_member(app.db(), "climbers", c.carol.actor_id, "moderator");
-    put_member(app.db(), "climbers", c.erin.actor_id, "invited");
-    put_member(app.db(), "climbers", c.frank.actor_id, "not_approved");
+    app.put_member(app.local_actor_row("climbers"), w.bob.actor_id, "member");
+    app.put_member(app.local_actor_row("climbers"), c.carol.actor_id, "moderator");
+    app.put_member(app.local_actor_row("climbers"), c.erin.actor_id, "invited");
+    app.put_member(app.local_actor_row("climbers"), c.frank.actor_id, "not_approved");
     let r = app.post("/@climbers/c/new", &[("title", "Season plan"), ("text", "Ideas welcome.")]).await;
     let path = r.location().expect("started").to_string();
     app.post(&format!("{path}/reply"), &[("text", "Alice's second thought.")]).await;
@@ -433,7 +415,7 @@ async fn one_groups_members_cannot_reach_another_groups_discussions() {
     let chalk_message =
         app.count_text("SELECT uuid FROM discussion_comments WHERE text_source = 'Bring chalk.'");
     // Bob administers climbers, and is nothing in walkers.
-    put_member(app.db(), "climbers", w.bob.actor_id, "administrator");
+    app.put_member(app.local_actor_row("climbers"), w.bob.actor_id, "administrator");
     as_user!(app, w.bob);
     let before = app.fingerprint();
     // Walkers' discussion under its own URL, and under climbers' name.
@@ -514,7 +496,7 @@ async fn no_public_surface_shows_a_discussion() {
     let w = &c.w;
     app.login(&w.alice.email, world::PASSWORD).await;
     app.post("/groups/create", &group_form(&[])).await;
-    put_member(app.db(), "climbers", w.bob.actor_id, "member");
+    app.put_member(app.local_actor_row("climbers"), w.bob.actor_id, "member");
     let r = app
         .post(
             "/@climbers/c/new",

@@ -12,7 +12,6 @@ use zerda::federation::signatures;
 
 use crate::common::remote::{Remote, key, other_key};
 use crate::common::{self, world};
-use crate::discussions::put_member;
 use crate::groups::group_form;
 
 const AP: &str = "application/activity+json";
@@ -24,21 +23,6 @@ fn known(state: &zerda::app::AppState, ap_id: &str) -> i64 {
     let resolver =
         zerda::federation::resolve::Resolver::new(&state.db, &state.http, &state.urls, state.now());
     resolver.actor(ap_id).unwrap_or_else(|e| panic!("{ap_id}: {e:?}"))
-}
-
-/// A membership in any group (ours or remote), by row ids.
-fn put_member_row(db: &zerda::db::Db, group_id: i64, actor_id: i64, role: &str) {
-    let role = role.to_string();
-    db.write_blocking(move |tx| {
-        let uuid = uuid::Uuid::new_v4().to_string();
-        tx.execute(
-            "INSERT INTO members (uuid, ap_id, group_id, actor_id, role, created_at, updated_at)
-             VALUES (?1, 'http://elsewhere.test/member/' || ?1, ?2, ?3, ?4, 0, 0)",
-            rusqlite::params![uuid, group_id, actor_id, role],
-        )?;
-        Ok(())
-    })
-    .expect("member");
 }
 
 fn follows(db: &zerda::db::Db, follower: i64, target: i64) {
@@ -90,11 +74,11 @@ async fn our_discussions_reach_remote_members_only_in_mobilizons_shapes() {
     let (mut app, w) = common::federated_app().await;
     app.login(&w.alice.email, world::PASSWORD).await;
     app.post("/groups/create", &group_form(&[])).await;
-    put_member(app.db(), "climbers", w.bob.actor_id, "member");
+    app.put_member(app.local_actor_row("climbers"), w.bob.actor_id, "member");
     let (members, followers) = (Remote::start(&["sam"]), Remote::start(&["fay"]));
     let sam = known(&app.state, &members.actor("sam"));
     let fay = known(&app.state, &followers.actor("fay"));
-    put_member(app.db(), "climbers", sam, "member");
+    app.put_member(app.local_actor_row("climbers"), sam, "member");
     let group_id = app.actor_row(GROUP);
     follows(app.db(), fay, group_id);
     let skip = app.deliveries().len();
@@ -187,15 +171,15 @@ async fn a_remote_member_writes_in_our_group_and_the_group_passes_it_on() {
     let (mut app, w) = common::federated_app().await;
     app.login(&w.alice.email, world::PASSWORD).await;
     app.post("/groups/create", &group_form(&[])).await;
-    put_member(app.db(), "climbers", w.bob.actor_id, "member");
+    app.put_member(app.local_actor_row("climbers"), w.bob.actor_id, "member");
     let (one, two, three) = (Remote::start(&["sam"]), Remote::start(&["rob"]), Remote::start(&["fay"]));
     let (sam_id, rob_id, fay_id) = (
         known(&app.state, &one.actor("sam")),
         known(&app.state, &two.actor("rob")),
         known(&app.state, &three.actor("fay")),
     );
-    put_member(app.db(), "climbers", sam_id, "member");
-    put_member(app.db(), "climbers", rob_id, "member");
+    app.put_member(app.local_actor_row("climbers"), sam_id, "member");
+    app.put_member(app.local_actor_row("climbers"), rob_id, "member");
     follows(app.db(), fay_id, app.actor_row(GROUP));
     let skip = app.deliveries().len();
 
@@ -293,7 +277,7 @@ async fn forged_or_unauthorised_notes_change_nothing() {
     let (members, strangers) = (Remote::start(&["sam", "ivy", "nora"]), Remote::start(&["eve"]));
     for (name, role) in [("sam", "member"), ("ivy", "invited"), ("nora", "not_approved")] {
         let id = known(&app.state, &members.actor(name));
-        put_member(app.db(), "climbers", id, role);
+        app.put_member(app.local_actor_row("climbers"), id, role);
     }
     let sams_reply = members.id("/comments/sam-1");
     let mut ok = note(&sams_reply, &members.actor("sam"), GROUP, &url, "<p>Sam was here.</p>");
@@ -375,7 +359,7 @@ async fn a_remote_groups_discussions_are_kept_for_our_members_and_answered_there
     let other_group = home.serve_actor_as("/@quiet", "Group", "Quiet");
     let group_id = known(&app.state, &group);
     known(&app.state, &other_group);
-    put_member_row(app.db(), group_id, w.bob.actor_id, "member");
+    app.put_member(group_id, w.bob.actor_id, "member");
     let handle = format!("riverside@{}", home.host());
     let skip = app.deliveries().len();
 
@@ -501,7 +485,7 @@ async fn a_discussion_is_served_as_activitypub_only_to_a_signed_member_fetch() {
     let (members, strangers) = (Remote::start(&["sam"]), Remote::start(&["eve"]));
     let sam = known(&app.state, &members.actor("sam"));
     known(&app.state, &strangers.actor("eve"));
-    put_member(app.db(), "climbers", sam, "member");
+    app.put_member(app.local_actor_row("climbers"), sam, "member");
     let r = app.post("/@climbers/c/new", &[("title", "Members only"), ("text", "Secret plan.")]).await;
     let path = r.location().expect("started").to_string();
     app.post(&format!("{path}/reply"), &[("text", "Second.")]).await;
@@ -595,12 +579,12 @@ async fn remote_moderators_rename_and_delete_in_our_group_as_far_as_their_role_a
     let (mut app, w) = common::federated_app().await;
     app.login(&w.alice.email, world::PASSWORD).await;
     app.post("/groups/create", &group_form(&[])).await;
-    put_member(app.db(), "climbers", w.bob.actor_id, "member");
+    app.put_member(app.local_actor_row("climbers"), w.bob.actor_id, "member");
     let (one, two, three) = (Remote::start(&["mo"]), Remote::start(&["ada"]), Remote::start(&["pat"]));
     let (mo, ada, pat) = (one.actor("mo"), two.actor("ada"), three.actor("pat"));
     for (who, role) in [(&mo, "moderator"), (&ada, "administrator"), (&pat, "member")] {
         let id = known(&app.state, who);
-        put_member(app.db(), "climbers", id, role);
+        app.put_member(app.local_actor_row("climbers"), id, role);
     }
     let r = app.post("/@climbers/c/new", &[("title", "Ours"), ("text", "Alice opens.")]).await;
     let path = r.location().expect("started").to_string();

@@ -11,7 +11,7 @@ use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 use zerda::db::groups::Group;
-use zerda::db::members::{Member, NewMember};
+use zerda::db::members::Member;
 use zerda::domain::groups::GroupInput;
 use zerda::domain::members::{self, Role};
 use zerda::federation::objects::remote_actor::parse_actor;
@@ -103,17 +103,6 @@ where
     fn remote_person(&self, remote: &Remote, name: &str) -> (String, i64) {
         let id = remote.serve_actor_as(&format!("/@{name}"), "Person", name);
         (id, self.store_doc(&remote.actor_doc(&format!("/@{name}"), "Person", name)))
-    }
-
-    /// A membership written directly (what earlier activities would have made).
-    fn put_member(&self, group: i64, actor: i64, role: &str, ap_id: &str) -> Member {
-        let uuid = uuid::Uuid::new_v4().to_string();
-        let new =
-            NewMember { uuid: &uuid, ap_id, group_id: group, actor_id: actor, role, invited_by_id: None };
-        self.db()
-            .write_blocking(|tx| zerda::db::members::insert_member(tx, &new, T0))
-            .expect("insert member");
-        self.member_row(group, actor).expect("the member")
     }
 
     /// Stores a remote actor from its document (as a fetch would).
@@ -380,7 +369,7 @@ async fn a_remote_member_leaves_but_never_as_the_last_administrator() {
     );
 
     // Sam comes back as the only administrator: leaving is refused.
-    app.put_member(group.id, sam_row, "administrator", &format!("{sam}/join/2"));
+    app.put_member_as(group.id, sam_row, "administrator", &format!("{sam}/join/2"));
     app.db()
         .write_blocking(|tx| {
             Ok(tx.execute("UPDATE members SET role = 'member' WHERE actor_id = ?1", [w.alice.actor_id])?)
@@ -532,7 +521,7 @@ async fn role_changes_and_removals_of_our_profiles_count_only_from_the_groups_se
     remote.serve(&doc);
     let hikers = app.group_row(app.store_doc(&doc));
     let ours = remote.id("/member/alice-1");
-    app.put_member(hikers.id, w.alice.actor_id, "member", &ours);
+    app.put_member_as(hikers.id, w.alice.actor_id, "member", &ours);
     let promote = |actor: &str, n: u32| {
         let mut update = wrap(
             "Update",
@@ -580,11 +569,11 @@ async fn remote_members_act_on_our_groups_only_as_far_as_their_role_allows() {
     let (mo, mo_row) = app.remote_person(&remote, "mo");
     let (ada, ada_row) = app.remote_person(&remote, "ada");
     let (sam, sam_row) = app.remote_person(&remote, "sam");
-    app.put_member(group.id, pat_row, "member", &format!("{pat}/join/1"));
-    app.put_member(group.id, mo_row, "moderator", &format!("{mo}/join/1"));
-    app.put_member(group.id, ada_row, "administrator", &format!("{ada}/join/1"));
-    let bob = app.put_member(group.id, w.bob.actor_id, "member", "http://zerda.test/member/bob-1");
-    let admin = app.put_member(group.id, w.admin.actor_id, "member", "http://zerda.test/member/admin-1");
+    app.put_member_as(group.id, pat_row, "member", &format!("{pat}/join/1"));
+    app.put_member_as(group.id, mo_row, "moderator", &format!("{mo}/join/1"));
+    app.put_member_as(group.id, ada_row, "administrator", &format!("{ada}/join/1"));
+    let bob = app.put_member_as(group.id, w.bob.actor_id, "member", "http://zerda.test/member/bob-1");
+    let admin = app.put_member_as(group.id, w.admin.actor_id, "member", "http://zerda.test/member/admin-1");
     // Sam asks to join.
     let join = json!({ "type": "Join", "id": format!("{sam}/join/1"), "actor": sam, "object": group.ap_id });
     app.receive_and_apply(&join).await;
@@ -810,7 +799,7 @@ async fn a_group_that_approves_its_followers_waits_for_a_moderator() {
         app.db().read_blocking(|c| zerda::domain::group_follows::list_pending(c, &group)).expect("list");
     assert_eq!(pending.len(), 1);
     // A plain member may not answer; a moderator (the creator) may.
-    let bob = app.put_member(group.id, w.bob.actor_id, "member", "http://zerda.test/member/bob-1");
+    let bob = app.put_member_as(group.id, w.bob.actor_id, "member", "http://zerda.test/member/bob-1");
     use zerda::domain::group_follows::{Refusal, answer};
     let by_bob = app.change(|tx, _, urls| answer(tx, urls, &group, &bob, follow_id, true, T0));
     assert_eq!(by_bob, Err(Refusal::NotAllowed));
@@ -840,8 +829,8 @@ async fn a_remote_moderators_event_in_our_group_is_stored_and_announced_by_the_g
     let pat = members_server.serve_actor_as("/@pat", "Person", "Pat");
     let mo_row = app.store_doc(&members_server.actor_doc("/@mo", "Person", "Mo"));
     let pat_row = app.store_doc(&members_server.actor_doc("/@pat", "Person", "Pat"));
-    app.put_member(group.id, mo_row, "moderator", &format!("{mo}/join/1"));
-    app.put_member(group.id, pat_row, "member", &format!("{pat}/join/1"));
+    app.put_member_as(group.id, mo_row, "moderator", &format!("{mo}/join/1"));
+    app.put_member_as(group.id, pat_row, "member", &format!("{pat}/join/1"));
     let tcit = followers_server.serve_actor_as("/users/tcit", "Person", "Thomas");
     let follow =
         json!({ "type": "Follow", "id": format!("{tcit}#follows/1"), "actor": tcit, "object": group.ap_id });
@@ -910,7 +899,7 @@ async fn members_only_collections_are_served_to_a_members_signed_fetch_only() {
     let eve = remote.serve_actor_as("/@eve", "Person", "Eve");
     let mo_row = app.store_doc(&remote.actor_doc("/@mo", "Person", "Mo"));
     app.store_doc(&remote.actor_doc("/@eve", "Person", "Eve"));
-    app.put_member(group.id, mo_row, "member", &format!("{mo}/join/1"));
+    app.put_member_as(group.id, mo_row, "member", &format!("{mo}/join/1"));
     let alice = app.member_row(group.id, w.alice.actor_id).expect("creator");
     let event = app.publish_group_event(w.alice.actor_id, group.id, "Crag day");
     let pem = key().private_pem.clone();
@@ -1084,7 +1073,7 @@ async fn our_membership_changes_reach_the_other_server_in_mobilizons_shapes() {
     let doc = remote_group_doc(&remote, "hikers", "open", 4);
     remote.serve(&doc);
     let hikers = app.group_row(app.store_doc(&doc));
-    let hers = app.put_member(hikers.id, w.alice.actor_id, "member", &remote.id("/member/alice-1"));
+    let hers = app.put_member_as(hikers.id, w.alice.actor_id, "member", &remote.id("/member/alice-1"));
     let sent = app.deliveries().len();
     app.change(|tx, _, urls| members::leave(tx, urls, &hikers, &hers, T0)).expect("left");
     let leave = only(app.sent_since(sent));
@@ -1124,7 +1113,7 @@ async fn every_members_server_hears_who_belongs_and_keeps_what_the_group_says() 
     let group = app.our_group(w.alice.actor_id, "climbers", |g| g.openness = "open".into());
     let alice = app.member_row(group.id, w.alice.actor_id).expect("creator");
     let (sam, sam_row) = app.remote_person(&one, "sam");
-    app.put_member(group.id, sam_row, "member", &format!("{sam}/join/1"));
+    app.put_member_as(group.id, sam_row, "member", &format!("{sam}/join/1"));
     let tom = two.serve_actor_as("/@tom", "Person", "Tom");
     let inboxes = |new: &[Delivery]| {
         let mut inboxes: Vec<String> = new.iter().map(|d| d.inbox.clone()).collect();
@@ -1145,7 +1134,7 @@ async fn every_members_server_hears_who_belongs_and_keeps_what_the_group_says() 
     assert_eq!(inboxes(&new), both, "Tom's Accept reaches Sam's server too: {new:?}");
     assert!(new.iter().all(|d| d.body["type"] == "Accept" && d.body["object"]["actor"] == tom));
     // A change about one of our own people reaches the remote members.
-    let bob = app.put_member(group.id, w.bob.actor_id, "member", "http://zerda.test/member/bob-1");
+    let bob = app.put_member_as(group.id, w.bob.actor_id, "member", "http://zerda.test/member/bob-1");
     let sent = app.deliveries().len();
     app.change(|tx, _, _| members::change_role(tx, &group, &alice, &bob, Role::Moderator, T0))
         .expect("promoted");
@@ -1167,7 +1156,7 @@ async fn every_members_server_hears_who_belongs_and_keeps_what_the_group_says() 
     // Pat (on two) joins; Sam leaves: the group tells Pat's server with a Remove
     // (it cannot speak for Sam), and Bob's own Leave goes there too.
     let (pat, pat_row) = app.remote_person(&two, "pat");
-    app.put_member(group.id, pat_row, "member", &format!("{pat}/join/1"));
+    app.put_member_as(group.id, pat_row, "member", &format!("{pat}/join/1"));
     let sent = app.deliveries().len();
     app.receive_and_apply(&json!({ "type": "Leave", "actor": sam, "object": group.ap_id })).await;
     assert_eq!(app.role_in(group.id, sam_row), None);
@@ -1208,7 +1197,7 @@ async fn every_members_server_hears_who_belongs_and_keeps_what_the_group_says() 
     assert!(app.outcome(&format!("{}/updates/1", hikers.ap_id)).contains("nobody here"));
     let tom_row = app.actor_row(&tom);
     assert_eq!(app.role_in(hikers.id, tom_row), None);
-    app.put_member(hikers.id, w.alice.actor_id, "member", &one.id("/member/alice-1"));
+    app.put_member_as(hikers.id, w.alice.actor_id, "member", &one.id("/member/alice-1"));
     // A third party's word changes nothing.
     let (eve, _) = app.remote_person(&two, "eve");
     app.receive_and_apply(&update(&eve, 2, "moderator")).await;

@@ -11,8 +11,7 @@ use zerda::federation::signatures;
 
 use crate::common::remote::{self, Remote};
 use crate::common::{self, world};
-use crate::resources::{add, club, login_as};
-use crate::todos::{new_list, new_todo};
+use crate::resources::{club, login_as};
 
 pub const AP: &str = "application/activity+json";
 pub const GROUP: &str = "http://zerda.test/@climbers";
@@ -23,27 +22,6 @@ pub fn store(db: &zerda::db::Db, doc: &Value) -> i64 {
     let actor = zerda::federation::objects::remote_actor::parse_actor(doc).expect("actor");
     db.write_blocking(|tx| zerda::db::remote_actors::upsert_remote_actor(tx, &actor, common::T0))
         .expect("store")
-}
-
-/// Gives `actor_id` a role in `group_id`, as an accepted Join would.
-pub fn membership(db: &zerda::db::Db, group_id: i64, actor_id: i64, role: &str) {
-    let uuid = uuid::Uuid::new_v4().to_string();
-    let ap_id = format!("http://zerda.test/member/{uuid}");
-    db.write_blocking(|tx| {
-        zerda::db::members::insert_member(
-            tx,
-            &zerda::db::members::NewMember {
-                uuid: &uuid,
-                ap_id: &ap_id,
-                group_id,
-                actor_id,
-                role,
-                invited_by_id: None,
-            },
-            common::T0,
-        )
-    })
-    .expect("member");
 }
 
 /// A GET as a remote server signs it, for `actor` with `key`.
@@ -76,23 +54,23 @@ async fn resources_and_todos_never_leak() {
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     let c = club(&mut app, w).await;
     login_as(&mut app, &c.w.bob).await;
-    let folder =
-        add(&mut app, "climbers", &[("type", "folder"), ("title", "Zanzibar folder"), ("parent_id", "")])
-            .await;
-    let link = add(
-        &mut app,
-        "climbers",
-        &[
-            ("type", "link"),
-            ("title", "Quokka link"),
-            ("resource_url", "https://wombat.example/secret"),
-            ("summary", "Platypus summary"),
-            ("parent_id", &folder),
-        ],
-    )
-    .await;
-    let list = new_list(&mut app, "climbers", "Narwhal list").await;
-    let todo = new_todo(&mut app, &list, &[("title", "Axolotl todo"), ("due_date", "2027-05-01")]).await;
+    let folder = app
+        .add_resource("climbers", &[("type", "folder"), ("title", "Zanzibar folder"), ("parent_id", "")])
+        .await;
+    let link = app
+        .add_resource(
+            "climbers",
+            &[
+                ("type", "link"),
+                ("title", "Quokka link"),
+                ("resource_url", "https://wombat.example/secret"),
+                ("summary", "Platypus summary"),
+                ("parent_id", &folder),
+            ],
+        )
+        .await;
+    let list = app.new_todo_list("climbers", "Narwhal list").await;
+    let todo = app.new_todo(&list, &[("title", "Axolotl todo"), ("due_date", "2027-05-01")]).await;
     let secrets = [
         "Zanzibar",
         "Quokka",
@@ -214,7 +192,9 @@ where
     {
         let id = store(app.db(), &r.actor_doc(&format!("/@{name}"), "Person", name));
         match role {
-            Some(role) => membership(app.db(), group_id, id, role),
+            Some(role) => {
+                app.put_member(group_id, id, role);
+            }
             None => {
                 app.db()
                     .write_blocking(|tx| {
@@ -238,9 +218,10 @@ async fn activitypub_gets_answer_signed_member_fetches_only() {
     let mallory = Remote::start(&["mallory"]);
     store(app.db(), &mallory.actor_doc("/@mallory", "Person", "mallory"));
     login_as(&mut app, &c.w.alice).await;
-    let folder = add(&mut app, "climbers", &[("type", "folder"), ("title", "Docs"), ("parent_id", "")]).await;
-    let list = new_list(&mut app, "climbers", "Trip").await;
-    let todo = new_todo(&mut app, &list, &[("title", "Book")]).await;
+    let folder =
+        app.add_resource("climbers", &[("type", "folder"), ("title", "Docs"), ("parent_id", "")]).await;
+    let list = app.new_todo_list("climbers", "Trip").await;
+    let todo = app.new_todo(&list, &[("title", "Book")]).await;
     app.logout_browser();
     let paths = [
         (format!("/resource/{folder}"), "ResourceCollection"),

@@ -8,9 +8,8 @@ use serde_json::json;
 
 use crate::common;
 use crate::common::remote::{Remote, wrap};
-use crate::group_objects::{GROUP, MEMBERS, federated, membership, store, uuid_of};
-use crate::resources::{add, club, login_as};
-use crate::todos::{new_list, new_todo};
+use crate::group_objects::{GROUP, MEMBERS, federated, store, uuid_of};
+use crate::resources::{club, login_as};
 
 #[actix_web::test]
 async fn our_resources_and_todos_reach_remote_members_only() {
@@ -18,19 +17,20 @@ async fn our_resources_and_todos_reach_remote_members_only() {
     let (c, f) = federated(&mut app, w).await;
     app.clear_jobs();
     login_as(&mut app, &c.w.alice).await;
-    let docs = add(&mut app, "climbers", &[("type", "folder"), ("title", "Docs"), ("parent_id", "")]).await;
-    let link = add(
-        &mut app,
-        "climbers",
-        &[
-            ("type", "link"),
-            ("title", "Minutes"),
-            ("summary", "Of March"),
-            ("resource_url", "https://docs.example/march"),
-            ("parent_id", &docs),
-        ],
-    )
-    .await;
+    let docs =
+        app.add_resource("climbers", &[("type", "folder"), ("title", "Docs"), ("parent_id", "")]).await;
+    let link = app
+        .add_resource(
+            "climbers",
+            &[
+                ("type", "link"),
+                ("title", "Minutes"),
+                ("summary", "Of March"),
+                ("resource_url", "https://docs.example/march"),
+                ("parent_id", &docs),
+            ],
+        )
+        .await;
     app.post(
         &format!("/resource/{link}/rename"),
         &[("title", "Minutes of March"), ("resource_url", "https://docs.example/march")],
@@ -38,11 +38,10 @@ async fn our_resources_and_todos_reach_remote_members_only() {
     .await;
     app.post(&format!("/resource/{link}/move"), &[("parent_id", "")]).await;
     app.post(&format!("/resource/{link}/delete"), &[]).await;
-    let list = new_list(&mut app, "climbers", "Trip").await;
+    let list = app.new_todo_list("climbers", "Trip").await;
     let bob = c.w.bob.actor_id.to_string();
     let todo =
-        new_todo(&mut app, &list, &[("title", "Book"), ("due_date", "2027-03-31"), ("assigned_to_id", &bob)])
-            .await;
+        app.new_todo(&list, &[("title", "Book"), ("due_date", "2027-03-31"), ("assigned_to_id", &bob)]).await;
     app.post(&format!("/todo/{todo}/done"), &[("status", "true")]).await;
 
     let sent = app.deliveries();
@@ -145,11 +144,11 @@ async fn a_remote_members_changes_are_applied_and_announced() {
     let (c, f) = federated(&mut app, w).await;
     let tom = Remote::start(&["tom"]);
     let tom_id = store(app.db(), &tom.actor_doc("/@tom", "Person", "tom"));
-    membership(app.db(), f.group_id, tom_id, "moderator");
+    app.put_member(f.group_id, tom_id, "moderator");
     login_as(&mut app, &c.w.alice).await;
     let folder =
-        add(&mut app, "climbers", &[("type", "folder"), ("title", "Shared"), ("parent_id", "")]).await;
-    let list = new_list(&mut app, "climbers", "Jobs").await;
+        app.add_resource("climbers", &[("type", "folder"), ("title", "Shared"), ("parent_id", "")]).await;
+    let list = app.new_todo_list("climbers", "Jobs").await;
     app.clear_jobs();
     app.db().write_blocking(|tx| Ok(tx.execute("DELETE FROM deliveries", [])?)).expect("clear");
     let sam = f.sam.actor("sam");
@@ -294,12 +293,14 @@ async fn forged_remote_changes_are_refused() {
     let mallory = Remote::start(&["mallory"]);
     store(app.db(), &mallory.actor_doc("/@mallory", "Person", "mallory"));
     login_as(&mut app, &c.w.alice).await;
-    let folder = add(&mut app, "climbers", &[("type", "folder"), ("title", "Kept"), ("parent_id", "")]).await;
+    let folder =
+        app.add_resource("climbers", &[("type", "folder"), ("title", "Kept"), ("parent_id", "")]).await;
     let child =
-        add(&mut app, "climbers", &[("type", "folder"), ("title", "Inner"), ("parent_id", &folder)]).await;
+        app.add_resource("climbers", &[("type", "folder"), ("title", "Inner"), ("parent_id", &folder)]).await;
     login_as(&mut app, &c.dave).await;
-    let walkers =
-        add(&mut app, "walkers", &[("type", "folder"), ("title", "Walkers kept"), ("parent_id", "")]).await;
+    let walkers = app
+        .add_resource("walkers", &[("type", "folder"), ("title", "Walkers kept"), ("parent_id", "")])
+        .await;
     app.clear_jobs();
     let snapshot =
         "SELECT group_concat(uuid || title || coalesce(parent_id, '') || coalesce(deleted_at, ''), ',')
@@ -381,7 +382,7 @@ async fn a_remote_groups_objects_reach_our_members_only() {
     let mz = Remote::start(&["ann"]);
     let club_ap_id = mz.serve_actor_as("/@club", "Group", "The club");
     let club_id = store(app.db(), &mz.actor_doc("/@club", "Group", "The club"));
-    membership(app.db(), club_id, c.w.bob.actor_id, "member");
+    app.put_member(club_id, c.w.bob.actor_id, "member");
     let lonely_ap_id = mz.serve_actor_as("/@lonely", "Group", "Nobody here");
     store(app.db(), &mz.actor_doc("/@lonely", "Group", "Nobody here"));
     let ann = mz.actor("ann");
@@ -510,7 +511,7 @@ async fn what_a_remote_group_passes_on_is_fetched_as_one_of_our_members() {
     let elsewhere = Remote::start(&["ann"]);
     let club_ap_id = home.serve_actor_as("/@club", "Group", "The club");
     let club_id = store(app.db(), &home.actor_doc("/@club", "Group", "The club"));
-    membership(app.db(), club_id, c.w.bob.actor_id, "member");
+    app.put_member(club_id, c.w.bob.actor_id, "member");
     let ann = elsewhere.actor("ann");
     let link_id = elsewhere.id("/resource/d9");
     let link = json!({ "type": "Document", "id": link_id, "name": "Minutes", "url": "https://club.example/minutes",

@@ -14,10 +14,9 @@ use zerda::domain::members::{Action, Role, allows};
 
 use crate::common::remote::{Remote, key, wrap};
 use crate::common::{self, world};
-use crate::group_objects::{GROUP, MEMBERS, membership, signed_get, store};
+use crate::group_objects::{GROUP, MEMBERS, signed_get, store};
 use crate::group_permissions::{Case, ROLES};
 use crate::groups::group_form;
-use crate::todos::new_list;
 
 /// Each action as the federation carries it, with the weakest role
 /// Mobilizon allows it to (written out here, not read from the code under test).
@@ -96,17 +95,17 @@ async fn a_remote_person_may_do_exactly_what_the_matrix_says_in_our_group() {
         let group_id = app.actor_row(GROUP);
         let r = app.post("/@climbers/c/new", &[("title", "Ours"), ("text", "Local first message.")]).await;
         let discussion = format!("http://zerda.test{}", r.location().expect("discussion started"));
-        let list = format!("http://zerda.test/todo-list/{}", new_list(&mut app, "climbers", "Jobs").await);
+        let list = format!("http://zerda.test/todo-list/{}", app.new_todo_list("climbers", "Jobs").await);
         app.logout_browser();
         // Sam (remote) holds the role; Nora (remote) asks to join; Bob and the admin are members.
         let sam_row = store(app.db(), &remote.actor_doc("/@sam", "Person", "sam"));
         let nora_row = store(app.db(), &remote.actor_doc("/@nora", "Person", "nora"));
         if let Some(role) = role {
-            membership(app.db(), group_id, sam_row, role.as_str());
+            app.put_member(group_id, sam_row, role.as_str());
         }
-        membership(app.db(), group_id, nora_row, "not_approved");
-        membership(app.db(), group_id, w.bob.actor_id, "member");
-        membership(app.db(), group_id, w.admin.actor_id, "member");
+        app.put_member(group_id, nora_row, "not_approved");
+        app.put_member(group_id, w.bob.actor_id, "member");
+        app.put_member(group_id, w.admin.actor_id, "member");
         let member_ap_id = |actor: i64| {
             app.count_text(&format!(
                 "SELECT ap_id FROM members WHERE group_id = {group_id} AND actor_id = {actor}"

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::common::remote::{Delivery, Remote, key, wrap};
 use crate::common::{self, world};
-use crate::group_objects::{membership, signed_get, store};
+use crate::group_objects::{signed_get, store};
 use crate::groups::group_form;
 
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
@@ -94,9 +94,9 @@ async fn our_moderator_makes_an_event_of_a_remote_group_and_its_server_gets_it()
     let home = Home::start(app.db());
     let carol = person(app.db(), &app.state.urls, "carol");
     let dave = person(app.db(), &app.state.urls, "dave");
-    membership(app.db(), home.group_id, w.bob.actor_id, "moderator");
-    membership(app.db(), home.group_id, carol.actor_id, "moderator");
-    membership(app.db(), home.group_id, w.alice.actor_id, "member");
+    app.put_member(home.group_id, w.bob.actor_id, "moderator");
+    app.put_member(home.group_id, carol.actor_id, "moderator");
+    app.put_member(home.group_id, w.alice.actor_id, "member");
     let handle = home.handle();
 
     // Alice is a plain member: the group is not offered, and forcing it changes nothing.
@@ -197,8 +197,8 @@ async fn our_moderator_makes_an_event_of_a_remote_group_and_its_server_gets_it()
 async fn our_member_starts_a_discussion_in_a_remote_group() {
     let (mut app, w) = common::federated_app().await;
     let home = Home::start(app.db());
-    membership(app.db(), home.group_id, w.bob.actor_id, "member");
-    membership(app.db(), home.group_id, w.alice.actor_id, "invited");
+    app.put_member(home.group_id, w.bob.actor_id, "member");
+    app.put_member(home.group_id, w.alice.actor_id, "invited");
     let handle = home.handle();
 
     // Alice is only invited: no form, no discussion, nothing sent.
@@ -296,8 +296,8 @@ async fn our_member_adds_links_folders_and_pads_to_a_remote_groups_resources() {
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     zerda::jobs::run_due(&app.jobs()).expect("keys");
     let home = Home::start(app.db());
-    membership(app.db(), home.group_id, w.bob.actor_id, "member");
-    membership(app.db(), home.group_id, w.alice.actor_id, "not_approved");
+    app.put_member(home.group_id, w.bob.actor_id, "member");
+    app.put_member(home.group_id, w.alice.actor_id, "not_approved");
     let handle = home.handle();
     // A folder of the group's own, received from its server.
     let theirs = home.remote.id("/resource/papers");
@@ -433,7 +433,7 @@ async fn our_group_takes_a_remote_members_event_discussion_and_link_and_announce
     ] {
         let row = store(app.db(), &remote.actor_doc(&format!("/@{name}"), "Person", name));
         if let Some(role) = role {
-            membership(app.db(), group_id, row, role);
+            app.put_member(group_id, row, role);
         }
     }
     let fingerprint = |app: &common::TestApp<_>| {
@@ -608,8 +608,8 @@ fn ours_fresh(id: &Value) -> bool {
 async fn our_member_renames_moves_and_deletes_a_remote_groups_resources() {
     let (mut app, w) = common::federated_app().await;
     let home = Home::start(app.db());
-    membership(app.db(), home.group_id, w.bob.actor_id, "member");
-    membership(app.db(), home.group_id, w.alice.actor_id, "not_approved");
+    app.put_member(home.group_id, w.bob.actor_id, "member");
+    app.put_member(home.group_id, w.alice.actor_id, "not_approved");
     let root = format!("{}/resources", home.group);
     // The group's own folder and link, received from its server.
     let (papers, bylaws) = (home.remote.id("/resource/papers"), home.remote.id("/resource/bylaws"));
@@ -760,11 +760,11 @@ async fn our_member_renames_moves_and_deletes_a_remote_groups_resources() {
 async fn our_member_makes_and_changes_todos_in_a_remote_group() {
     let (mut app, w) = common::federated_app().await;
     let home = Home::start(app.db());
-    membership(app.db(), home.group_id, w.bob.actor_id, "member");
-    membership(app.db(), home.group_id, w.alice.actor_id, "not_approved");
+    app.put_member(home.group_id, w.bob.actor_id, "member");
+    app.put_member(home.group_id, w.alice.actor_id, "not_approved");
     let sam = home.remote.actor("sam");
     let sam_row = app.actor_row(&sam);
-    membership(app.db(), home.group_id, sam_row, "member");
+    app.put_member(home.group_id, sam_row, "member");
     let handle = home.handle();
     // The group's list, with a todo of Sam's, received from its server.
     let (chores, paint) = (home.remote.id("/todo-list/chores"), home.remote.id("/todo/paint"));
@@ -950,9 +950,9 @@ async fn our_moderators_rename_and_delete_a_remote_groups_discussions_and_messag
     let (mut app, w) = common::federated_app().await;
     let home = Home::start(app.db());
     let carol = person(app.db(), &app.state.urls, "carol");
-    membership(app.db(), home.group_id, w.alice.actor_id, "member");
-    membership(app.db(), home.group_id, w.bob.actor_id, "moderator");
-    membership(app.db(), home.group_id, carol.actor_id, "administrator");
+    app.put_member(home.group_id, w.alice.actor_id, "member");
+    app.put_member(home.group_id, w.bob.actor_id, "moderator");
+    app.put_member(home.group_id, carol.actor_id, "administrator");
     let (url, path, answer) = sams_discussion(&mut app, &home).await;
     let answer_uuid =
         app.count_text(&format!("SELECT uuid FROM discussion_comments WHERE ap_id = '{answer}'"));
@@ -1095,12 +1095,12 @@ async fn our_moderators_rename_and_delete_a_remote_groups_discussions_and_messag
 async fn a_remote_groups_moderators_delete_our_members_messages_there() {
     let (mut app, w) = common::federated_app().await;
     let home = Home::start(app.db());
-    membership(app.db(), home.group_id, w.bob.actor_id, "member");
+    app.put_member(home.group_id, w.bob.actor_id, "member");
     // Members of the group on a third server (not the group's own, which it vouches for).
     let other = Remote::start(&["mod", "pat"]);
     for (name, role) in [("mod", "administrator"), ("pat", "member")] {
         let row = store(app.db(), &other.actor_doc(&format!("/@{name}"), "Person", name));
-        membership(app.db(), home.group_id, row, role);
+        app.put_member(home.group_id, row, role);
     }
     let stranger = Remote::start(&["eve"]);
     store(app.db(), &stranger.actor_doc("/@eve", "Person", "eve"));

@@ -63,18 +63,6 @@ where
     Club { w, carol, dave, erin }
 }
 
-/// Adds a resource through the form (as whoever is logged in); its uuid.
-pub async fn add<S, B>(app: &mut TestApp<S>, group: &str, fields: &[(&str, &str)]) -> String
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let r = app.post(&format!("/@{group}/resources"), fields).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let title = fields.iter().find(|(k, _)| *k == "title").map(|(_, v)| *v).unwrap_or_default();
-    app.count_text(&format!("SELECT uuid FROM resources WHERE title = '{title}' ORDER BY id DESC LIMIT 1"))
-}
-
 #[actix_web::test]
 async fn members_keep_a_tree_of_folders_and_links() {
     let mut app = common::app().await;
@@ -85,21 +73,21 @@ async fn members_keep_a_tree_of_folders_and_links() {
     assert!(page.body.contains("/@climbers/resources"), "members see the way in");
     assert_eq!(app.get("/@climbers/resources").await.status, StatusCode::OK);
     let docs =
-        add(&mut app, "climbers", &[("type", "folder"), ("title", "Documents"), ("parent_id", "")]).await;
+        app.add_resource("climbers", &[("type", "folder"), ("title", "Documents"), ("parent_id", "")]).await;
     let minutes =
-        add(&mut app, "climbers", &[("type", "folder"), ("title", "Minutes"), ("parent_id", &docs)]).await;
-    let link = add(
-        &mut app,
-        "climbers",
-        &[
-            ("type", "link"),
-            ("title", "Route map"),
-            ("resource_url", "https://maps.example/routes"),
-            ("summary", "Where we climb"),
-            ("parent_id", &minutes),
-        ],
-    )
-    .await;
+        app.add_resource("climbers", &[("type", "folder"), ("title", "Minutes"), ("parent_id", &docs)]).await;
+    let link = app
+        .add_resource(
+            "climbers",
+            &[
+                ("type", "link"),
+                ("title", "Route map"),
+                ("resource_url", "https://maps.example/routes"),
+                ("summary", "Where we climb"),
+                ("parent_id", &minutes),
+            ],
+        )
+        .await;
     let root = app.get("/@climbers/resources").await;
     assert!(root.body.contains("Documents") && !root.body.contains("Route map"), "{}", root.body);
     let folder = app.get(&format!("/resource/{minutes}")).await;
@@ -168,18 +156,19 @@ async fn every_action_for_each_kind_of_person() {
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     let c = club(&mut app, w).await;
     login_as(&mut app, &c.w.alice).await;
-    let folder = add(&mut app, "climbers", &[("type", "folder"), ("title", "Kit"), ("parent_id", "")]).await;
-    let link = add(
-        &mut app,
-        "climbers",
-        &[
-            ("type", "link"),
-            ("title", "Shop"),
-            ("resource_url", "https://shop.example/"),
-            ("parent_id", &folder),
-        ],
-    )
-    .await;
+    let folder =
+        app.add_resource("climbers", &[("type", "folder"), ("title", "Kit"), ("parent_id", "")]).await;
+    let link = app
+        .add_resource(
+            "climbers",
+            &[
+                ("type", "link"),
+                ("title", "Shop"),
+                ("resource_url", "https://shop.example/"),
+                ("parent_id", &folder),
+            ],
+        )
+        .await;
     let posts: Vec<(String, Vec<(&str, &str)>)> = vec![
         ("/@climbers/resources".into(), vec![("type", "folder"), ("title", "Intruder"), ("parent_id", "")]),
         (
@@ -226,7 +215,7 @@ async fn every_action_for_each_kind_of_person() {
             assert_eq!(app.get(path).await.status, StatusCode::OK, "{} {path}", who.username);
         }
         let mine =
-            add(&mut app, "climbers", &[("type", "folder"), ("title", title), ("parent_id", "")]).await;
+            app.add_resource("climbers", &[("type", "folder"), ("title", title), ("parent_id", "")]).await;
         let r = app.post(&format!("/resource/{mine}/move"), &[("parent_id", &folder)]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         let r = app.post(&format!("/resource/{mine}/rename"), &[("title", &format!("{title} folder"))]).await;
@@ -247,20 +236,20 @@ async fn bad_input_is_explained_and_changes_nothing() {
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     let c = club(&mut app, w).await;
     login_as(&mut app, &c.w.bob).await;
-    let top = add(&mut app, "climbers", &[("type", "folder"), ("title", "Top"), ("parent_id", "")]).await;
+    let top = app.add_resource("climbers", &[("type", "folder"), ("title", "Top"), ("parent_id", "")]).await;
     let child =
-        add(&mut app, "climbers", &[("type", "folder"), ("title", "Child"), ("parent_id", &top)]).await;
-    let link = add(
-        &mut app,
-        "climbers",
-        &[
-            ("type", "link"),
-            ("title", "Club site"),
-            ("resource_url", "https://club.example/"),
-            ("parent_id", ""),
-        ],
-    )
-    .await;
+        app.add_resource("climbers", &[("type", "folder"), ("title", "Child"), ("parent_id", &top)]).await;
+    let link = app
+        .add_resource(
+            "climbers",
+            &[
+                ("type", "link"),
+                ("title", "Club site"),
+                ("resource_url", "https://club.example/"),
+                ("parent_id", ""),
+            ],
+        )
+        .await;
     let long = "t".repeat(201);
     type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
     let cases: Vec<Case> = vec![
@@ -344,10 +333,11 @@ async fn another_groups_resources_are_out_of_reach() {
     let c = club(&mut app, w).await;
     login_as(&mut app, &c.dave).await;
     let theirs =
-        add(&mut app, "walkers", &[("type", "folder"), ("title", "Walk plans"), ("parent_id", "")]).await;
+        app.add_resource("walkers", &[("type", "folder"), ("title", "Walk plans"), ("parent_id", "")]).await;
     login_as(&mut app, &c.w.bob).await;
-    let ours =
-        add(&mut app, "climbers", &[("type", "folder"), ("title", "Climb plans"), ("parent_id", "")]).await;
+    let ours = app
+        .add_resource("climbers", &[("type", "folder"), ("title", "Climb plans"), ("parent_id", "")])
+        .await;
     let before = app.fingerprint();
     assert_eq!(app.get(&format!("/resource/{theirs}")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get("/@walkers/resources").await.status, StatusCode::NOT_FOUND);
@@ -446,16 +436,15 @@ async fn a_links_preview_is_read_in_the_background() {
     peer.respond("/huge", 200, "text/html", huge.as_bytes());
     login_as(&mut app, &c.w.bob).await;
     let guide_url = format!("{}/guide", peer.base());
-    let guide = add(
-        &mut app,
-        "climbers",
-        &[("type", "link"), ("title", "Guide"), ("resource_url", &guide_url), ("parent_id", "")],
-    )
-    .await;
+    let guide = app
+        .add_resource(
+            "climbers",
+            &[("type", "link"), ("title", "Guide"), ("resource_url", &guide_url), ("parent_id", "")],
+        )
+        .await;
     for (title, path) in [("Data", "/data.json"), ("Huge", "/huge")] {
         let url = format!("{}{path}", peer.base());
-        add(
-            &mut app,
+        app.add_resource(
             "climbers",
             &[("type", "link"), ("title", title), ("resource_url", &url), ("parent_id", "")],
         )
@@ -513,8 +502,7 @@ async fn a_private_address_is_kept_but_never_fetched() {
         ("Named", format!("http://localhost:{port}/")),
         ("Mapped", format!("http://[::ffff:127.0.0.1]:{port}/")),
     ] {
-        add(
-            &mut app,
+        app.add_resource(
             "climbers",
             &[("type", "link"), ("title", title), ("resource_url", &url), ("parent_id", "")],
         )

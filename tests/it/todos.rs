@@ -3,35 +3,10 @@
 //! kind of person; bad input explained and changing nothing; another
 //! group's ids useless.
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 
-use crate::common::{self, TestApp, world};
+use crate::common::{self, world};
 use crate::resources::{club, login_as};
-
-/// Creates a list through the form (as whoever is logged in); its uuid.
-pub async fn new_list<S, B>(app: &mut TestApp<S>, group: &str, title: &str) -> String
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let r = app.post(&format!("/@{group}/todos"), &[("title", title)]).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    app.count_text(&format!("SELECT uuid FROM todo_lists WHERE title = '{title}' ORDER BY id DESC LIMIT 1"))
-}
-
-/// Adds a todo through the form; its uuid.
-pub async fn new_todo<S, B>(app: &mut TestApp<S>, list: &str, fields: &[(&str, &str)]) -> String
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let r = app.post(&format!("/todo-list/{list}"), fields).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let title = fields.iter().find(|(k, _)| *k == "title").map(|(_, v)| *v).unwrap_or_default();
-    app.count_text(&format!("SELECT uuid FROM todos WHERE title = '{title}' ORDER BY id DESC LIMIT 1"))
-}
 
 #[actix_web::test]
 async fn members_keep_todo_lists() {
@@ -40,15 +15,15 @@ async fn members_keep_todo_lists() {
     let c = club(&mut app, w).await;
     login_as(&mut app, &c.w.bob).await;
     assert!(app.get("/@climbers").await.body.contains("/@climbers/todos"), "members see the way in");
-    let list = new_list(&mut app, "climbers", "Spring trip").await;
+    let list = app.new_todo_list("climbers", "Spring trip").await;
     let carol_id = c.carol.actor_id.to_string();
-    let hut = new_todo(
-        &mut app,
-        &list,
-        &[("title", "Book the hut"), ("due_date", "2027-03-31"), ("assigned_to_id", &carol_id)],
-    )
-    .await;
-    let rope = new_todo(&mut app, &list, &[("title", "Check the ropes"), ("status", "true")]).await;
+    let hut = app
+        .new_todo(
+            &list,
+            &[("title", "Book the hut"), ("due_date", "2027-03-31"), ("assigned_to_id", &carol_id)],
+        )
+        .await;
+    let rope = app.new_todo(&list, &[("title", "Check the ropes"), ("status", "true")]).await;
     assert_eq!(
         app.count_text(&format!("SELECT title || '|' || done || '|' || due_date || '|' || assignee_id FROM todos WHERE uuid = '{hut}'")),
         format!("Book the hut|0|2027-03-31|{}", c.carol.actor_id)
@@ -109,8 +84,8 @@ async fn every_action_for_each_kind_of_person() {
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     let c = club(&mut app, w).await;
     login_as(&mut app, &c.w.alice).await;
-    let list = new_list(&mut app, "climbers", "Chores").await;
-    let todo = new_todo(&mut app, &list, &[("title", "Sweep")]).await;
+    let list = app.new_todo_list("climbers", "Chores").await;
+    let todo = app.new_todo(&list, &[("title", "Sweep")]).await;
     let pages = ["/@climbers/todos".to_string(), format!("/todo-list/{list}"), format!("/todo/{todo}")];
     let posts: Vec<(String, Vec<(&str, &str)>)> = vec![
         ("/@climbers/todos".into(), vec![("title", "Intruder list")]),
@@ -148,8 +123,8 @@ async fn every_action_for_each_kind_of_person() {
         for path in &pages {
             assert_eq!(app.get(path).await.status, StatusCode::OK, "{} {path}", who.username);
         }
-        let mine = new_list(&mut app, "climbers", title).await;
-        let t = new_todo(&mut app, &mine, &[("title", &format!("{title} todo"))]).await;
+        let mine = app.new_todo_list("climbers", title).await;
+        let t = app.new_todo(&mine, &[("title", &format!("{title} todo"))]).await;
         assert_eq!(
             app.post(&format!("/todo/{t}/done"), &[("status", "true")]).await.status,
             StatusCode::SEE_OTHER
@@ -165,8 +140,8 @@ async fn bad_todo_forms_are_explained_and_change_nothing() {
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     let c = club(&mut app, w).await;
     login_as(&mut app, &c.w.bob).await;
-    let list = new_list(&mut app, "climbers", "Gear").await;
-    let todo = new_todo(&mut app, &list, &[("title", "Buy chalk")]).await;
+    let list = app.new_todo_list("climbers", "Gear").await;
+    let todo = app.new_todo(&list, &[("title", "Buy chalk")]).await;
     let (dave, erin) = (c.dave.actor_id.to_string(), c.erin.actor_id.to_string());
     let long = "x".repeat(201);
     let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
@@ -207,10 +182,10 @@ async fn another_groups_todos_are_out_of_reach() {
     let w = world::standard(app.db(), &app.state.urls, common::T0);
     let c = club(&mut app, w).await;
     login_as(&mut app, &c.dave).await;
-    let theirs = new_list(&mut app, "walkers", "Walk chores").await;
-    let their_todo = new_todo(&mut app, &theirs, &[("title", "Map the trail")]).await;
+    let theirs = app.new_todo_list("walkers", "Walk chores").await;
+    let their_todo = app.new_todo(&theirs, &[("title", "Map the trail")]).await;
     login_as(&mut app, &c.w.bob).await;
-    let ours = new_list(&mut app, "climbers", "Climb chores").await;
+    let ours = app.new_todo_list("climbers", "Climb chores").await;
     let before = app.fingerprint();
     for path in ["/@walkers/todos".to_string(), format!("/todo-list/{theirs}"), format!("/todo/{their_todo}")]
     {
@@ -232,5 +207,5 @@ async fn another_groups_todos_are_out_of_reach() {
         app.post(&format!("/todo-list/{ours}"), &[("title", "For dave"), ("assigned_to_id", &dave)]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.fingerprint(), before);
-    new_todo(&mut app, &ours, &[("title", "For bob"), ("assigned_to_id", &bob)]).await;
+    app.new_todo(&ours, &[("title", "For bob"), ("assigned_to_id", &bob)]).await;
 }

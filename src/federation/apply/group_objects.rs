@@ -22,7 +22,7 @@
 use rusqlite::OptionalExtension;
 use serde_json::Value;
 
-use super::{ApplyError, ApplyResult, Env, ignored, refused};
+use super::{Applied, ApplyError, ApplyResult, Env, ignored, refused};
 use crate::db::groups::Group;
 use crate::db::members::Member;
 use crate::domain::members::{Action, allows, role_of};
@@ -75,6 +75,15 @@ pub fn scope(env: &Env, group: Option<Group>, action: Action) -> Result<Scope, A
 }
 
 /// The group a `groups` row id or an actor id names.
+/// What a domain change of a resource or todo came to: done, or its
+/// refusal (the domain's reason, by name).
+pub fn said<T, R: std::fmt::Debug>(outcome: Result<T, R>) -> Applied {
+    match outcome {
+        Ok(_) => Applied::Done,
+        Err(refusal) => Applied::Refused(format!("{refusal:?}")),
+    }
+}
+
 pub fn group_by_id(env: &Env, id: i64) -> Result<Option<Group>, ApplyError> {
     Ok(env.ctx.db.read_blocking(move |conn| crate::db::groups::find_group(conn, id))?)
 }

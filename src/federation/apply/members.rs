@@ -108,7 +108,7 @@ fn outcome_of(result: Result<(), Refusal>) -> Applied {
     match result {
         Ok(()) => Applied::Done,
         Err(r @ (Refusal::NotAllowed | Refusal::LastAdministrator | Refusal::RoleNotAssignable)) => {
-            Applied::Refused(format!("{r:?}: {}", r.message()))
+            Applied::Refused(format!("{r:?}: {}", crate::domain::Refused::message(r)))
         }
         Err(r) => Applied::Ignored(format!("{r:?}")),
     }

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::group_objects::{Scope, group_by_ap_id, group_by_id, object_of, scope, theirs_doc};
+use super::group_objects::{Scope, group_by_ap_id, group_by_id, object_of, said, scope, theirs_doc};
 use super::{Applied, ApplyError, ApplyResult, Env, ignored, refused};
 use crate::db::resources::{self as db, NewResource, Resource};
 use crate::domain::members::Action;
@@ -26,13 +26,6 @@ fn folder(env: &Env, group_id: i64, context: Option<&str>) -> Result<Option<Reso
 
 fn read(doc: &Value) -> Result<RemoteResource, ApplyError> {
     parse_resource(doc).map_err(|e| ApplyError::Refused(format!("unusable resource: {e}")))
-}
-
-fn said<T>(outcome: Result<T, rules::Refusal>) -> Applied {
-    match outcome {
-        Ok(_) => Applied::Done,
-        Err(refusal) => Applied::Refused(format!("{refusal:?}")),
-    }
 }
 
 /// Create (or Add) and Update of a folder or a link.

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::group_objects::{Scope, group_by_ap_id, group_by_id, object_of, scope, theirs_doc};
+use super::group_objects::{Scope, group_by_ap_id, group_by_id, object_of, said, scope, theirs_doc};
 use super::{Applied, ApplyError, ApplyResult, Env, ignored, refused};
 use crate::db::todos::{self as db, NewTodo, Todo, TodoFields, TodoList};
 use crate::domain::members::Action;
@@ -22,13 +22,6 @@ fn find_list(env: &Env, ap_id: &str) -> Result<Option<TodoList>, ApplyError> {
 fn find_todo(env: &Env, ap_id: &str) -> Result<Option<Todo>, ApplyError> {
     let ap_id = ap_id.to_string();
     Ok(env.ctx.db.read_blocking(move |conn| db::find_todo_by_ap_id(conn, &ap_id))?)
-}
-
-fn said<T>(outcome: Result<T, rules::Refusal>) -> Applied {
-    match outcome {
-        Ok(_) => Applied::Done,
-        Err(refusal) => Applied::Refused(format!("{refusal:?}")),
-    }
 }
 
 /// A member's new object must be theirs: on their server, not ours.

@@ -154,6 +154,80 @@ where
         &self.state.db
     }
 
+    /// Gives `actor_id` a role in the group `group_id` (ours or remote)
+    /// directly, as earlier joins, invitations or activities would have
+    /// (those are proven in groups.rs and group_federation.rs); a role it
+    /// already has there is replaced. Its row.
+    pub fn put_member(&self, group_id: i64, actor_id: i64, role: &str) -> zerda::db::members::Member {
+        let ap_id = format!("http://zerda.test/member/{}", uuid::Uuid::new_v4());
+        self.put_member_as(group_id, actor_id, role, &ap_id)
+    }
+
+    /// [`Self::put_member`] with the membership's own id (a remote server's, say).
+    pub fn put_member_as(
+        &self,
+        group_id: i64,
+        actor_id: i64,
+        role: &str,
+        ap_id: &str,
+    ) -> zerda::db::members::Member {
+        use zerda::db::members::{self as db, NewMember};
+        let (role, ap_id) = (role.to_string(), ap_id.to_string());
+        self.db()
+            .write_blocking(move |tx| {
+                match db::find_between(tx, group_id, actor_id)? {
+                    Some(m) => db::update_role(tx, m.id, &role, T0)?,
+                    None => {
+                        let uuid = uuid::Uuid::new_v4().to_string();
+                        let new = NewMember {
+                            uuid: &uuid,
+                            ap_id: &ap_id,
+                            group_id,
+                            actor_id,
+                            role: &role,
+                            invited_by_id: None,
+                        };
+                        db::insert_member(tx, &new, T0)?;
+                    }
+                }
+                db::find_between(tx, group_id, actor_id)
+            })
+            .expect("put member")
+            .expect("the member")
+    }
+
+    /// Posts a form that makes something (as whoever is logged in), expects
+    /// its 303, and gives the uuid of the newest row of `table` with the
+    /// form's title.
+    pub async fn post_new(&mut self, path: &str, fields: &[(&str, &str)], table: &str) -> String {
+        let r = self.post(path, fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let title = fields.iter().find(|(k, _)| *k == "title").map(|(_, v)| *v).unwrap_or_default();
+        self.count_text(&format!("SELECT uuid FROM {table} WHERE title = '{title}' ORDER BY id DESC LIMIT 1"))
+    }
+
+    /// Adds a resource to `group` through its form; its uuid.
+    pub async fn add_resource(&mut self, group: &str, fields: &[(&str, &str)]) -> String {
+        self.post_new(&format!("/@{group}/resources"), fields, "resources").await
+    }
+
+    /// Creates a todo list in `group` through its form; its uuid.
+    pub async fn new_todo_list(&mut self, group: &str, title: &str) -> String {
+        self.post_new(&format!("/@{group}/todos"), &[("title", title)], "todo_lists").await
+    }
+
+    /// Adds a todo to the list `list` (a uuid) through its form; its uuid.
+    pub async fn new_todo(&mut self, list: &str, fields: &[(&str, &str)]) -> String {
+        self.post_new(&format!("/todo-list/{list}"), fields, "todos").await
+    }
+
+    /// The row id of one of our actors (a group, a profile), by username.
+    pub fn local_actor_row(&self, username: &str) -> i64 {
+        self.count(&format!(
+            "SELECT id FROM actors WHERE preferred_username = '{username}' AND domain IS NULL"
+        ))
+    }
+
     /// A job context on the same database and clock, with mail written to files.
     pub fn jobs(&self) -> JobContext {
         JobContext::new(
