@@ -532,6 +532,47 @@ pub fn change_role(
     Ok(Ok(()))
 }
 
+/// What a remote group says of someone else's membership in it (its
+/// Accept, Update or Remove of a Member, or its members collection), kept
+/// while one of our profiles belongs to it: `role` None or not a member's
+/// role takes them out. `member_ap_id` is the group's id for the
+/// membership, used when it is on the group's server and still free.
+/// Returns whether anything changed.
+pub fn keep_remote_membership(
+    tx: &Transaction,
+    group: &Group,
+    person_id: i64,
+    role: Option<Role>,
+    member_ap_id: Option<&str>,
+    now: Timestamp,
+) -> AppResult<bool> {
+    let role = role.filter(|r| r.is_member());
+    match (db::find_between(tx, group.id, person_id)?, role) {
+        (Some(m), None) => db::delete_member(tx, m.id)?,
+        (None, None) => return Ok(false),
+        (Some(m), Some(role)) if role_of(&m) == Some(role) => return Ok(false),
+        (Some(m), Some(role)) => db::update_role(tx, m.id, role.as_str(), now)?,
+        (None, Some(role)) => {
+            let uuid = uuid::Uuid::new_v4().to_string();
+            let ap_id =
+                match member_ap_id.filter(|id| crate::federation::parse::same_origin(id, &group.ap_id)) {
+                    Some(id) if db::find_by_ap_id(tx, id)?.is_none() => id.to_string(),
+                    _ => format!("{}#member-{uuid}", group.ap_id),
+                };
+            let new = NewMember {
+                uuid: &uuid,
+                ap_id: &ap_id,
+                group_id: group.id,
+                actor_id: person_id,
+                role: role.as_str(),
+                invited_by_id: None,
+            };
+            db::insert_member(tx, &new, now)?;
+        }
+    }
+    Ok(true)
+}
+
 /// A moderator removes someone weaker than them (administrators anyone,
 /// but never the last administrator).
 pub fn remove(

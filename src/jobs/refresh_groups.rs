@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::{JobContext, JobError};
 use crate::config::Config;
+use crate::domain::members::Role;
 use crate::error::AppResult;
 use crate::federation::resolve::{Failure, Resolver};
 use crate::time::Timestamp;
@@ -68,7 +69,12 @@ pub fn run_one(ctx: &JobContext, job: &crate::db::jobs::Job) -> Result<(), JobEr
         .ok_or_else(|| JobError::Permanent("bad refresh payload".into()))?;
     let resolver = Resolver::new(&ctx.db, &ctx.http, &ctx.urls, ctx.clock.now());
     match resolver.refresh(&ap_id) {
-        Ok(_) => Ok(()),
+        Ok(_) => {
+            if let Err(why) = learn_members(ctx, &resolver, &ap_id) {
+                tracing::info!("members of {ap_id} not read: {why}");
+            }
+            Ok(())
+        }
         Err(Failure::Retry(why)) => Err(JobError::Retry(why)),
         Err(Failure::Internal(e)) => Err(JobError::Retry(e.to_string())),
         Err(Failure::Refused(why)) => {
@@ -77,3 +83,89 @@ pub fn run_one(ctx: &JobContext, job: &crate::db::jobs::Job) -> Result<(), JobEr
         }
     }
 }
+
+/// Reads the members collection of a remote group one of our profiles
+/// belongs to (signed as that profile: it is for members only), as
+/// Mobilizon's refresh does, and keeps who belongs with which role. Their
+/// signed fetches of what our members wrote there, and their changes, are
+/// judged by it. People we do not know yet are fetched within the
+/// resolver's budget; the rest are learnt on a later day. A member no
+/// longer listed is taken out, when the collection was read whole.
+fn learn_members(ctx: &JobContext, resolver: &Resolver, ap_id: &str) -> Result<(), String> {
+    let group = {
+        let ap_id = ap_id.to_string();
+        ctx.db
+            .read_blocking(move |conn| {
+                let Some(group) = crate::db::groups::find_by_ap_id(conn, &ap_id)? else { return Ok(None) };
+                Ok(crate::db::members::has_local_member(conn, group.id)?.then_some(group))
+            })
+            .map_err(|e| e.to_string())?
+    };
+    let Some(group) = group.filter(|g| !g.is_local() && !g.deleted) else { return Ok(()) };
+    let Some(url) = group.members_url.clone() else { return Ok(()) };
+    resolver.fetch_as_member_of(group.id);
+    let collection = resolver.fetch(&url).map_err(|e| e.to_string())?;
+    let first = match collection.get("first") {
+        Some(page @ Value::Object(_)) => page.clone(),
+        Some(Value::String(page)) if crate::federation::parse::same_origin(page, &group.ap_id) => {
+            resolver.fetch(page).map_err(|e| e.to_string())?
+        }
+        _ => collection.clone(),
+    };
+    let items = first
+        .get("orderedItems")
+        .or_else(|| first.get("items"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let total = collection.get("totalItems").and_then(Value::as_u64);
+    let whole = total.is_some_and(|t| t as usize <= items.len()) && first.get("next").is_none();
+    let mut listed: Vec<(i64, Role, Option<String>)> = Vec::new();
+    let mut complete = whole;
+    for item in items.iter().take(MEMBERS_READ_MAX) {
+        let person = item.get("actor").and_then(crate::federation::parse::id_of);
+        let of_group =
+            item.get("object").and_then(crate::federation::parse::id_of) == Some(group.ap_id.as_str());
+        let role = crate::federation::parse::text(item, "role").and_then(Role::parse);
+        let (Some(person), true, Some(role)) = (person, of_group, role) else { continue };
+        if resolver.is_local(person) {
+            continue;
+        }
+        match resolver.actor(person) {
+            Ok(id) => listed.push((id, role, crate::federation::parse::id_of(item).map(str::to_string))),
+            // Unknown and not fetched today: not a reason to take anyone out.
+            Err(_) => complete = false,
+        }
+    }
+    let now = ctx.clock.now();
+    ctx.db
+        .write_blocking(move |tx| {
+            for (person, role, member_id) in &listed {
+                crate::domain::members::keep_remote_membership(
+                    tx,
+                    &group,
+                    *person,
+                    Some(*role),
+                    member_id.as_deref(),
+                    now,
+                )?;
+            }
+            if complete {
+                let remote: Vec<i64> = tx
+                    .prepare_cached(
+                        "SELECT m.actor_id FROM members m JOIN actors a ON a.id = m.actor_id
+                         WHERE m.group_id = ?1 AND a.domain IS NOT NULL",
+                    )?
+                    .query_map([group.id], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                for person in remote.into_iter().filter(|p| !listed.iter().any(|(l, _, _)| l == p)) {
+                    crate::domain::members::keep_remote_membership(tx, &group, person, None, None, now)?;
+                }
+            }
+            Ok(())
+        })
+        .map_err(|e| e.to_string())
+}
+
+/// Most members read from one group's collection in one refresh.
+const MEMBERS_READ_MAX: usize = 500;

@@ -1243,3 +1243,43 @@ async fn every_members_server_hears_who_belongs_and_keeps_what_the_group_says() 
     assert_eq!(app.role_in(hikers.id, tom_row), None, "{}", app.outcome(&one.id("/remove/tom")));
     assert_eq!(app.role_in(hikers.id, w.alice.actor_id).as_deref(), Some("member"));
 }
+
+#[actix_web::test]
+async fn the_daily_refresh_reads_a_remote_groups_members_signed_as_our_member() {
+    let (remote, other) = (Remote::start(&[]), Remote::start(&[]));
+    let (mut app, w) = common::federated_app().await;
+    let doc = remote_group_doc(&remote, "demo", "open", 2);
+    remote.serve(&doc);
+    let demo = app.group_row(app.store_doc(&doc));
+    app.put_member_as(demo.id, w.alice.actor_id, "member", &remote.id("/member/alice"));
+    let admin = remote.serve_actor_as("/@tcit", "Person", "tcit");
+    let member = other.serve_actor_as("/@tcit", "Person", "tcit");
+    // Mobilizon's members collection, as its server serves it to a member.
+    let collection = remote.fixture(
+        "mobilizon-members-collection.json",
+        &[("http://mobilizon.test", &remote.base()), ("http://mobilizon2.com", &other.base())],
+    );
+    remote.serve(&collection);
+    // Someone we counted in, whom the group no longer lists.
+    let (gone, gone_row) = app.remote_person(&other, "gone");
+    app.put_member_as(demo.id, gone_row, "member", &format!("{gone}/member"));
+    let config = app.state.config.clone();
+    app.db()
+        .write_blocking(|tx| zerda::jobs::refresh_groups::schedule(tx, &config, T0, T0))
+        .expect("schedule");
+    app.apply();
+    assert_eq!(app.role_in(demo.id, app.actor_row(&admin)).as_deref(), Some("administrator"));
+    assert_eq!(app.role_in(demo.id, app.actor_row(&member)).as_deref(), Some("member"));
+    assert_eq!(
+        app.member_row(demo.id, app.actor_row(&member)).map(|m| m.ap_id),
+        Some(remote.id("/member/13b0fc1e-2ceb-401c-bef7-0eba02fb92dc")),
+        "the group's id for the membership"
+    );
+    assert_eq!(app.role_in(demo.id, gone_row), None, "no longer listed: taken out");
+    assert_eq!(app.role_in(demo.id, w.alice.actor_id).as_deref(), Some("member"), "ours untouched");
+    let fetch = remote.peer.requests().into_iter().find(|r| r.path == "/@demo/members").expect("read");
+    assert!(
+        fetch.header("signature").unwrap_or_default().contains("keyId=\"http://zerda.test/@alice#main-key\""),
+        "signed as Alice, a member"
+    );
+}

@@ -249,39 +249,12 @@ fn learn(env: &Env, inner: &Value, learnt: Learnt) -> ApplyResult {
         (None, None) => return ignored("not a member we know"),
         (None, Some(_)) => env.actor(&person)?,
     };
-    let member_ap_id = parse::id_of(inner)
-        .filter(|id| parse::url(id).is_some() && parse::same_origin(id, &group.ap_id))
-        .map(str::to_string);
+    let member_ap_id = parse::id_of(inner).filter(|id| parse::url(id).is_some()).map(str::to_string);
     let now = env.now;
     env.commit(move |tx| {
-        let existing = db::find_between(tx, group.id, person_id)?;
-        match (existing, role) {
-            (Some(m), None) => db::delete_member(tx, m.id)?,
-            (None, None) => return Ok(Applied::Ignored("not a member we know".into())),
-            (Some(m), Some(role)) if role_of(&m) == Some(role) => {
-                return Ok(Applied::Ignored("no change".into()));
-            }
-            (Some(m), Some(role)) => db::update_role(tx, m.id, role.as_str(), now)?,
-            (None, Some(role)) => {
-                let uuid = uuid::Uuid::new_v4().to_string();
-                // The group's id for the membership when it gives a fresh
-                // one on its server, else one of ours.
-                let ap_id = match member_ap_id {
-                    Some(id) if db::find_by_ap_id(tx, &id)?.is_none() => id,
-                    _ => format!("{}#member-{uuid}", group.ap_id),
-                };
-                let new = NewMember {
-                    uuid: &uuid,
-                    ap_id: &ap_id,
-                    group_id: group.id,
-                    actor_id: person_id,
-                    role: role.as_str(),
-                    invited_by_id: None,
-                };
-                db::insert_member(tx, &new, now)?;
-            }
-        }
-        Ok(Applied::Done)
+        let changed =
+            domain::keep_remote_membership(tx, &group, person_id, role, member_ap_id.as_deref(), now)?;
+        Ok(if changed { Applied::Done } else { Applied::Ignored("no change".into()) })
     })
 }
 
