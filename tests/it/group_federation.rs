@@ -1247,7 +1247,7 @@ async fn every_members_server_hears_who_belongs_and_keeps_what_the_group_says() 
 #[actix_web::test]
 async fn the_daily_refresh_reads_a_remote_groups_members_signed_as_our_member() {
     let (remote, other) = (Remote::start(&[]), Remote::start(&[]));
-    let (mut app, w) = common::federated_app().await;
+    let (app, w) = common::federated_app().await;
     let doc = remote_group_doc(&remote, "demo", "open", 2);
     remote.serve(&doc);
     let demo = app.group_row(app.store_doc(&doc));
