@@ -444,6 +444,21 @@ fn seed(config: &Config, count: u32, events: u32, groups: u32) -> Result<ExitCod
             sample.handle, sample.post_slug
         );
     }
+    let totals = db
+        .read_blocking(|conn| {
+            let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0));
+            Ok(format!(
+                "{} profiles, {} events, {} participations, {} comments, {} groups, {} posts",
+                count("SELECT count(*) FROM actors WHERE kind = 'Person' AND domain IS NULL")?,
+                count("SELECT count(*) FROM events")?,
+                count("SELECT count(*) FROM participants")?,
+                count("SELECT count(*) FROM comments")?,
+                count("SELECT count(*) FROM groups")?,
+                count("SELECT count(*) FROM posts")?,
+            ))
+        })
+        .map_err(|e| e.to_string())?;
+    println!("database: {totals}");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -75,13 +75,13 @@ pub fn events(db: &Db, urls: &Urls, count: u32, now: Timestamp) -> AppResult<Str
                     events::validate(&input).map_err(|_| AppError::internal("seed event invalid"))?;
                 let (id, uuid) = events::create(tx, urls, organizer, &fields, false, now)?;
                 let event = crate::db::events::find_event(tx, id)?.ok_or(AppError::NotFound)?;
-                for k in 1..=(n % 20) {
+                for k in 1..=(n % 41) {
                     let who = people[(n + k * 7) % people.len()];
                     if who != organizer {
                         let _ = super::participations::join(tx, urls, &event, who, "", now)?;
                     }
                 }
-                for k in 0..(n % 10) {
+                for k in 0..(n % 21) {
                     let who = people[(n + k * 13) % people.len()];
                     let text = format!("Looking forward to it! Comment {k}.");
                     let input = NewText { text: &text, in_reply_to: None, is_announcement: false };
