@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Checks the Debian package: builds it with packaging/deb/build from the
 # zerda binary under test, installs it with dpkg into a throwaway root,
-# upgrades it there, purges it, and checks each step. Run by
+# upgrades it there, purges it, and checks each step; then builds the
+# packages of the other architectures whose cross build (target-cross/) is
+# there and checks what they hold. Run by
 # tests/packaging/run.sh; alone:
 #
 #   tests/packaging/deb.sh                        # uses target/debug/zerda
@@ -213,6 +215,44 @@ else
     fail "purge should keep /var/lib/zerda and the user, and say so"
     show "$tmp/purge.txt"
 fi
+
+# ---------------------------------------------------------------------------
+step "the other architectures, from the cross builds (cross/build)"
+for other in amd64:x86_64-unknown-linux-gnu:3e00:x86_64 arm64:aarch64-unknown-linux-gnu:b700:aarch64 \
+    armhf:armv7-unknown-linux-gnueabihf:2800:arm; do
+    IFS=: read -r other_arch triple machine qemu <<<"$other"
+    [ "$other_arch" = "$arch" ] && continue
+    cross_bin=target-cross/$triple/dist/zerda
+    if [ ! -x "$cross_bin" ]; then
+        skip "$other_arch: no $cross_bin (cross/build $triple makes it)"
+        continue
+    fi
+    if ! ZERDA_DEB_OUT=$tmp/out-$other_arch packaging/deb/build --fast "$other_arch" >"$tmp/build.txt" 2>&1; then
+        fail "packaging/deb/build $other_arch"
+        show "$tmp/build.txt"
+        continue
+    fi
+    other_deb=$(tail -1 "$tmp/build.txt")
+    mkdir -p "$tmp/unpacked-$other_arch"
+    dpkg-deb -x "$other_deb" "$tmp/unpacked-$other_arch"
+    packed=$tmp/unpacked-$other_arch/usr/bin/zerda
+    got=$(od -An -tx1 -j18 -N2 "$packed" 2>/dev/null | tr -d ' \n')
+    other_depends=$(dpkg-deb -f "$other_deb" Depends)
+    if [ "$(dpkg-deb -f "$other_deb" Architecture)" = "$other_arch" ] && [ "$got" = "$machine" ] &&
+        cmp -s "$cross_bin" "$packed" && [ "$(dpkg-deb -I "$other_deb" conffiles)" = /etc/zerda/config.toml ]; then
+        ok "$other_arch: $(basename "$other_deb") holds $cross_bin and the conffile; Depends: $other_depends"
+    else
+        fail "$other_arch: $(basename "$other_deb") is not an $other_arch package of $cross_bin with its conffile"
+    fi
+    if command -v "qemu-$qemu-static" >/dev/null; then
+        if "qemu-$qemu-static" "$packed" --version >"$tmp/version.txt" 2>&1; then
+            ok "$other_arch: the packaged zerda runs under qemu-$qemu-static: $(head -1 "$tmp/version.txt")"
+        else
+            fail "$other_arch: the packaged zerda does not run under qemu-$qemu-static"
+            show "$tmp/version.txt"
+        fi
+    fi
+done
 
 # ---------------------------------------------------------------------------
 step "this machine untouched"
