@@ -139,6 +139,8 @@ fi
 cmp -s packaging/config.toml "$root/etc/zerda/config.toml" || fail "/etc/zerda/config.toml is not packaging/config.toml"
 cmp -s packaging/systemd/zerda.service "$root/usr/lib/systemd/system/zerda.service" ||
     fail "the installed unit is not packaging/systemd/zerda.service"
+cmp -s packaging/systemd/zerda.sysusers "$root/usr/lib/sysusers.d/zerda.conf" ||
+    fail "the installed /usr/lib/sysusers.d/zerda.conf is not packaging/systemd/zerda.sysusers"
 
 user=$(grep '^zerda:' "$root/etc/passwd" || true)
 uid=$(cut -d: -f3 <<<"$user")
