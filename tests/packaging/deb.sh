@@ -117,6 +117,12 @@ step "installing it into a throwaway root (dpkg --root, scripts with DPKG_ROOT)"
 mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/var/log" "$root/etc"
 : >"$root/var/lib/dpkg/status"
 : >"$root/var/lib/dpkg/available"
+# On a machine that runs systemd, cargo-deb's postinst part would try-restart
+# zerda.service through deb-systemd-invoke, which asks the root's
+# policy-rc.d first: 101 says no, as in any chroot.
+mkdir -p "$root/usr/sbin"
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod 755 "$root/usr/sbin/policy-rc.d"
 if dpkg_root -i "$deb" >"$tmp/install.txt" 2>&1 &&
     dpkg --root="$root" -s zerda 2>/dev/null | grep -qx 'Status: install ok installed'; then
     ok "dpkg -i: installed"
