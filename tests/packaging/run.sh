@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the packaging: the systemd unit (packaging/systemd), the sample
-# configuration (packaging/config.toml) and the YunoHost package
-# (packaging/yunohost). Run by tests/run after `cargo build`; alone:
+# configuration (packaging/config.toml), the YunoHost package
+# (packaging/yunohost) and the Debian package (tests/packaging/deb.sh, which
+# needs cargo-deb). Run by tests/run after `cargo build`; alone:
 #
 #   tests/packaging/run.sh            # uses target/debug/zerda
 #   ZERDA_BIN=/path/to/zerda tests/packaging/run.sh
@@ -55,7 +56,7 @@ wait_for_line() {
 }
 
 # ---------------------------------------------------------------------------
-step "shellcheck on the YunoHost scripts"
+step "shellcheck on the packaging scripts (YunoHost, Debian)"
 scripts=("$ynh/scripts/_common.sh" "$ynh/scripts/install" "$ynh/scripts/remove" "$ynh/scripts/upgrade" "$ynh/scripts/backup" "$ynh/scripts/restore")
 [ -e "$ynh/scripts/change_url" ] && scripts+=("$ynh/scripts/change_url")
 if ! command -v shellcheck >/dev/null; then
@@ -64,6 +65,15 @@ if ! command -v shellcheck >/dev/null; then
 # which sets the variables YunoHost gives the scripts.
 elif shellcheck -x --source-path=SCRIPTDIR --source-path=tests/packaging "${scripts[@]}" tests/packaging/run.sh >"$tmp/shellcheck.txt" 2>&1; then
     ok "shellcheck: ${#scripts[@]} scripts and tests/packaging/run.sh"
+else
+    fail "shellcheck"
+    show "$tmp/shellcheck.txt"
+fi
+deb_scripts=(packaging/debian/postinst packaging/debian/postrm packaging/deb/build tests/packaging/deb.sh)
+if ! command -v shellcheck >/dev/null; then
+    :
+elif shellcheck "${deb_scripts[@]}" >"$tmp/shellcheck.txt" 2>&1; then
+    ok "shellcheck: the Debian package's ${deb_scripts[*]}"
 else
     fail "shellcheck"
     show "$tmp/shellcheck.txt"
@@ -477,6 +487,12 @@ EOF
         fail "fail2ban-regex failed"
         show "$tmp/f2b-err.txt"
     fi
+fi
+
+# ---------------------------------------------------------------------------
+# The Debian package: built from this binary, installed into a throwaway root.
+if ! ZERDA_BIN=$zerda tests/packaging/deb.sh; then
+    fail "the Debian package (tests/packaging/deb.sh, above)"
 fi
 
 # ---------------------------------------------------------------------------
