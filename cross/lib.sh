@@ -57,6 +57,7 @@ ensure_packages() {
     done
     command -v curl >/dev/null || missing+=(curl)
     command -v file >/dev/null || missing+=(file)
+    command -v readelf >/dev/null || missing+=(binutils)
     command -v xz >/dev/null || missing+=(xz-utils)
     command -v gpgv >/dev/null || missing+=(gpgv)
     [ ${#missing[@]} -eq 0 ] && return 0
