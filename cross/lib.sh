@@ -71,7 +71,7 @@ apt_own() { # apt-get|apt-cache ARGS…
     local tool=$1
     shift
     "$tool" -o APT::Sandbox::User=root -o Dir::State::Lists="$APT_LISTS" -o Dir::Cache="$CROSS_ROOT/apt/cache" \
-        -o APT::Architectures="amd64,$DEB_ARCHES" "$@"
+        -o APT::Architectures="$DEB_ARCHES" "$@"
 }
 
 # Fallback when apt cannot update an architecture's index (a mirror in sync,
