@@ -127,8 +127,7 @@ r = m.get("resources", {})
 for res in ("system_user", "install_dir", "data_dir", "ports", "permissions"):
     need(res in r, f"resources.{res}")
 need(r.get("permissions", {}).get("main", {}).get("url") == "/", "permissions main.url = /")
-targets = {"amd64": "x86_64-unknown-linux-gnu", "arm64": "aarch64-unknown-linux-gnu",
-           "armhf": "armv7-unknown-linux-gnueabihf"}
+targets = {"amd64": "x86_64-linux", "arm64": "aarch64-linux", "armhf": "armv7-linux"}
 main = r.get("sources", {}).get("main", {})
 for arch, target in targets.items():
     src = main.get(arch, {})
