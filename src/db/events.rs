@@ -278,6 +278,9 @@ pub fn search_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
+/// From how many matches a search walks the events in date order.
+const COMMON_MATCHES: i64 = 200;
+
 /// Public, published events matching a search, upcoming first (or all,
 /// past ones too, when `include_past`), soonest first.
 pub fn search_public(
@@ -287,12 +290,33 @@ pub fn search_public(
     include_past: bool,
     limit: i64,
 ) -> AppResult<Vec<Event>> {
-    let sql = format!(
-        "SELECT {COLUMNS} {FROM} JOIN events_search s ON s.rowid = e.id
-         WHERE events_search MATCH ?1 AND e.deleted_at IS NULL AND e.draft = 0 AND e.visibility = 'public'
-         AND (?3 OR coalesce(e.ends_at, e.begins_at) >= ?2)
-         ORDER BY e.begins_at, e.id LIMIT {limit}"
-    );
+    // A word most events share ("community") matches thousands: sorting
+    // them all by date costs ~10 ms a search (measured with 15 000 events).
+    // Then the listed events are walked in date order instead, each checked
+    // against the matches, until the page is full. A rarer word keeps the
+    // plan that starts from its few matches.
+    let common: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT rowid FROM events_search WHERE events_search MATCH ?1 LIMIT {COMMON_MATCHES})"
+        ))?
+        .query_row([query], |r| r.get(0))?;
+    let sql = if common >= COMMON_MATCHES {
+        format!(
+            "SELECT {COLUMNS} FROM events e INDEXED BY events_listed JOIN actors o ON o.id = e.organizer_id
+             LEFT JOIN actors g ON g.id = e.attributed_to_id
+             WHERE e.id IN (SELECT rowid FROM events_search WHERE events_search MATCH ?1)
+             AND e.deleted_at IS NULL AND e.draft = 0 AND e.visibility = 'public'
+             AND (?3 OR coalesce(e.ends_at, e.begins_at) >= ?2)
+             ORDER BY e.begins_at, e.id LIMIT {limit}"
+        )
+    } else {
+        format!(
+            "SELECT {COLUMNS} {FROM} JOIN events_search s ON s.rowid = e.id
+             WHERE events_search MATCH ?1 AND e.deleted_at IS NULL AND e.draft = 0 AND e.visibility = 'public'
+             AND (?3 OR coalesce(e.ends_at, e.begins_at) >= ?2)
+             ORDER BY e.begins_at, e.id LIMIT {limit}"
+        )
+    };
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![query, now, include_past], from_row)?.collect::<Result<_, _>>()?;
     Ok(rows)

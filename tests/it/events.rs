@@ -441,3 +441,57 @@ async fn an_event_picture_is_re_encoded_and_shown() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.fingerprint(), before);
 }
+
+#[actix_web::test]
+async fn a_search_for_a_word_most_events_share_is_as_a_search_for_a_rare_one() {
+    let mut app = common::app().await;
+    let now = common::T0;
+    for n in 0..5 {
+        world::create_account(
+            app.db(),
+            &app.state.urls,
+            &format!("seed_{n}"),
+            zerda::db::users::Role::User,
+            now,
+        );
+    }
+    // 260 events, all with the tag "community" (more than the 200 from which
+    // a search walks the events by date); one in six a picnic (fewer).
+    zerda::domain::seed::events(app.db(), &app.state.urls, 260, now).expect("seeded");
+    let w = world::standard(app.db(), &app.state.urls, now);
+    app.login(&w.alice.email, world::PASSWORD).await;
+    // Tomorrow morning, before any seeded event: a private one, a draft and a public one.
+    for (title, visibility, draft) in [
+        ("Community secret", "private", "false"),
+        ("Community draft", "public", "true"),
+        ("Community breakfast", "public", "false"),
+    ] {
+        let mut f = form(&[("title", title), ("visibility", visibility), ("draft", draft)]);
+        f.retain(|(k, _)| *k != "begins_on" && *k != "ends_on");
+        f.push(("begins_on", "2026-11-30T06:00"));
+        assert_eq!(app.post("/events/create", &f).await.status, StatusCode::SEE_OTHER, "{title}");
+    }
+    let search = |q: &str, past: bool| {
+        let fts = zerda::db::events::search_query(q).expect("words");
+        app.db()
+            .read_blocking(move |c| zerda::db::events::search_public(c, &fts, now, past, 20))
+            .expect("search")
+    };
+    for (q, matches) in [("community", 261), ("picnic", 44)] {
+        let found = search(q, false);
+        assert_eq!(found.len(), 20, "{q}: a full page of {matches} matches");
+        assert!(
+            found.windows(2).all(|p| (p[0].begins_at, p[0].id) < (p[1].begins_at, p[1].id)),
+            "{q}: by date"
+        );
+        assert!(found.iter().all(|e| e.visibility == "public" && !e.draft), "{q}");
+        assert!(!found.iter().any(|e| e.title.contains("secret") || e.title.contains("draft")), "{q}");
+        // Nothing listed is skipped: the first is the earliest public match.
+        let first = app.count_text(&format!(
+            "SELECT e.title FROM events e WHERE e.id IN (SELECT rowid FROM events_search WHERE events_search MATCH '\"{q}\"*')
+             AND e.visibility = 'public' AND e.draft = 0 AND e.deleted_at IS NULL ORDER BY e.begins_at, e.id LIMIT 1"
+        ));
+        assert_eq!(found[0].title, first, "{q}");
+    }
+    assert_eq!(search("community", false)[0].title, "Community breakfast");
+}
