@@ -586,19 +586,6 @@ async fn our_group_takes_a_remote_members_event_discussion_and_link_and_announce
     assert_eq!(to_c[0].signer_id, group_id);
 }
 
-/// The uuid (our row) of a resource, todo list or todo held here.
-fn uuid_in<S, B>(app: &common::TestApp<S>, table: &str, ap_id: &str) -> String
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    app.count_text(&format!("SELECT uuid FROM {table} WHERE ap_id = '{ap_id}'"))
-}
-
 /// An activity id of ours about someone else's object: fresh, on our host.
 fn ours_fresh(id: &Value) -> bool {
     id.as_str().is_some_and(|id| id.starts_with(&format!("{OURS}/activities/")))
@@ -623,7 +610,7 @@ async fn our_member_renames_moves_and_deletes_a_remote_groups_resources() {
         assert_eq!(app.outcome(&format!("{id}/activity")), "applied");
     }
     let (papers_uuid, bylaws_uuid) =
-        (uuid_in(&app, "resources", &papers), uuid_in(&app, "resources", &bylaws));
+        (app.uuid_of_ap_id("resources", &papers), app.uuid_of_ap_id("resources", &bylaws));
 
     // Alice only asked to join: 404 on every change, nothing changed or sent.
     app.login(&w.alice.email, world::PASSWORD).await;
@@ -679,8 +666,9 @@ async fn our_member_renames_moves_and_deletes_a_remote_groups_resources() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let map = app.count_text("SELECT ap_id FROM resources WHERE local = 1 ORDER BY id DESC LIMIT 1");
-    let r =
-        app.post(&format!("/resource/{}/move", uuid_in(&app, "resources", &map)), &[("parent_id", "")]).await;
+    let r = app
+        .post(&format!("/resource/{}/move", app.uuid_of_ap_id("resources", &map)), &[("parent_id", "")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(
         app.count("SELECT count(*) FROM group_activities"),
@@ -784,7 +772,8 @@ async fn our_member_makes_and_changes_todos_in_a_remote_group() {
     ))
     .await;
     assert_eq!(app.outcome(&format!("{paint}/activity")), "applied");
-    let (chores_uuid, paint_uuid) = (uuid_in(&app, "todo_lists", &chores), uuid_in(&app, "todos", &paint));
+    let (chores_uuid, paint_uuid) =
+        (app.uuid_of_ap_id("todo_lists", &chores), app.uuid_of_ap_id("todos", &paint));
 
     // Alice only asked to join: 404 on every form, nothing changed or sent.
     app.login(&w.alice.email, world::PASSWORD).await;
@@ -813,7 +802,7 @@ async fn our_member_makes_and_changes_todos_in_a_remote_group() {
     let r = app.post(&format!("/todo-list/{chores_uuid}"), &[("title", "Buy rope")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let rope = app.count_text("SELECT ap_id FROM todos WHERE local = 1");
-    let rope_uuid = uuid_in(&app, "todos", &rope);
+    let rope_uuid = app.uuid_of_ap_id("todos", &rope);
     let r = app.post(&format!("/todo/{paint_uuid}/done"), &[("status", "true")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     // A due date and an assignee stay here (Mobilizon does not federate them): nothing sent.

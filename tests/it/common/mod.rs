@@ -221,6 +221,11 @@ where
         self.post_new(&format!("/todo-list/{list}"), fields, "todos").await
     }
 
+    /// The uuid (our row) of what `table` holds under this ActivityPub id.
+    pub fn uuid_of_ap_id(&self, table: &str, ap_id: &str) -> String {
+        self.count_text(&format!("SELECT uuid FROM {table} WHERE ap_id = '{ap_id}'"))
+    }
+
     /// The row id of one of our actors (a group, a profile), by username.
     pub fn local_actor_row(&self, username: &str) -> i64 {
         self.count(&format!(
