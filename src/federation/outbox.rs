@@ -24,8 +24,14 @@ use crate::error::AppResult;
 use crate::time::Timestamp;
 use crate::urls::Urls;
 
-fn actor_ap_id(tx: &Transaction, id: i64) -> AppResult<String> {
+/// An actor's ActivityPub id, by row (every outbox names who speaks).
+pub(super) fn actor_ap_id(tx: &Transaction, id: i64) -> AppResult<String> {
     Ok(tx.prepare_cached("SELECT ap_id FROM actors WHERE id = ?1")?.query_row([id], |r| r.get(0))?)
+}
+
+/// Whether an actor is one of ours (only ours can sign what we send).
+pub(super) fn is_local_actor(tx: &Transaction, id: i64) -> AppResult<bool> {
+    Ok(tx.prepare_cached("SELECT domain IS NULL FROM actors WHERE id = ?1")?.query_row([id], |r| r.get(0))?)
 }
 
 fn instance_actor(tx: &Transaction) -> AppResult<Option<i64>> {

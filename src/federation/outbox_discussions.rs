@@ -20,6 +20,7 @@ use super::context::with_context;
 use super::delivery;
 use super::objects::comment::comment_tombstone;
 use super::objects::discussion::{bare_discussion_note, members_collection, message_note};
+use super::outbox::{actor_ap_id, is_local_actor};
 use crate::db::discussions::{self as db, Discussion, DiscussionComment};
 use crate::db::groups::Group;
 use crate::error::AppResult;
@@ -36,23 +37,12 @@ fn inboxes(tx: &Transaction, group: &Group) -> AppResult<Vec<String>> {
     }
 }
 
-fn actor_ap_id(tx: &Transaction, id: i64) -> AppResult<String> {
-    Ok(tx.prepare_cached("SELECT ap_id FROM actors WHERE id = ?1")?.query_row([id], |r| r.get(0))?)
-}
-
-fn is_ours(tx: &Transaction, actor_id: i64) -> AppResult<bool> {
-    Ok(tx
-        .prepare_cached("SELECT domain IS NULL FROM actors WHERE id = ?1")?
-        .query_row([actor_id], |r| r.get(0))
-        .unwrap_or(false))
-}
-
 /// Queues what `signer` did. A remote member's change in our group (a
 /// deletion, a moderator's rename) is passed on by the group to the other
 /// remote members; the sender's own server knows it already.
 fn send(tx: &Transaction, group: &Group, activity: Value, signer: i64, now: Timestamp) -> AppResult<()> {
     let mut inboxes = inboxes(tx, group)?;
-    let (activity, signer) = if group.is_local() && !is_ours(tx, signer)? {
+    let (activity, signer) = if group.is_local() && !is_local_actor(tx, signer)? {
         let theirs = delivery::inboxes_of(tx, &[signer])?;
         inboxes.retain(|i| !theirs.contains(i));
         (super::outbox_groups::passed_on(group, &activity), group.id)

@@ -14,16 +14,21 @@ use crate::error::{AppError, AppResult};
 use crate::time::Timestamp;
 use crate::urls::Urls;
 
-/// The inboxes of a group's remote followers (accepted) and remote members.
-pub fn group_inboxes(tx: &Transaction, group_id: i64) -> AppResult<Vec<String>> {
+/// The inboxes of a group's remote followers (accepted, not deleted).
+pub fn follower_inboxes(tx: &Transaction, group_id: i64) -> AppResult<Vec<String>> {
     let followers: Vec<i64> = tx
         .prepare_cached(
             "SELECT f.follower_id FROM follows f JOIN actors a ON a.id = f.follower_id
-             WHERE f.target_id = ?1 AND f.approved = 1 AND a.domain IS NOT NULL",
+             WHERE f.target_id = ?1 AND f.approved = 1 AND a.domain IS NOT NULL AND a.deleted_at IS NULL",
         )?
         .query_map([group_id], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    let mut inboxes = delivery::inboxes_of(tx, &followers)?;
+    delivery::inboxes_of(tx, &followers)
+}
+
+/// The inboxes of a group's remote followers (accepted) and remote members.
+pub fn group_inboxes(tx: &Transaction, group_id: i64) -> AppResult<Vec<String>> {
+    let mut inboxes = follower_inboxes(tx, group_id)?;
     inboxes.extend(crate::db::members::list_remote_member_inboxes(tx, group_id)?);
     inboxes.sort_unstable();
     inboxes.dedup();

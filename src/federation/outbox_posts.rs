@@ -21,60 +21,22 @@ use serde_json::{Value, json};
 use super::context::with_context;
 use super::delivery;
 use super::objects::post::{article_json, audience, post_tombstone};
+use super::outbox::{actor_ap_id, is_local_actor};
 use crate::db::posts::Post;
 use crate::error::AppResult;
 use crate::time::Timestamp;
 use crate::urls::Urls;
 
-fn ids(tx: &Transaction, sql: &str, group_id: i64) -> AppResult<Vec<i64>> {
-    let mut stmt = tx.prepare_cached(sql)?;
-    let rows = stmt.query_map([group_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    Ok(rows)
-}
-
-/// The inboxes of a group's remote members.
-fn member_inboxes(tx: &Transaction, group_id: i64) -> AppResult<Vec<String>> {
-    let members = ids(
-        tx,
-        &format!(
-            "SELECT m.actor_id FROM members m JOIN actors a ON a.id = m.actor_id
-             WHERE m.group_id = ?1 AND a.domain IS NOT NULL AND a.deleted_at IS NULL AND m.role IN {}",
-            crate::db::groups::MEMBER_ROLES
-        ),
-        group_id,
-    )?;
-    delivery::inboxes_of(tx, &members)
-}
-
-/// The inboxes of a group's remote followers (accepted).
-fn follower_inboxes(tx: &Transaction, group_id: i64) -> AppResult<Vec<String>> {
-    let followers = ids(
-        tx,
-        "SELECT f.follower_id FROM follows f JOIN actors a ON a.id = f.follower_id
-         WHERE f.target_id = ?1 AND f.approved = 1 AND a.domain IS NOT NULL AND a.deleted_at IS NULL",
-        group_id,
-    )?;
-    delivery::inboxes_of(tx, &followers)
-}
-
 /// Where a post of this visibility goes: members always, followers unless
 /// it is for members only.
 fn inboxes(tx: &Transaction, group_id: i64, visibility: &str) -> AppResult<Vec<String>> {
-    let mut all = member_inboxes(tx, group_id)?;
+    let mut all = crate::db::members::list_remote_member_inboxes(tx, group_id)?;
     if visibility != "private" {
-        all.extend(follower_inboxes(tx, group_id)?);
+        all.extend(super::outbox_groups::follower_inboxes(tx, group_id)?);
     }
     all.sort_unstable();
     all.dedup();
     Ok(all)
-}
-
-fn actor_ap_id(tx: &Transaction, id: i64) -> AppResult<String> {
-    Ok(tx.prepare_cached("SELECT ap_id FROM actors WHERE id = ?1")?.query_row([id], |r| r.get(0))?)
-}
-
-fn is_local_actor(tx: &Transaction, id: i64) -> AppResult<bool> {
-    Ok(tx.prepare_cached("SELECT domain IS NULL FROM actors WHERE id = ?1")?.query_row([id], |r| r.get(0))?)
 }
 
 /// Who says a change to a post, and so to whom it goes.
@@ -207,9 +169,11 @@ pub fn post_updated(
         Voice::Group { .. } => post.group_id,
     };
     if post.visibility == "private" && before_visibility != "private" {
-        let members = member_inboxes(tx, post.group_id)?;
-        let outsiders: Vec<String> =
-            follower_inboxes(tx, post.group_id)?.into_iter().filter(|i| !members.contains(i)).collect();
+        let members = crate::db::members::list_remote_member_inboxes(tx, post.group_id)?;
+        let outsiders: Vec<String> = super::outbox_groups::follower_inboxes(tx, post.group_id)?
+            .into_iter()
+            .filter(|i| !members.contains(i))
+            .collect();
         let id = format!("{}/delete/{}", post.ap_id, uuid::Uuid::new_v4());
         let activity = deletion(tx, post, id, speaker, before_visibility, now)?;
         queue(tx, activity, speaker, &outsiders, now)?;
@@ -223,20 +187,13 @@ pub fn post_deleted(tx: &Transaction, post: &Post, by: i64, now: Timestamp) -> A
         return Ok(());
     }
     let id = format!("{}/delete", post.ap_id);
-    match voice(tx, post, by)? {
-        Voice::ToGroup => {
-            let activity = deletion(tx, post, id, by, &post.visibility, now)?;
-            queue(tx, activity, by, &delivery::inboxes_of(tx, &[post.group_id])?, now)
-        }
-        Voice::Member => {
-            let activity = deletion(tx, post, id, by, &post.visibility, now)?;
-            queue(tx, activity, by, &inboxes(tx, post.group_id, &post.visibility)?, now)
-        }
+    let (speaker, targets) = match voice(tx, post, by)? {
+        Voice::ToGroup => (by, delivery::inboxes_of(tx, &[post.group_id])?),
+        Voice::Member => (by, inboxes(tx, post.group_id, &post.visibility)?),
         // Said by the group, which receivers take a post's deletion from;
         // the sender's server too, should it hold our copy.
-        Voice::Group { .. } => {
-            let activity = deletion(tx, post, id, post.group_id, &post.visibility, now)?;
-            queue(tx, activity, post.group_id, &inboxes(tx, post.group_id, &post.visibility)?, now)
-        }
-    }
+        Voice::Group { .. } => (post.group_id, inboxes(tx, post.group_id, &post.visibility)?),
+    };
+    let activity = deletion(tx, post, id, speaker, &post.visibility, now)?;
+    queue(tx, activity, speaker, &targets, now)
 }
