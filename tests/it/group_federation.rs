@@ -1226,6 +1226,22 @@ async fn every_members_server_hears_who_belongs_and_keeps_what_the_group_says() 
     )
     .await;
     assert_eq!(app.role_in(hikers.id, app.actor_row(&zed)), None, "{}", app.outcome(&two.id("/leave/zed")));
+    // A role we do not know is refused, and nothing is kept.
+    let bad = wrap(
+        "Accept",
+        &one.id("/accept/bad"),
+        &hikers.ap_id,
+        member_json(&one.id("/member/zed-2"), &zed, &hikers.ap_id, "emperor"),
+    );
+    let before = app.count("SELECT count(*) FROM members");
+    app.receive_and_apply(&bad).await;
+    assert!(
+        app.outcome(&one.id("/accept/bad")).starts_with("refused"),
+        "{}",
+        app.outcome(&one.id("/accept/bad"))
+    );
+    assert_eq!(app.count("SELECT count(*) FROM members"), before);
+    assert_eq!(app.role_in(hikers.id, app.actor_row(&zed)), None, "Zed, who left, is not put back");
     // A request or an invitation of someone else is not kept.
     let ann = two.serve_actor_as("/@ann", "Person", "Ann");
     let invited = wrap(
@@ -1259,6 +1275,15 @@ async fn the_daily_refresh_reads_a_remote_groups_members_signed_as_our_member() 
         "mobilizon-members-collection.json",
         &[("http://mobilizon.test", &remote.base()), ("http://mobilizon2.com", &other.base())],
     );
+    // What is not a membership of this group with a role we know is passed over.
+    let mut collection = collection;
+    let stranger = other.serve_actor_as("/@odd", "Person", "odd");
+    if let Some(items) = collection["first"]["orderedItems"].as_array_mut() {
+        items.push(member_json(&remote.id("/member/odd-1"), &stranger, &demo.ap_id, "emperor"));
+        items.push(member_json(&remote.id("/member/odd-2"), &stranger, &remote.id("/@elsewhere"), "member"));
+        items.push(json!({ "type": "Member", "id": remote.id("/member/odd-3"), "object": demo.ap_id, "role": "member" }));
+    }
+    collection["totalItems"] = json!(5);
     remote.serve(&collection);
     // Someone we counted in, whom the group no longer lists.
     let (gone, gone_row) = app.remote_person(&other, "gone");
@@ -1276,6 +1301,13 @@ async fn the_daily_refresh_reads_a_remote_groups_members_signed_as_our_member() 
         "the group's id for the membership"
     );
     assert_eq!(app.role_in(demo.id, gone_row), None, "no longer listed: taken out");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM members m JOIN actors a ON a.id = m.actor_id WHERE a.ap_id = '{stranger}'"
+        )),
+        0,
+        "an unknown role, another group's membership or one without a person is passed over"
+    );
     assert_eq!(app.role_in(demo.id, w.alice.actor_id).as_deref(), Some("member"), "ours untouched");
     let fetch = remote.peer.requests().into_iter().find(|r| r.path == "/@demo/members").expect("read");
     assert!(
