@@ -17,6 +17,14 @@ pub struct KnownKey {
     pub fetched_at: Option<Timestamp>,
 }
 
+/// The row of an actor (ours or remote, deleted or not) by its ActivityPub id.
+pub fn find_id(conn: &Connection, ap_id: &str) -> AppResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM actors WHERE ap_id = ?1")?
+        .query_row([ap_id], |r| r.get(0))
+        .optional()?)
+}
+
 /// The key of the remote actor with this id, if we have one.
 pub fn find_key(conn: &Connection, actor_ap_id: &str) -> AppResult<Option<KnownKey>> {
     Ok(conn

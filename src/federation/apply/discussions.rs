@@ -16,7 +16,7 @@
 //! member we know whose role allows it deletes what our members wrote
 //! there, and renames a discussion they started.
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde_json::Value;
 
 use super::{Applied, ApplyError, ApplyResult, Env, ignored, refused};
@@ -191,10 +191,7 @@ fn find(env: &Env, id: &str, note: &Value) -> Result<Found, ApplyError> {
         let (role, has_local) = match &group {
             Some(g) => {
                 // The sender's role; for a Note announced by its group, the author's.
-                let author_row: Option<i64> = conn
-                    .prepare_cached("SELECT id FROM actors WHERE ap_id = ?1")?
-                    .query_row([&author], |r| r.get(0))
-                    .optional()?;
+                let author_row = crate::db::remote_actors::find_id(conn, &author)?;
                 let who = if actor_id == g.id { author_row } else { Some(actor_id) };
                 let role = match who {
                     Some(who) => {

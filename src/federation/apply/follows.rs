@@ -178,12 +178,7 @@ fn named_follow(env: &Env, pair: impl Fn(&str, &str) -> bool) -> Result<Option<F
         if !pair(actor, target) {
             return Ok(None);
         }
-        let id_of = |ap_id: &str| -> crate::error::AppResult<Option<i64>> {
-            Ok(conn
-                .prepare_cached("SELECT id FROM actors WHERE ap_id = ?1")?
-                .query_row([ap_id], |r| r.get(0))
-                .optional()?)
-        };
+        let id_of = |ap_id: &str| crate::db::remote_actors::find_id(conn, ap_id);
         match (id_of(actor)?, id_of(target)?) {
             (Some(a), Some(t)) => db::find_between(conn, a, t),
             _ => Ok(None),

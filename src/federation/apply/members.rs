@@ -71,11 +71,7 @@ fn named(env: &Env, inner: &Value) -> Result<Option<(Member, Group)>, ApplyError
                 let group = inner.get("object").and_then(parse::id_of);
                 let (Some(person), Some(group)) = (person, group) else { return Ok(None) };
                 let Some(group) = groups::find_by_ap_id(conn, group)? else { return Ok(None) };
-                let person: Option<i64> = rusqlite::OptionalExtension::optional(
-                    conn.prepare_cached("SELECT id FROM actors WHERE ap_id = ?1")?
-                        .query_row([person], |r| r.get(0)),
-                )?;
-                match person {
+                match crate::db::remote_actors::find_id(conn, person)? {
                     Some(p) => db::find_between(conn, group.id, p)?,
                     None => None,
                 }
@@ -237,12 +233,7 @@ fn learn(env: &Env, inner: &Value, learnt: Learnt) -> ApplyResult {
     let role = role.filter(|r| r.is_member());
     let known: Option<i64> = {
         let person = person.clone();
-        env.ctx.db.read_blocking(move |conn| {
-            Ok(rusqlite::OptionalExtension::optional(
-                conn.prepare_cached("SELECT id FROM actors WHERE ap_id = ?1")?
-                    .query_row([&person], |r| r.get(0)),
-            )?)
-        })?
+        env.ctx.db.read_blocking(move |conn| crate::db::remote_actors::find_id(conn, &person))?
     };
     let person_id = match (known, role) {
         (Some(id), _) => id,
