@@ -38,19 +38,6 @@ fn follows(db: &zerda::db::Db, follower: i64, target: i64) {
     .expect("follow");
 }
 
-/// The deliveries queued after the first `skip`.
-fn new_deliveries<S, B>(app: &common::TestApp<S>, skip: usize) -> Vec<common::remote::Delivery>
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    app.deliveries().into_iter().skip(skip).collect()
-}
-
 /// A Create of a Note by `actor`, Mobilizon-style (the Note's own to/cc).
 fn create(id: &str, actor: &str, note: Value) -> Value {
     json!({
@@ -90,7 +77,7 @@ async fn our_discussions_reach_remote_members_only_in_mobilizons_shapes() {
         .await;
     let path = r.location().expect("started").to_string();
     let url = format!("http://zerda.test{path}");
-    let sent = new_deliveries(&app, skip);
+    let sent = app.sent_since(skip);
     assert_eq!(sent.len(), 1, "{sent:?}");
     let d = &sent[0];
     assert_eq!(d.inbox, members.id("/inbox"), "to the member's server only");
@@ -117,7 +104,7 @@ async fn our_discussions_reach_remote_members_only_in_mobilizons_shapes() {
     app.logout_browser();
     app.login(&w.bob.email, world::PASSWORD).await;
     app.post(&format!("{path}/reply"), &[("text", "Thanks!")]).await;
-    let sent = new_deliveries(&app, skip + 1);
+    let sent = app.sent_since(skip + 1);
     assert_eq!(sent.len(), 2);
     let (alices, bobs) = (&sent[0].body["object"], &sent[1].body["object"]);
     assert_eq!(sent[0].signer_id, w.alice.actor_id);
@@ -140,7 +127,7 @@ async fn our_discussions_reach_remote_members_only_in_mobilizons_shapes() {
     app.post(&format!("{path}/rename"), &[("title", "Ropes and chalk")]).await;
     app.post(&format!("{path}/replies/{bobs_uuid}/delete"), &[]).await;
     app.post(&format!("{path}/delete"), &[]).await;
-    let sent = new_deliveries(&app, skip + 3);
+    let sent = app.sent_since(skip + 3);
     let kinds: Vec<&str> = sent.iter().map(|d| d.body["type"].as_str().unwrap_or_default()).collect();
     assert_eq!(kinds, ["Update", "Update", "Delete", "Delete"]);
     assert!(
@@ -158,7 +145,7 @@ async fn our_discussions_reach_remote_members_only_in_mobilizons_shapes() {
     assert_eq!(sent[3].body["id"], format!("{url}/delete"));
     assert_eq!(sent[3].body["object"]["id"], url);
     // Never to the follower, never public.
-    let all = new_deliveries(&app, skip);
+    let all = app.sent_since(skip);
     assert!(all.iter().all(|d| d.inbox == members.id("/inbox")), "{all:?}");
     assert!(
         all.iter()
@@ -193,7 +180,7 @@ async fn a_remote_member_writes_in_our_group_and_the_group_passes_it_on() {
         app.count_text(&format!("SELECT slug || ':' || local FROM discussions WHERE ap_id = '{url}'")),
         "gear-swap-x1y2:0"
     );
-    let sent = new_deliveries(&app, skip);
+    let sent = app.sent_since(skip);
     assert_eq!(sent.len(), 1, "to the other remote member only: {sent:?}");
     let announce = &sent[0];
     assert_eq!(announce.inbox, two.id("/inbox"));
@@ -228,7 +215,7 @@ async fn a_remote_member_writes_in_our_group_and_the_group_passes_it_on() {
     update["id"] = json!(format!("{reply}/update/1"));
     app.receive_and_apply(&update).await;
     assert!(app.get("/@climbers/c/gear-swap-x1y2").await.body.contains("Also climbing shoes."));
-    let sent = new_deliveries(&app, skip + 1);
+    let sent = app.sent_since(skip + 1);
     assert_eq!(sent.len(), 2);
     assert!(sent.iter().all(|d| d.inbox == two.id("/inbox") && d.body["type"] == "Announce"));
     assert_eq!(sent[1].body["object"]["content"], "<p>Also climbing shoes.</p>");
@@ -237,7 +224,7 @@ async fn a_remote_member_writes_in_our_group_and_the_group_passes_it_on() {
     app.receive_and_apply(&delete).await;
     assert!(app.get("/@climbers/c/gear-swap-x1y2").await.body.contains("This message was deleted."));
     // The group says it to rob's server itself (it cannot sign as sam).
-    let sent = new_deliveries(&app, skip + 3);
+    let sent = app.sent_since(skip + 3);
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(
         (sent[0].inbox.as_str(), &sent[0].body["type"]),
@@ -247,7 +234,7 @@ async fn a_remote_member_writes_in_our_group_and_the_group_passes_it_on() {
 
     // Bob answers: both remote members hear it, in reply to the last message.
     app.post("/@climbers/c/gear-swap-x1y2/reply", &[("text", "I bring ropes.")]).await;
-    let sent = new_deliveries(&app, skip + 4);
+    let sent = app.sent_since(skip + 4);
     let inboxes: Vec<&str> = sent.iter().map(|d| d.inbox.as_str()).collect();
     assert_eq!(sent.len(), 2, "{inboxes:?}");
     assert!(inboxes.contains(&one.id("/inbox").as_str()) && inboxes.contains(&two.id("/inbox").as_str()));
@@ -410,7 +397,7 @@ async fn a_remote_groups_discussions_are_kept_for_our_members_and_answered_there
     assert_eq!(app.get(&format!("/@{handle}/c/new")).await.status, StatusCode::OK);
     let r = app.post(&format!("{path}/reply"), &[("text", "Me too.")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let sent = new_deliveries(&app, skip);
+    let sent = app.sent_since(skip);
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].inbox, home.id("/inbox"), "to the group's server");
     assert_eq!(sent[0].signer_id, w.bob.actor_id);
@@ -614,7 +601,7 @@ async fn remote_moderators_rename_and_delete_in_our_group_as_far_as_their_role_a
     app.receive_and_apply(&rename(&mo, 1, "Ropes and more")).await;
     assert_eq!(title(&app), "Ropes and more", "{}", app.outcome(&format!("{mo}/updates/1")));
     assert!(app.get(&path).await.body.contains("Alice opens."), "the text stays Alice's");
-    let sent = new_deliveries(&app, skip);
+    let sent = app.sent_since(skip);
     assert!(
         !sent.is_empty() && sent.iter().all(|d| d.signer_id == group_id && d.body["actor"] == GROUP),
         "{sent:?}"
@@ -638,7 +625,7 @@ async fn remote_moderators_rename_and_delete_in_our_group_as_far_as_their_role_a
         "{}",
         app.outcome(&format!("{ada}/deletes/1"))
     );
-    let sent = new_deliveries(&app, skip);
+    let sent = app.sent_since(skip);
     assert!(
         !sent.is_empty() && sent.iter().all(|d| d.body["type"] == "Delete" && d.body["actor"] == GROUP),
         "{sent:?}"

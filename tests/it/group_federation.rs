@@ -146,11 +146,6 @@ where
         let now = self.state.now();
         self.request(ap_request(path, signer, now)).await
     }
-
-    /// Deliveries queued after the first `since`.
-    fn sent_since(&self, since: usize) -> Vec<Delivery> {
-        self.deliveries().into_iter().skip(since).collect()
-    }
 }
 
 #[actix_web::test]

@@ -54,36 +54,6 @@ impl Home {
     }
 }
 
-fn since<S, B>(app: &common::TestApp<S>, skip: usize) -> Vec<Delivery>
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    app.deliveries().into_iter().skip(skip).collect()
-}
-
-fn event_form<'a>(title: &'a str, group: &'a str, draft: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("group", group),
-        ("title", title),
-        ("description", "Bring chalk."),
-        ("begins_on", "2027-03-06T19:00"),
-        ("ends_on", "2027-03-06T21:00"),
-        ("timezone", "Europe/Paris"),
-        ("category", "sports"),
-        ("status", "confirmed"),
-        ("visibility", "public"),
-        ("join_options", "free"),
-        ("comment_moderation", "allow_all"),
-        ("language", "en"),
-        ("draft", draft),
-    ]
-}
-
 fn person(app_db: &zerda::db::Db, urls: &zerda::urls::Urls, name: &str) -> world::Person {
     world::create_account(app_db, urls, name, zerda::db::users::Role::User, common::T0)
 }
@@ -107,7 +77,9 @@ async fn our_moderator_makes_an_event_of_a_remote_group_and_its_server_gets_it()
         app.logout_browser();
         app.login(&who.email, world::PASSWORD).await;
         let before = app.fingerprint();
-        let r = app.post("/events/create", &event_form("Not mine to make", &handle, "false")).await;
+        let r = app
+            .post("/events/create", &crate::groups::event_form("Not mine to make", &handle, "false"))
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", who.username);
         assert!(r.body.contains("Choose yourself or one of the groups you moderate."));
         assert_eq!(app.fingerprint(), before, "{} changed something", who.username);
@@ -121,7 +93,7 @@ async fn our_moderator_makes_an_event_of_a_remote_group_and_its_server_gets_it()
     let form = app.get(&format!("/events/create?group={handle}")).await;
     assert!(form.body.contains(&format!("value=\"{handle}\" selected")), "{}", form.body);
     let skip = app.deliveries().len();
-    let r = app.post("/events/create", &event_form("Crag day", &handle, "true")).await;
+    let r = app.post("/events/create", &crate::groups::event_form("Crag day", &handle, "true")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let path = r.location().expect("event").to_string();
     let uuid = path.trim_start_matches("/events/").to_string();
@@ -132,7 +104,7 @@ async fn our_moderator_makes_an_event_of_a_remote_group_and_its_server_gets_it()
         )),
         format!("{}|{}|1|1", home.group_id, w.bob.actor_id)
     );
-    assert!(since(&app, skip).is_empty(), "a draft is never sent");
+    assert!(app.sent_since(skip).is_empty(), "a draft is never sent");
     assert_eq!(
         app.count("SELECT count(*) FROM group_activities"),
         0,
@@ -145,7 +117,7 @@ async fn our_moderator_makes_an_event_of_a_remote_group_and_its_server_gets_it()
     assert_eq!(app.get(&format!("{path}/edit")).await.status, StatusCode::OK);
     let r = app.post(&format!("{path}/publish"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let sent = since(&app, skip);
+    let sent = app.sent_since(skip);
     assert_eq!(sent.len(), 1, "{sent:?}");
     let d = &sent[0];
     assert_eq!(d.inbox, home.inbox(), "to the group's server");
@@ -167,7 +139,7 @@ async fn our_moderator_makes_an_event_of_a_remote_group_and_its_server_gets_it()
     // Updates and the deletion follow the same way.
     app.logout_browser();
     app.login(&w.bob.email, world::PASSWORD).await;
-    let mut moved = event_form("Crag day (moved)", "", "false");
+    let mut moved = crate::groups::event_form("Crag day (moved)", "", "false");
     moved.retain(|(k, _)| *k != "group");
     let r = app.post(&format!("{path}/edit"), &moved).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -182,7 +154,7 @@ async fn our_moderator_makes_an_event_of_a_remote_group_and_its_server_gets_it()
     app.logout_browser();
     app.login(&w.bob.email, world::PASSWORD).await;
     assert_eq!(app.post(&format!("{path}/delete"), &[]).await.status, StatusCode::SEE_OTHER);
-    let sent = since(&app, skip + 1);
+    let sent = app.sent_since(skip + 1);
     let kinds: Vec<&str> = sent.iter().map(|d| d.body["type"].as_str().unwrap_or_default()).collect();
     assert_eq!(kinds, ["Update", "Delete"], "{sent:?}");
     assert!(sent.iter().all(|d| d.inbox == home.inbox() && d.signer_id == w.bob.actor_id));
@@ -230,7 +202,7 @@ async fn our_member_starts_a_discussion_in_a_remote_group() {
         app.count_text(&format!("SELECT local || '|' || group_id FROM discussions WHERE ap_id = '{url}'")),
         format!("1|{}", home.group_id)
     );
-    let sent = since(&app, skip);
+    let sent = app.sent_since(skip);
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!((sent[0].inbox.as_str(), sent[0].signer_id), (home.inbox().as_str(), w.bob.actor_id));
     let (a, n) = (&sent[0].body, &sent[0].body["object"]);
@@ -371,7 +343,7 @@ async fn our_member_adds_links_folders_and_pads_to_a_remote_groups_resources() {
     assert!(made.iter().all(|id| id.starts_with(&format!("{OURS}/resource/"))), "{made:?}");
     assert_eq!(app.count("SELECT count(*) FROM group_activities"), 0);
 
-    let sent = since(&app, skip);
+    let sent = app.sent_since(skip);
     assert_eq!(sent.len(), 4, "{sent:?}");
     assert!(sent.iter().all(|d| d.inbox == home.inbox() && d.signer_id == w.bob.actor_id), "{sent:?}");
     let root_context = format!("{}/resources", home.group);
@@ -530,7 +502,7 @@ async fn our_group_takes_a_remote_members_event_discussion_and_link_and_announce
         )),
         "Topo"
     );
-    let sent = since(&app, skip);
+    let sent = app.sent_since(skip);
     let announces: Vec<&Delivery> = sent.iter().filter(|d| d.body["type"] == "Announce").collect();
     assert!(announces.iter().all(|d| d.signer_id == group_id && d.body["actor"] == group), "{announces:?}");
     // What the group announced to the other member's server: the event (by
@@ -561,7 +533,7 @@ async fn our_group_takes_a_remote_members_event_discussion_and_link_and_announce
         app.count_text(&format!("SELECT title FROM events WHERE ap_id = '{ev_id}'")),
         "Crag day (moved)"
     );
-    let sent = since(&app, skip);
+    let sent = app.sent_since(skip);
     assert!(
         sent.iter().any(|d| d.body["type"] == "Announce" && d.body["object"] == json!(ev_id)),
         "{sent:?}"
@@ -574,7 +546,7 @@ async fn our_group_takes_a_remote_members_event_discussion_and_link_and_announce
     app.receive_and_apply(&delete).await;
     assert_eq!(app.outcome(&format!("{ev_id}/delete")), "applied");
     assert_eq!(app.count(&format!("SELECT deleted_at IS NOT NULL FROM events WHERE ap_id = '{ev_id}'")), 1);
-    let sent = since(&app, skip);
+    let sent = app.sent_since(skip);
     let to_c: Vec<&Delivery> = sent.iter().filter(|d| d.inbox == c.id("/inbox")).collect();
     assert_eq!(to_c.len(), 1, "{sent:?}");
     let d = &to_c[0].body;
@@ -676,7 +648,7 @@ async fn our_member_renames_moves_and_deletes_a_remote_groups_resources() {
         "a remote group keeps its own timeline"
     );
 
-    let sent = since(&app, skip);
+    let sent = app.sent_since(skip);
     let kinds: Vec<&str> = sent.iter().map(|d| d.body["type"].as_str().unwrap_or_default()).collect();
     assert_eq!(kinds, ["Update", "Move", "Create", "Move"], "{sent:?}");
     assert!(sent.iter().all(|d| d.inbox == home.inbox() && d.signer_id == w.bob.actor_id), "{sent:?}");
@@ -724,7 +696,7 @@ async fn our_member_renames_moves_and_deletes_a_remote_groups_resources() {
         app.count(&format!("SELECT deleted_at IS NOT NULL FROM resources WHERE ap_id = '{papers}'")),
         1
     );
-    let sent = since(&app, skip);
+    let sent = app.sent_since(skip);
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!((sent[0].inbox.as_str(), sent[0].signer_id), (home.inbox().as_str(), w.bob.actor_id));
     let deleted = &sent[0].body;
@@ -833,7 +805,7 @@ async fn our_member_makes_and_changes_todos_in_a_remote_group() {
     );
     assert_eq!(app.count("SELECT count(*) FROM group_activities"), 0);
 
-    let sent = since(&app, skip);
+    let sent = app.sent_since(skip);
     let kinds: Vec<(&str, &str)> = sent
         .iter()
         .map(|d| {
@@ -978,7 +950,7 @@ async fn our_moderators_rename_and_delete_a_remote_groups_discussions_and_messag
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = app.post(&format!("{path}/replies/{hers_uuid}/delete"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let sent = since(&app, skip);
+    let sent = app.sent_since(skip);
     let kinds: Vec<&str> = sent.iter().map(|d| d.body["type"].as_str().unwrap_or_default()).collect();
     assert_eq!(kinds, ["Create", "Update", "Delete"], "{sent:?}");
     assert!(sent.iter().all(|d| d.inbox == home.inbox() && d.signer_id == w.alice.actor_id), "{sent:?}");
@@ -1002,7 +974,7 @@ async fn our_moderators_rename_and_delete_a_remote_groups_discussions_and_messag
         app.count_text(&format!("SELECT title FROM discussions WHERE ap_id = '{url}'")),
         "Plans for May"
     );
-    let sent = since(&app, skip);
+    let sent = app.sent_since(skip);
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!((sent[0].inbox.as_str(), sent[0].signer_id), (home.inbox().as_str(), w.bob.actor_id));
     let (a, n) = (&sent[0].body, &sent[0].body["object"]);
@@ -1038,7 +1010,7 @@ async fn our_moderators_rename_and_delete_a_remote_groups_discussions_and_messag
         )),
         1
     );
-    let sent = since(&app, skip);
+    let sent = app.sent_since(skip);
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!((sent[0].inbox.as_str(), sent[0].signer_id), (home.inbox().as_str(), carol.actor_id));
     let a = &sent[0].body;
@@ -1062,7 +1034,7 @@ async fn our_moderators_rename_and_delete_a_remote_groups_discussions_and_messag
     let r = app.post(&format!("{path}/delete"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(app.get(&path).await.status, StatusCode::NOT_FOUND);
-    let sent = since(&app, skip);
+    let sent = app.sent_since(skip);
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!((sent[0].inbox.as_str(), sent[0].signer_id), (home.inbox().as_str(), w.bob.actor_id));
     let a = &sent[0].body;

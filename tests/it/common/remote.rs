@@ -245,6 +245,11 @@ where
             .expect("outcome")
     }
 
+    /// Deliveries queued after the first `since`.
+    pub fn sent_since(&self, since: usize) -> Vec<Delivery> {
+        self.deliveries().into_iter().skip(since).collect()
+    }
+
     /// Every queued delivery, oldest first.
     pub fn deliveries(&self) -> Vec<Delivery> {
         self.db()
