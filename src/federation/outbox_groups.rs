@@ -86,6 +86,22 @@ pub fn group_announce(
     public: bool,
     now: Timestamp,
 ) -> AppResult<()> {
+    let id = urls.announce(&uuid::Uuid::new_v4().to_string());
+    said_by_group(tx, group, "Announce", id, json!(object_id), public, now)
+}
+
+/// An activity our group says itself (`kind` of `object`) to its remote
+/// followers and members: to the members and followers collections, and to
+/// the public when `public`. Remote groups' are their servers' to say.
+fn said_by_group(
+    tx: &Transaction,
+    group: &Group,
+    kind: &str,
+    id: String,
+    object: Value,
+    public: bool,
+    now: Timestamp,
+) -> AppResult<()> {
     if !group.is_local() {
         return Ok(());
     }
@@ -94,10 +110,10 @@ pub fn group_announce(
         return Ok(());
     }
     let activity = json!({
-        "type": "Announce",
-        "id": urls.announce(&uuid::Uuid::new_v4().to_string()),
+        "type": kind,
+        "id": id,
         "actor": group.ap_id,
-        "object": object_id,
+        "object": object,
         "published": crate::time::rfc3339(now),
         "to": [format!("{}/members", group.ap_id), format!("{}/followers", group.ap_id)],
         "cc": if public { json!([PUBLIC]) } else { json!([]) },
@@ -117,24 +133,9 @@ pub fn group_event_deleted(
     public: bool,
     now: Timestamp,
 ) -> AppResult<()> {
-    if !group.is_local() {
-        return Ok(());
-    }
-    let inboxes = group_inboxes(tx, group.id)?;
-    if inboxes.is_empty() {
-        return Ok(());
-    }
-    let activity = json!({
-        "type": "Delete",
-        "id": format!("{}/deletes/{}", group.ap_id, uuid::Uuid::new_v4()),
-        "actor": group.ap_id,
-        "object": super::objects::event::tombstone_json(event_ap_id, now),
-        "published": crate::time::rfc3339(now),
-        "to": [format!("{}/members", group.ap_id), format!("{}/followers", group.ap_id)],
-        "cc": if public { json!([PUBLIC]) } else { json!([]) },
-    });
-    delivery::enqueue(tx, &with_context(activity), group.id, &inboxes, now)?;
-    Ok(())
+    let id = format!("{}/deletes/{}", group.ap_id, uuid::Uuid::new_v4());
+    let tombstone = super::objects::event::tombstone_json(event_ap_id, now);
+    said_by_group(tx, group, "Delete", id, tombstone, public, now)
 }
 
 /// How our group passes on, to its remote members, a change a remote member
