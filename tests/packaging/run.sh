@@ -79,6 +79,16 @@ else
     show "$tmp/shellcheck.txt"
 fi
 
+tool_scripts=(cross/build cross/verify cross/all cross/lib.sh bench/run bench/inbox bench/deliveries bench/lib.sh)
+if ! command -v shellcheck >/dev/null; then
+    :
+elif shellcheck -x "${tool_scripts[@]}" >"$tmp/shellcheck.txt" 2>&1; then
+    ok "shellcheck: the release and benchmark scripts ${tool_scripts[*]}"
+else
+    fail "shellcheck"
+    show "$tmp/shellcheck.txt"
+fi
+
 step "the scripts call only YunoHost v2.1 helpers"
 # Helper names of the v1 helpers (ynh_add_nginx_config, ynh_systemd_action,
 # ynh_secure_remove, …) fail at install time under helpers_version 2.1.
