@@ -45,5 +45,6 @@ mod remote_group_actions;
 mod resources;
 mod settings;
 mod todos;
+mod upgrade;
 mod uploads;
 mod web_security;
