@@ -56,12 +56,13 @@ free_port() {
     die "no free port found on 127.0.0.1"
 }
 
-# The commit measured, marked when the working tree differs from it.
+# The commit measured, marked when the working tree differs from it (the
+# results written by an earlier run do not count).
 commit_label() {
     local commit
     commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
     if [[ $commit != unknown ]] \
-        && [[ -n $(git -C "$ROOT" --no-optional-locks status --porcelain --untracked-files=no 2>/dev/null) ]]; then
+        && [[ -n $(git -C "$ROOT" --no-optional-locks status --porcelain --untracked-files=no -- . ':!bench/README.md' 2>/dev/null) ]]; then
         commit="$commit (with uncommitted changes)"
     fi
     echo "$commit"
