@@ -25,15 +25,7 @@ fn admin(dir: &std::path::Path) {
 
 fn logged_in(server: &ZerdaProcess) -> (Browser, String) {
     let mut browser = Browser::new();
-    let page = browser.get(&server.url("/login")).expect("login page");
-    let token = page.csrf_token().expect("token");
-    let r = browser
-        .post(
-            &server.url("/login"),
-            &[("csrf_token", &token), ("email", "root@example.org"), ("password", "correct horse battery")],
-        )
-        .expect("login");
-    assert_eq!(r.status, 303, "{}", r.body);
+    browser.log_in(&server.url(""), "root@example.org", "correct horse battery");
     let token = browser.get(&server.url("/admin")).expect("admin").csrf_token().expect("token");
     (browser, token)
 }

@@ -223,4 +223,15 @@ impl Browser {
             .send(body.as_bytes());
         self.finish(result)
     }
+
+    /// Logs in through the real login form of `base` (e.g. `server.url("")`);
+    /// panics unless the server answers with its redirect.
+    pub fn log_in(&mut self, base: &str, email: &str, password: &str) {
+        let login = format!("{base}/login");
+        let token = self.get(&login).expect("login page").csrf_token().expect("token");
+        let r = self
+            .post(&login, &[("csrf_token", &token), ("email", email), ("password", password)])
+            .expect("login");
+        assert_eq!(r.status, 303, "{email} could not log in: {}", r.body);
+    }
 }
