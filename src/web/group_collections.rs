@@ -1,7 +1,8 @@
 //! The ActivityPub collections of our groups (mobilizon-features.md A17, c1):
 //! `/@group/members`, `events` and `discussions`, and the Member objects at
 //! `/member/<uuid>` (posts, resources and todos answer from their own
-//! modules, on the same URLs as their pages). Paged like
+//! modules, on the same URLs as their pages; the members-only collections
+//! of resources and todos through [`members_only_collection`]). Paged like
 //! the other collections (`collections.rs`). ActivityPub only: the route
 //! table sends requests that do not ask for it on to the group's pages.
 //!
@@ -115,6 +116,37 @@ fn answer(result: Result<Value, Denied>, members_only: bool) -> AppResult<HttpRe
         Err(Denied::NotAMember) => Err(AppError::Forbidden),
         Err(Denied::NotFound) => Err(AppError::NotFound),
     }
+}
+
+/// A members-only collection of one of our groups that another module
+/// builds (resources, todos), answered as `members` and `discussions` are:
+/// the document to a signed fetch by a member (never cached), 401 unsigned
+/// or unverifiable, 403 to a verified stranger, 404 when `handle` names no
+/// live group of ours.
+pub async fn members_only_collection<F>(
+    req: &HttpRequest,
+    state: &AppState,
+    handle: &str,
+    build: F,
+) -> AppResult<HttpResponse>
+where
+    F: FnOnce(&Connection, &Group) -> AppResult<Value> + Send + 'static,
+{
+    let (request, handle, now) = (Request::of(req, state.urls.host()), handle.to_string(), state.now());
+    let result = state
+        .db
+        .read(move |conn| {
+            let Some(group) = groups::find_by_handle(conn, &handle)?.filter(|g| g.is_local() && !g.deleted)
+            else {
+                return Ok(Err(Denied::NotFound));
+            };
+            if let Err(denied) = request.member_of(conn, &group, now)? {
+                return Ok(Err(denied));
+            }
+            build(conn, &group).map(Ok)
+        })
+        .await?;
+    answer(result, true)
 }
 
 /// A page of the group's public events: ours as Event objects, those its

@@ -209,18 +209,3 @@ pub fn ordered_collection(id: &str, group: &Group, items: Vec<serde_json::Value>
         },
     })
 }
-
-/// The group (ours, live) a collection URL names, if a member signed the fetch.
-pub async fn collection_owner(req: &HttpRequest, state: &AppState, handle: &str) -> AppResult<Group> {
-    let handle = handle.to_string();
-    let group = state
-        .db
-        .read(move |conn| crate::db::groups::find_by_handle(conn, &handle))
-        .await?
-        .filter(|g| g.is_local() && !g.deleted)
-        .ok_or(AppError::NotFound)?;
-    if !signed_member(req, state, group.id).await? {
-        return Err(AppError::NotFound);
-    }
-    Ok(group)
-}

@@ -9,13 +9,14 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::accounts::EmptyForm;
-use super::activitypub::{document, wants_activity_json};
+use super::activitypub::wants_activity_json;
 use super::context::{Ctx, FlashLevel};
 use super::csrf::CsrfForm;
 use super::flash;
+use super::group_collections::members_only_collection;
 use super::group_objects::{
-    COLLECTION_MAX, Found, GroupObject, change_and_say, collection_owner, noindex, object,
-    ordered_collection, uuid_of, visible, write_as_member,
+    COLLECTION_MAX, Found, GroupObject, change_and_say, noindex, object, ordered_collection, uuid_of,
+    visible, write_as_member,
 };
 use super::groups::{Viewing, viewing_for};
 use super::pages::UNPROCESSABLE;
@@ -409,13 +410,14 @@ impl GroupObject for Resource {
 
 /// `/@group/resources` as an OrderedCollection of its resources.
 async fn collection(req: &HttpRequest, state: &AppState, handle: &str) -> AppResult<HttpResponse> {
-    let group = collection_owner(req, state, handle).await?;
-    let group_id = group.id;
-    let rows = state.db.read(move |conn| db::list_group_resources(conn, group_id, COLLECTION_MAX)).await?;
-    let items = rows
-        .iter()
-        .map(|r| resource_json(r, &group.ap_id, &context_of(&group, r.parent_ap_id.as_deref())))
-        .collect();
-    let id = crate::federation::outbox_resources::resources_collection(&group);
-    Ok(document(actix_web::http::StatusCode::OK, ordered_collection(&id, &group, items)))
+    members_only_collection(req, state, handle, |conn, group| {
+        let rows = db::list_group_resources(conn, group.id, COLLECTION_MAX)?;
+        let items = rows
+            .iter()
+            .map(|r| resource_json(r, &group.ap_id, &context_of(group, r.parent_ap_id.as_deref())))
+            .collect();
+        let id = crate::federation::outbox_resources::resources_collection(group);
+        Ok(ordered_collection(&id, group, items))
+    })
+    .await
 }

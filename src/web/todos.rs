@@ -10,13 +10,14 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::accounts::EmptyForm;
-use super::activitypub::{document, wants_activity_json};
+use super::activitypub::wants_activity_json;
 use super::context::{Ctx, FlashLevel};
 use super::csrf::CsrfForm;
 use super::flash;
+use super::group_collections::members_only_collection;
 use super::group_objects::{
-    COLLECTION_MAX, Found, GroupObject, change_and_say, collection_owner, noindex, object,
-    ordered_collection, visible, write_as_member,
+    COLLECTION_MAX, Found, GroupObject, change_and_say, noindex, object, ordered_collection, visible,
+    write_as_member,
 };
 use super::groups::{Viewing, viewing_for};
 use super::pages::UNPROCESSABLE;
@@ -142,13 +143,13 @@ pub async fn lists(
     handle: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     if wants_activity_json(&req) {
-        let group = collection_owner(&req, &state, &handle).await?;
-        let group_id = group.id;
-        let rows = state.db.read(move |conn| db::list_lists(conn, group_id)).await?;
-        let items =
-            rows.iter().take(COLLECTION_MAX as usize).map(|l| todo_list_json(l, &group.ap_id)).collect();
-        let id = format!("{}/todos", group.ap_id);
-        return Ok(document(StatusCode::OK, ordered_collection(&id, &group, items)));
+        return members_only_collection(&req, &state, &handle, |conn, group| {
+            let rows = db::list_lists(conn, group.id)?;
+            let items =
+                rows.iter().take(COLLECTION_MAX as usize).map(|l| todo_list_json(l, &group.ap_id)).collect();
+            Ok(ordered_collection(&format!("{}/todos", group.ap_id), group, items))
+        })
+        .await;
     }
     let v = viewing_for(&ctx, &state, &handle, Action::SeeMembersOnly).await?;
     lists_page(ctx, &state, v, String::new(), FieldErrors::default()).await

@@ -149,8 +149,12 @@ async fn resources_and_todos_never_leak() {
             let r = app.get(path).await;
             let expected = if who.is_some() { StatusCode::NOT_FOUND } else { StatusCode::SEE_OTHER };
             assert_eq!(r.status, expected, "{name} {path}");
+            // Unsigned: the collections ask for a signature, as members and
+            // discussions do; an object is not found, as a Member object is.
             let r = app.request(TestRequest::get().uri(path).insert_header(("accept", AP))).await;
-            assert_eq!(r.status, StatusCode::NOT_FOUND, "{name} AP {path}");
+            let collection = path.starts_with("/@");
+            let expected = if collection { StatusCode::UNAUTHORIZED } else { StatusCode::NOT_FOUND };
+            assert_eq!(r.status, expected, "{name} AP {path}");
         }
     }
     // No mail told anyone; nothing went to another server.
@@ -232,15 +236,33 @@ async fn activitypub_gets_answer_signed_member_fetches_only() {
     ];
     let (sam, ivy, mallory_id) = (f.sam.actor("sam"), f.ivy.actor("ivy"), mallory.actor("mallory"));
     for (path, kind) in &paths {
+        // A collection (its URL is in the group's document) answers as the
+        // members collection does: 401 with a challenge unsigned or forged,
+        // 403 to a verified stranger. An object: 404, as for no such uuid.
+        let collection = path.starts_with("/@");
+        let (unsigned_status, stranger_status) = if collection {
+            (StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN)
+        } else {
+            (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
+        };
         let unsigned = app.request(TestRequest::get().uri(path).insert_header(("accept", AP))).await;
-        assert_eq!(unsigned.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(unsigned.status, unsigned_status, "{path}");
+        if collection {
+            assert_eq!(unsigned.header("www-authenticate"), Some("Signature"), "{path}");
+            assert!(
+                !unsigned.body.contains("Docs") && !unsigned.body.contains("Trip"),
+                "{path}: {}",
+                unsigned.body
+            );
+        }
         for who in [&ivy, &mallory_id] {
             let r = app.request(signed_get(path, who, remote::key())).await;
-            assert_eq!(r.status, StatusCode::NOT_FOUND, "{who} {path}");
+            assert_eq!(r.status, stranger_status, "{who} {path}");
+            assert!(!r.body.contains("Docs") && !r.body.contains("Trip"), "{who} {path}: {}", r.body);
         }
         // Sam's name with a key that is not his.
         let r = app.request(signed_get(path, &sam, remote::other_key())).await;
-        assert_eq!(r.status, StatusCode::NOT_FOUND, "forged {path}");
+        assert_eq!(r.status, unsigned_status, "forged {path}");
         let r = app.request(signed_get(path, &sam, remote::key())).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
         let doc: Value = serde_json::from_str(&r.body).expect("json");
