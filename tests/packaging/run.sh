@@ -79,7 +79,7 @@ else
     show "$tmp/shellcheck.txt"
 fi
 
-tool_scripts=(cross/build cross/verify cross/all cross/lib.sh bench/run bench/inbox bench/deliveries bench/lib.sh)
+tool_scripts=(packaging/yunohost/set-sources cross/build cross/verify cross/all cross/lib.sh bench/run bench/inbox bench/deliveries bench/lib.sh)
 if ! command -v shellcheck >/dev/null; then
     :
 elif shellcheck -x "${tool_scripts[@]}" >"$tmp/shellcheck.txt" 2>&1; then
@@ -155,6 +155,62 @@ else
 fi
 if grep -q 'releases.zerda.invalid' "$ynh/manifest.toml"; then
     echo "  note  the manifest's source URLs and sha256 are placeholders until a release is published"
+fi
+
+step "set-sources points a copy of the manifest at a release"
+# Three stand-in archives with their sums, as cross/build leaves them.
+mkdir -p "$tmp/dist"
+for target in x86_64 aarch64 armv7; do
+    name=zerda-$version-$target-linux.tar.gz
+    echo "stand-in for $name" >"$tmp/dist/$name"
+    (cd "$tmp/dist" && sha256sum "$name" >"$name.sha256")
+done
+cp "$ynh/manifest.toml" "$tmp/manifest-release.toml"
+set_sources() { MANIFEST=$tmp/manifest-release.toml packaging/yunohost/set-sources "$@" >"$tmp/set-sources.txt" 2>&1; }
+# Refused, each with its reason, and the copy left as it was.
+before=$(sha256sum <"$tmp/manifest-release.toml")
+refused() { # WHY EXPECTED ARGS…
+    local why=$1 expected=$2
+    shift 2
+    if set_sources "$@"; then
+        fail "set-sources accepted $why"
+    elif ! grep -q "$expected" "$tmp/set-sources.txt"; then
+        fail "set-sources refused $why without saying '$expected'"
+        show "$tmp/set-sources.txt"
+    elif [ "$(sha256sum <"$tmp/manifest-release.toml")" != "$before" ]; then
+        fail "set-sources changed the manifest although it refused $why"
+    else
+        ok "refused $why: $(head -n1 "$tmp/set-sources.txt")"
+    fi
+}
+refused "an http:// address" "must be a plain https://" "http://example.org/zerda/v$version" "$tmp/dist"
+refused "an address with a quote" "must be a plain https://" 'https://example.org/"x' "$tmp/dist"
+echo tampered >>"$tmp/dist/zerda-$version-armv7-linux.tar.gz"
+refused "an archive that does not match its sum" "does not match" "https://example.org/zerda/v$version" "$tmp/dist"
+rm "$tmp/dist/zerda-$version-armv7-linux.tar.gz" "$tmp/dist/zerda-$version-aarch64-linux.tar.gz.sha256"
+refused "a missing sum" "no $tmp/dist/zerda-$version-aarch64-linux.tar.gz.sha256" "https://example.org/zerda/v$version" "$tmp/dist"
+(cd "$tmp/dist" && sha256sum "zerda-$version-aarch64-linux.tar.gz" >"zerda-$version-aarch64-linux.tar.gz.sha256")
+if set_sources "https://example.org/zerda/v$version/" "$tmp/dist"; then
+    problems=()
+    for pair in amd64:x86_64 arm64:aarch64 armhf:armv7; do
+        name=zerda-$version-${pair#*:}-linux.tar.gz
+        sum=$(cut -d' ' -f1 "$tmp/dist/$name.sha256")
+        grep -qx "    ${pair%%:*}.url = \"https://example.org/zerda/v$version/$name\"" "$tmp/manifest-release.toml" ||
+            problems+=("${pair%%:*}.url")
+        grep -qx "    ${pair%%:*}.sha256 = \"$sum\"" "$tmp/manifest-release.toml" || problems+=("${pair%%:*}.sha256")
+    done
+    grep -q 'PLACEHOLDERS\|releases.zerda.invalid' "$tmp/manifest-release.toml" && problems+=("the placeholder note or URLs left")
+    grep -qx "version = \"$version~ynh[0-9]*\"" "$tmp/manifest-release.toml" || problems+=("version")
+    python3 -c 'import sys, tomllib; tomllib.load(open(sys.argv[1], "rb"))' "$tmp/manifest-release.toml" 2>/dev/null ||
+        problems+=("not TOML any more")
+    if [ ${#problems[@]} -eq 0 ]; then
+        ok "the three URLs and sums set, the placeholder note gone, still TOML"
+    else
+        fail "set-sources wrote a wrong manifest: ${problems[*]}"
+    fi
+else
+    fail "set-sources refused a good release"
+    show "$tmp/set-sources.txt"
 fi
 
 # ---------------------------------------------------------------------------
