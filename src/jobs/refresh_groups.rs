@@ -119,7 +119,11 @@ fn learn_members(ctx: &JobContext, resolver: &Resolver, ap_id: &str) -> Result<(
         .cloned()
         .unwrap_or_default();
     let total = collection.get("totalItems").and_then(Value::as_u64);
-    let whole = total.is_some_and(|t| t as usize <= items.len()) && first.get("next").is_none();
+    // Only a collection read whole, within what one refresh reads, says who
+    // is no longer in it.
+    let whole = total.is_some_and(|t| t as usize <= items.len())
+        && first.get("next").is_none()
+        && items.len() <= MEMBERS_READ_MAX;
     let mut listed: Vec<(i64, Role, Option<String>)> = Vec::new();
     let mut complete = whole;
     for item in items.iter().take(MEMBERS_READ_MAX) {
@@ -151,14 +155,9 @@ fn learn_members(ctx: &JobContext, resolver: &Resolver, ap_id: &str) -> Result<(
                 )?;
             }
             if complete {
-                let remote: Vec<i64> = tx
-                    .prepare_cached(
-                        "SELECT m.actor_id FROM members m JOIN actors a ON a.id = m.actor_id
-                         WHERE m.group_id = ?1 AND a.domain IS NOT NULL",
-                    )?
-                    .query_map([group.id], |r| r.get(0))?
-                    .collect::<Result<_, _>>()?;
-                for person in remote.into_iter().filter(|p| !listed.iter().any(|(l, _, _)| l == p)) {
+                let remote =
+                    crate::db::members::list_members(tx, group.id)?.into_iter().filter(|m| !m.is_local());
+                for person in remote.map(|m| m.actor_id).filter(|p| !listed.iter().any(|(l, _, _)| l == p)) {
                     crate::domain::members::keep_remote_membership(tx, &group, person, None, None, now)?;
                 }
             }
@@ -168,4 +167,4 @@ fn learn_members(ctx: &JobContext, resolver: &Resolver, ap_id: &str) -> Result<(
 }
 
 /// Most members read from one group's collection in one refresh.
-const MEMBERS_READ_MAX: usize = 500;
+pub const MEMBERS_READ_MAX: usize = 500;

@@ -1310,3 +1310,34 @@ async fn the_daily_refresh_reads_a_remote_groups_members_signed_as_our_member() 
         "signed as Alice, a member"
     );
 }
+
+#[actix_web::test]
+async fn a_members_collection_longer_than_one_refresh_reads_takes_nobody_out() {
+    use zerda::jobs::refresh_groups::MEMBERS_READ_MAX;
+    let remote = Remote::start(&[]);
+    let (app, w) = common::federated_app().await;
+    let doc = remote_group_doc(&remote, "demo", "open", 2);
+    remote.serve(&doc);
+    let demo = app.group_row(app.store_doc(&doc));
+    app.put_member_as(demo.id, w.alice.actor_id, "member", &remote.id("/member/alice"));
+    // A member we know, listed only after as many items as one refresh reads.
+    let (late, late_row) = app.remote_person(&remote, "late");
+    app.put_member_as(demo.id, late_row, "member", &format!("{late}/member"));
+    let mut items: Vec<Value> = (0..MEMBERS_READ_MAX)
+        .map(|n| json!({ "type": "Member", "id": remote.id(&format!("/member/x{n}")), "object": demo.ap_id, "role": "member" }))
+        .collect();
+    items.push(member_json(&format!("{late}/member"), &late, &demo.ap_id, "member"));
+    remote.serve(&json!({
+        "type": "OrderedCollection",
+        "id": remote.id("/@demo/members"),
+        "totalItems": items.len(),
+        "first": { "type": "OrderedCollectionPage", "orderedItems": items },
+    }));
+    let config = app.state.config.clone();
+    app.db()
+        .write_blocking(|tx| zerda::jobs::refresh_groups::schedule(tx, &config, T0, T0))
+        .expect("schedule");
+    app.apply();
+    assert!(remote.peer.requests().iter().any(|r| r.path == "/@demo/members"), "the collection was read");
+    assert_eq!(app.role_in(demo.id, late_row).as_deref(), Some("member"), "not read, so not taken out");
+}
